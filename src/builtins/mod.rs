@@ -1,0 +1,4 @@
+//! Builtin functions, generators, converters and output targets.
+
+pub mod datetime;
+pub mod functions;

@@ -1,0 +1,361 @@
+//! The determinism kit: seeds, counter-based random streams, the clock and UUIDv5 ids.
+//!
+//! Every random value is a pure function of `(seed, format version, product path, row index,
+//! field path, draw number)`:
+//! * the run seed (an integer or a string) becomes a 256-bit [`RootKey`] by SHA-256 of a
+//!   canonical encoding;
+//! * each statement path (`/setup/generate[orders]/key[total]`) becomes a 64-bit [`PathKey`] by
+//!   SHA-256 of the root key and the path;
+//! * a row of a product gets a row key `mix(product key, parent row key, index)`; a field's
+//!   stream for that row is a [`Stream`] seeded with `mix(row key, field key)`.
+//!
+//! Row *k* therefore never depends on rows `0..k`, and adding a field never changes the
+//! stream of another. [`Stream`] is xoshiro256++ seeded through SplitMix64.
+
+use rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use sha2::{Digest, Sha256};
+
+/// Version of the stream derivation; part of every key so that a change of the derivation is
+/// a visible change of contract.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The run seed as the user gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seed {
+    Int(i128),
+    Text(String),
+}
+
+impl Seed {
+    /// Parses a CLI/attribute seed: digits (optional `-`) are an integer, anything else text.
+    pub fn parse(s: &str) -> Seed {
+        let t = s.trim();
+        match t.parse::<i128>() {
+            Ok(i) => Seed::Int(i),
+            Err(_) => Seed::Text(t.to_string()),
+        }
+    }
+
+    /// Canonical text used for hashing and in the manifest.
+    pub fn canonical(&self) -> String {
+        match self {
+            Seed::Int(i) => i.to_string(),
+            Seed::Text(s) => format!("str:{s}"),
+        }
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            Seed::Int(i) => i.to_string(),
+            Seed::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// 256-bit root of all streams of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RootKey(pub [u8; 32]);
+
+impl RootKey {
+    pub fn from_seed(seed: &Seed) -> RootKey {
+        let mut h = Sha256::new();
+        h.update(b"datamimic-seed\0");
+        h.update(FORMAT_VERSION.to_le_bytes());
+        h.update(seed.canonical().as_bytes());
+        RootKey(h.finalize().into())
+    }
+
+    /// The 64-bit key of a statement path (stable across runs and machines).
+    pub fn path_key(&self, path: &str) -> PathKey {
+        let mut h = Sha256::new();
+        h.update(self.0);
+        h.update(b"\0path\0");
+        h.update(path.as_bytes());
+        let d = h.finalize();
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&d[..8]);
+        PathKey(u64::from_le_bytes(b))
+    }
+
+    /// A derived 256-bit key for a purpose (e.g. the HMAC key of the `Hash` converter).
+    pub fn purpose_key(&self, purpose: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.0);
+        h.update(b"\0purpose\0");
+        h.update(purpose.as_bytes());
+        h.finalize().into()
+    }
+}
+
+/// 64-bit key of one statement (product, field, generator instance).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct PathKey(pub u64);
+
+/// SplitMix64 finaliser: a bijective 64-bit mixer.
+#[inline]
+pub fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Combines two keys into one (order-sensitive).
+#[inline]
+pub fn mix(a: u64, b: u64) -> u64 {
+    splitmix(a ^ splitmix(b.wrapping_add(0x632B_E59B_D9B4_E019)))
+}
+
+/// The key of row `index` of the product with key `product` under the parent row `parent`
+/// (0 at top level).
+#[inline]
+pub fn row_key(product: PathKey, parent: u64, index: u64) -> u64 {
+    mix(mix(product.0, parent), index)
+}
+
+/// A seeded random stream (xoshiro256++).
+#[derive(Clone, Debug)]
+pub struct Stream(Xoshiro256PlusPlus);
+
+impl Stream {
+    /// A stream from a 64-bit key (expanded through SplitMix64 by `seed_from_u64`).
+    #[inline]
+    pub fn new(key: u64) -> Stream {
+        Stream(Xoshiro256PlusPlus::seed_from_u64(key))
+    }
+
+    /// The stream of field `field` in the row with key `row`.
+    #[inline]
+    pub fn for_field(row: u64, field: PathKey) -> Stream {
+        Stream::new(mix(row, field.0))
+    }
+
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+
+    /// Uniform in `[0, n)` (Lemire's multiply-shift with rejection); `n == 0` gives 0.
+    #[inline]
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            return 0;
+        }
+        let mut m = (self.next_u64() as u128) * (n as u128);
+        let mut lo = m as u64;
+        if lo < n {
+            let t = n.wrapping_neg() % n;
+            while lo < t {
+                m = (self.next_u64() as u128) * (n as u128);
+                lo = m as u64;
+            }
+        }
+        (m >> 64) as u64
+    }
+
+    /// Uniform integer in `[lo, hi]` (inclusive); swaps the bounds if reversed.
+    #[inline]
+    pub fn range_i64(&mut self, lo: i64, hi: i64) -> i64 {
+        let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+        let span = (hi as i128 - lo as i128 + 1) as u128;
+        if span > u64::MAX as u128 {
+            return self.next_u64() as i64;
+        }
+        (lo as i128 + self.below(span as u64) as i128) as i64
+    }
+
+    /// Uniform float in `[0, 1)` with 53 random bits.
+    #[inline]
+    pub fn f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// Uniform float in `[lo, hi)`.
+    #[inline]
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.f64()
+    }
+
+    /// True with probability `p`.
+    #[inline]
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.f64() < p
+    }
+
+    /// A uniform pick from a slice (`None` when empty).
+    #[inline]
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() {
+            None
+        } else {
+            Some(&items[self.below(items.len() as u64) as usize])
+        }
+    }
+
+    /// Fisher–Yates shuffle.
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            items.swap(i, j);
+        }
+    }
+
+    /// 128 random bits as an RFC 4122 version-4 UUID.
+    pub fn uuid_v4(&mut self) -> u128 {
+        let hi = self.next_u64() as u128;
+        let lo = self.next_u64() as u128;
+        let u = (hi << 64) | lo;
+        (u & !(0xF000u128 << 64) | (0x4000u128 << 64)) & !(0xC000u128 << 48) | (0x8000u128 << 48)
+    }
+}
+
+/// A Walker/Vose alias table: O(1) weighted picks.
+#[derive(Clone, Debug)]
+pub struct AliasTable {
+    prob: Vec<f64>,
+    alias: Vec<u32>,
+}
+
+impl AliasTable {
+    /// Builds the table; `None` when there are no weights, a negative or non-finite weight, or
+    /// the weights sum to zero.
+    pub fn new(weights: &[f64]) -> Option<AliasTable> {
+        let n = weights.len();
+        if n == 0 || weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return None;
+        }
+        let total: f64 = weights.iter().sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let mut prob: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
+        let mut alias = vec![0u32; n];
+        let mut small: Vec<usize> = Vec::new();
+        let mut large: Vec<usize> = Vec::new();
+        for (i, p) in prob.iter().enumerate() {
+            if *p < 1.0 {
+                small.push(i)
+            } else {
+                large.push(i)
+            }
+        }
+        while let (Some(s), Some(l)) = (small.pop(), large.pop()) {
+            alias[s] = l as u32;
+            prob[l] -= 1.0 - prob[s];
+            if prob[l] < 1.0 {
+                small.push(l)
+            } else {
+                large.push(l)
+            }
+        }
+        for i in large.into_iter().chain(small) {
+            prob[i] = 1.0;
+        }
+        Some(AliasTable { prob, alias })
+    }
+
+    pub fn len(&self) -> usize {
+        self.prob.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.prob.is_empty()
+    }
+
+    /// Draws an index.
+    #[inline]
+    pub fn sample(&self, s: &mut Stream) -> usize {
+        let i = s.below(self.prob.len() as u64) as usize;
+        if s.f64() < self.prob[i] {
+            i
+        } else {
+            self.alias[i] as usize
+        }
+    }
+}
+
+/// UUIDv5 (SHA-1, RFC 4122) of `name` under `namespace`.
+pub fn uuid5(namespace: uuid::Uuid, name: &str) -> uuid::Uuid {
+    uuid::Uuid::new_v5(&namespace, name.as_bytes())
+}
+
+/// The documented namespace of datamimic ids: `uuid5(NAMESPACE_URL, "https://datamimic.io/ns/<kind>")`.
+pub fn namespace(kind: &str) -> uuid::Uuid {
+    uuid5(uuid::Uuid::NAMESPACE_URL, &format!("https://datamimic.io/ns/{kind}"))
+}
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(data: &[u8]) -> String {
+    let d = Sha256::digest(data);
+    hex(&d)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(H[(b >> 4) as usize] as char);
+        s.push(H[(b & 15) as usize] as char);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_are_pure_functions_of_their_keys() {
+        let root = RootKey::from_seed(&Seed::Int(42));
+        let k = root.path_key("/setup/generate[a]/key[b]");
+        let a: Vec<u64> = (0..4).map(|_| Stream::for_field(7, k).next_u64()).collect();
+        assert!(a.windows(2).all(|w| w[0] == w[1]));
+        assert_ne!(Stream::for_field(7, k).next_u64(), Stream::for_field(8, k).next_u64());
+        let other = RootKey::from_seed(&Seed::Int(43)).path_key("/setup/generate[a]/key[b]");
+        assert_ne!(k, other);
+    }
+
+    #[test]
+    fn below_is_in_range_and_covers_it() {
+        let mut s = Stream::new(1);
+        let mut seen = [false; 7];
+        for _ in 0..1000 {
+            let v = s.below(7) as usize;
+            seen[v] = true;
+        }
+        assert!(seen.iter().all(|x| *x));
+        for _ in 0..1000 {
+            let v = s.range_i64(-3, 3);
+            assert!((-3..=3).contains(&v));
+        }
+    }
+
+    #[test]
+    fn alias_table_matches_weights() {
+        let w = [50.0, 25.0, 15.0, 7.0, 3.0];
+        let t = AliasTable::new(&w).expect("valid weights");
+        let mut s = Stream::new(99);
+        let mut counts = [0usize; 5];
+        let n = 1_000_000;
+        for _ in 0..n {
+            counts[t.sample(&mut s)] += 1;
+        }
+        for (c, w) in counts.iter().zip(w) {
+            let share = *c as f64 / n as f64;
+            assert!((share - w / 100.0).abs() < 0.01, "{share} vs {w}");
+        }
+        assert!(AliasTable::new(&[]).is_none());
+        assert!(AliasTable::new(&[0.0, 0.0]).is_none());
+    }
+
+    #[test]
+    fn uuid_v4_has_version_and_variant() {
+        let mut s = Stream::new(5);
+        for _ in 0..100 {
+            let u = uuid::Uuid::from_u128(s.uuid_v4());
+            assert_eq!(u.get_version_num(), 4);
+            assert_eq!(u.get_variant(), uuid::Variant::RFC4122);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Domains: the determinism kit, entities and locale data.
+
+pub mod determinism;

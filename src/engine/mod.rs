@@ -1,0 +1,1 @@
+//! The engine: runs a lowered model.
