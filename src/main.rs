@@ -1,1 +1,245 @@
-fn main(){}
+//! The `datamimic` command line.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use datamimic::builtins::manifest;
+use datamimic::diag::{render, Diagnostics};
+use datamimic::domains::determinism::{Seed, FORMAT_VERSION};
+use datamimic::engine::{self, RunOptions};
+use datamimic::ir::lower::{lower_file, LowerOptions};
+use datamimic::source::SourceMap;
+
+#[derive(Parser)]
+#[command(
+    name = "datamimic",
+    version,
+    about = "Deterministic synthetic test data from DATAMIMIC XML models"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    /// Colourful report with source excerpts (default on a terminal).
+    Graphical,
+    /// One line per finding: `file:line:col: severity[CODE]: message`.
+    Text,
+    /// The stable JSON schema documented in the README.
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a model and write its products to files.
+    Run {
+        model: PathBuf,
+        /// Output folder (default: `output/` beside the model).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seed (integer or text); overrides `<setup rngSeed>`.
+        #[arg(long)]
+        seed: Option<String>,
+        /// The run's "now" (RFC 3339, e.g. 2025-01-01T12:00:00Z).
+        #[arg(long)]
+        clock: Option<String>,
+        /// Print echo output and notes.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Check a model without running it.
+    Check {
+        model: PathBuf,
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// `--deny warnings` turns warnings into errors.
+        #[arg(long, value_name = "warnings")]
+        deny: Option<String>,
+    },
+    /// Print the version.
+    Version,
+}
+
+fn report(diags: &Diagnostics, sources: &SourceMap, format: Option<Format>) {
+    let fmt = format.unwrap_or(if std::io::stderr().is_terminal() {
+        Format::Graphical
+    } else {
+        Format::Text
+    });
+    match fmt {
+        Format::Json => println!("{}", render::json(diags, sources)),
+        Format::Text => eprint!("{}", render::plain(diags, sources)),
+        Format::Graphical => eprint!("{}", render::graphical(diags, sources, true)),
+    }
+}
+
+/// Parses `--clock`: an RFC 3339 instant (read as UTC) or a naive ISO datetime.
+fn parse_clock(s: &str) -> Option<jiff::civil::DateTime> {
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Some(ts.to_zoned(jiff::tz::TimeZone::UTC).datetime());
+    }
+    datamimic::builtins::datetime::parse_iso(s)
+}
+
+fn run(
+    model: &Path,
+    out: Option<PathBuf>,
+    seed: Option<String>,
+    clock: Option<String>,
+    verbose: bool,
+) -> ExitCode {
+    let lopts = LowerOptions {
+        seed: seed.as_deref().map(Seed::parse),
+    };
+    let (sources, m, diags) = lower_file(model, &lopts);
+    if diags.has_errors() || m.is_none() {
+        report(&diags, &sources, None);
+        return ExitCode::from(if model.is_file() { 1 } else { 2 });
+    }
+    let Some(m) = m else { return ExitCode::from(1) };
+    let seeded = m.settings.seed.is_some();
+    let seed = m.settings.seed.clone().unwrap_or_else(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        Seed::Int((h.finish() >> 1) as i128)
+    });
+    let clock = match clock.as_deref() {
+        Some(c) => {
+            match parse_clock(c) {
+                Some(t) => t,
+                None => {
+                    eprintln!("error: --clock '{c}' is not an RFC 3339 datetime (e.g. 2025-01-01T12:00:00Z)");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        // Seeded runs freeze "now" (dsl §2.5); unseeded runs read the wall clock once.
+        None if seeded => jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
+        None => jiff::Zoned::now()
+            .with_time_zone(jiff::tz::TimeZone::UTC)
+            .datetime()
+            .round(jiff::Unit::Second)
+            .unwrap_or_default(),
+    };
+    let out_dir = out.unwrap_or_else(|| {
+        model
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+            .join("output")
+    });
+    let opts = RunOptions {
+        out_dir: out_dir.clone(),
+        seed: seed.clone(),
+        clock,
+        verbose,
+    };
+    eprintln!(
+        "datamimic {}: seed {}, clock {}",
+        datamimic::VERSION,
+        seed.display(),
+        clock
+    );
+    match engine::run(&m, &opts) {
+        Ok(rep) => {
+            let base = m.base_dir.clone();
+            let man = manifest::Manifest {
+                tool: "datamimic",
+                version: datamimic::VERSION,
+                format_version: FORMAT_VERSION,
+                model: manifest::input_file(model, &base),
+                includes: m
+                    .files
+                    .iter()
+                    .skip(1)
+                    .map(|f| manifest::input_file(f, &base))
+                    .collect(),
+                seed: seed.display(),
+                clock: clock.to_string(),
+                outputs: &rep.outputs,
+            };
+            if let Err(e) = manifest::write(&out_dir, &man) {
+                eprintln!("error: cannot write manifest: {e}");
+                return ExitCode::from(2);
+            }
+            for o in &rep.outputs {
+                eprintln!("  {} ({} rows)", out_dir.join(&o.name).display(), o.rows);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            let diags = Diagnostics(vec![*d]);
+            report(&diags, &sources, None);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn check(model: &Path, format: Option<Format>, deny: Option<String>) -> ExitCode {
+    if !model.is_file() {
+        eprintln!("error: cannot read model '{}'", model.display());
+        return ExitCode::from(2);
+    }
+    let deny_warnings = match deny.as_deref() {
+        None => false,
+        Some("warnings") => true,
+        Some(other) => {
+            eprintln!("error: --deny takes 'warnings', not '{other}'");
+            return ExitCode::from(2);
+        }
+    };
+    let (sources, _m, mut diags) = datamimic::check::check_file(model);
+    if deny_warnings {
+        for d in diags.0.iter_mut() {
+            if d.severity == datamimic::Severity::Warning {
+                d.severity = datamimic::Severity::Error;
+            }
+        }
+    }
+    report(&diags, &sources, format);
+    if diags.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.cmd {
+        Cmd::Run {
+            model,
+            out,
+            seed,
+            clock,
+            verbose,
+        } => run(&model, out, seed, clock, verbose),
+        Cmd::Check {
+            model,
+            format,
+            deny,
+        } => check(&model, format, deny),
+        Cmd::Version => {
+            println!("datamimic {}", datamimic::VERSION);
+            ExitCode::SUCCESS
+        }
+    }
+}

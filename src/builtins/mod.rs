@@ -1,4 +1,10 @@
 //! Builtin functions, generators, converters and output targets.
 
+pub mod converters;
 pub mod datetime;
 pub mod functions;
+pub mod generators;
+pub mod manifest;
+pub mod pattern;
+pub mod sources;
+pub mod targets;

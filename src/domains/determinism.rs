@@ -88,6 +88,23 @@ impl RootKey {
     }
 }
 
+/// The seed-independent key of a statement path; streams combine it with the run's root.
+pub fn path_key(path: &str) -> PathKey {
+    let d = Sha256::digest(format!("datamimic-path\0{FORMAT_VERSION}\0{path}").as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    PathKey(u64::from_le_bytes(b))
+}
+
+impl RootKey {
+    /// The 64-bit root all row keys start from.
+    pub fn root64(&self) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.0[..8]);
+        u64::from_le_bytes(b)
+    }
+}
+
 /// 64-bit key of one statement (product, field, generator instance).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct PathKey(pub u64);
@@ -282,7 +299,10 @@ pub fn uuid5(namespace: uuid::Uuid, name: &str) -> uuid::Uuid {
 
 /// The documented namespace of datamimic ids: `uuid5(NAMESPACE_URL, "https://datamimic.io/ns/<kind>")`.
 pub fn namespace(kind: &str) -> uuid::Uuid {
-    uuid5(uuid::Uuid::NAMESPACE_URL, &format!("https://datamimic.io/ns/{kind}"))
+    uuid5(
+        uuid::Uuid::NAMESPACE_URL,
+        &format!("https://datamimic.io/ns/{kind}"),
+    )
 }
 
 /// Hex SHA-256 of bytes.
@@ -311,7 +331,10 @@ mod tests {
         let k = root.path_key("/setup/generate[a]/key[b]");
         let a: Vec<u64> = (0..4).map(|_| Stream::for_field(7, k).next_u64()).collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]));
-        assert_ne!(Stream::for_field(7, k).next_u64(), Stream::for_field(8, k).next_u64());
+        assert_ne!(
+            Stream::for_field(7, k).next_u64(),
+            Stream::for_field(8, k).next_u64()
+        );
         let other = RootKey::from_seed(&Seed::Int(43)).path_key("/setup/generate[a]/key[b]");
         assert_ne!(k, other);
     }

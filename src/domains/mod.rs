@@ -1,3 +1,5 @@
 //! Domains: the determinism kit, entities and locale data.
 
 pub mod determinism;
+pub mod entities;
+pub mod locale;

@@ -1,1 +1,1054 @@
-//! The engine: runs a lowered model.
+//! The engine: runs a lowered [`Model`] and hands records to the targets.
+//!
+//! Execution follows dsl §2: setup children in document order; a top-level generate finishes
+//! before the next sibling starts; each record gets a frame; nested generates run once per
+//! parent record. Randomness: every record has a row key derived from
+//! `(root, product path, parent row key, index)`, every field draws from
+//! `Stream::for_field(row key, field path)`, so a row never depends on earlier rows' draws.
+//! Output files are written to temporary names and committed only when the whole run
+//! succeeded.
+
+mod frame;
+mod pipeline;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jiff::civil::DateTime;
+
+use crate::builtins::converters::ConvConfig;
+use crate::builtins::generators::GenState;
+use crate::builtins::targets::{self, FileOptions, Pending, Record, Sink};
+use crate::diag::Diagnostic;
+use crate::domains::determinism::{mix, row_key, RootKey, Seed, Stream};
+use crate::ir::model::*;
+use crate::source::Span;
+use crate::vm::exec::{self, Scratch};
+use crate::vm::value::{Map, Value};
+
+pub use frame::Frame;
+
+/// How a run is configured beyond the model.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub out_dir: PathBuf,
+    pub seed: Seed,
+    pub clock: DateTime,
+    /// Print `<echo>` output and notes to stderr.
+    pub verbose: bool,
+}
+
+/// One output file of a finished run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct OutputFile {
+    pub name: String,
+    pub product: String,
+    pub rows: u64,
+    pub sha256: String,
+}
+
+/// The result of a successful run.
+#[derive(Clone, Debug, Default)]
+pub struct RunReport {
+    pub outputs: Vec<OutputFile>,
+    /// Rows produced per top-level and nested product, in first-run order.
+    pub products: Vec<(String, u64)>,
+    pub echoes: Vec<String>,
+}
+
+/// A run-time failure: a diagnostic with the place and, for records, the row.
+pub type RunError = Box<Diagnostic>;
+
+fn run_err(msg: impl Into<String>, span: Span) -> RunError {
+    Box::new(Diagnostic::error("DM002", msg).with_span(span))
+}
+
+/// What a statement tells its generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    /// A finite sequence or source ran out: discard the record and stop (dsl §2.3-4).
+    Exhausted,
+}
+
+/// Per-statement run-time state.
+#[derive(Default)]
+enum State {
+    #[default]
+    Empty,
+    Gen(GenState),
+    /// A shuffled permutation of value indices consumed one by one (`unique`).
+    Pool {
+        order: Vec<usize>,
+        pos: usize,
+    },
+    /// Rows of a `<variable source>` iterator.
+    Rows {
+        rows: Arc<Vec<Arc<Map>>>,
+        order: Vec<usize>,
+        pos: usize,
+        epoch: u64,
+    },
+}
+
+struct Sinks {
+    sinks: Vec<Box<dyn Sink>>,
+}
+
+/// Runs the model; on error no output file is left behind.
+pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
+    let root = RootKey::from_seed(&opts.seed);
+    let mut rt = Runtime {
+        model,
+        globals: vec![Value::Null; model.globals.len()],
+        props: model
+            .props
+            .iter()
+            .map(|(_, v)| Value::Str(v.clone()))
+            .collect(),
+        frames: Vec::new(),
+        states: (0..model.states).map(|_| State::Empty).collect(),
+        memstores: HashMap::new(),
+        scratch: Scratch::default(),
+        now: opts.clock,
+        root64: root.root64(),
+        conv: ConvConfig {
+            hash_key: root.purpose_key("hash-converter"),
+        },
+        sinks: HashMap::new(),
+        pending: Vec::new(),
+        report: RunReport::default(),
+        opts: opts.clone(),
+    };
+    let r = rt.exec_setup(&model.body);
+    let r = r.and_then(|_| rt.close_all_sinks());
+    match r {
+        Ok(()) => {
+            for p in &rt.pending {
+                p.commit().map_err(|e| {
+                    run_err(
+                        format!("cannot write '{}': {e}", p.path.display()),
+                        Span::DETACHED,
+                    )
+                })?;
+            }
+            let mut report = rt.report;
+            report.outputs = rt
+                .pending
+                .iter()
+                .map(|p| OutputFile {
+                    name: p
+                        .path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default(),
+                    product: p
+                        .path
+                        .file_stem()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default(),
+                    rows: p.rows,
+                    sha256: p.sha256.clone(),
+                })
+                .collect();
+            report.outputs.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(report)
+        }
+        Err(e) => {
+            for s in rt.sinks.drain() {
+                for sink in s.1.sinks {
+                    if let Ok(Some(p)) = sink.finish() {
+                        p.discard();
+                    }
+                }
+            }
+            for p in &rt.pending {
+                p.discard();
+            }
+            Err(e)
+        }
+    }
+}
+
+struct Runtime<'m> {
+    model: &'m Model,
+    globals: Vec<Value>,
+    props: Vec<Value>,
+    frames: Vec<Frame<'m>>,
+    states: Vec<State>,
+    /// Memstore contents: entity name → records.
+    memstores: HashMap<String, Vec<Arc<Map>>>,
+    scratch: Scratch,
+    now: DateTime,
+    root64: u64,
+    conv: ConvConfig,
+    /// Open sinks per generate (by state id), kept across parent records.
+    sinks: HashMap<StateId, Sinks>,
+    pending: Vec<Pending>,
+    report: RunReport,
+    opts: RunOptions,
+}
+
+impl<'m> Runtime<'m> {
+    fn eval(&mut self, e: &Expr, rng: &mut Stream) -> Result<Value, RunError> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let r = exec::run(&e.chunk, self, rng, self.now, &mut scratch);
+        self.scratch = scratch;
+        r.map_err(|err| {
+            Box::new(
+                Diagnostic::error(
+                    "DM002",
+                    format!("{} (in `{}`)", err.message, e.chunk.text.trim()),
+                )
+                .with_span(err.span)
+                .with_label("evaluating this"),
+            )
+        })
+    }
+
+    fn eval_template(&mut self, t: &Template, rng: &mut Stream) -> Result<String, RunError> {
+        let mut s = String::new();
+        for p in t {
+            match p {
+                TemplatePart::Lit(l) => s.push_str(l),
+                TemplatePart::Expr(e) => self.eval(e, rng)?.write_py_str(&mut s),
+            }
+        }
+        Ok(s)
+    }
+
+    fn exec_setup(&mut self, body: &'m [Stmt]) -> Result<(), RunError> {
+        let mut rng = Stream::new(mix(self.root64, 0x5e7));
+        for s in body {
+            match s {
+                Stmt::Global { slot, field } => {
+                    let mut stream = Stream::new(mix(self.root64, field.key.0));
+                    let v = self.field_value(field, &mut stream, 0)?;
+                    match v {
+                        Some(pipeline::Produced::Value(v)) => self.globals[*slot as usize] = v,
+                        Some(pipeline::Produced::Exhausted) => {
+                            return Err(run_err(
+                                format!(
+                                    "setup variable '{}' has no value: its source is empty",
+                                    field.name
+                                ),
+                                field.span,
+                            ))
+                        }
+                        None => {}
+                    }
+                }
+                Stmt::Generate(g) => {
+                    self.run_generate(g, 0)?;
+                    self.finish_product(g)?;
+                }
+                Stmt::Echo { parts, .. } => {
+                    let text = self.eval_template(parts, &mut rng)?;
+                    self.echo(text);
+                }
+                Stmt::Assert {
+                    cond,
+                    message,
+                    span,
+                } => {
+                    let v = self.eval(cond, &mut rng)?;
+                    if !v.truthy() {
+                        return Err(run_err(
+                            format!(
+                                "assertion failed: {}{}",
+                                cond.chunk.text,
+                                message
+                                    .as_ref()
+                                    .map(|m| format!(" ({m})"))
+                                    .unwrap_or_default()
+                            ),
+                            *span,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn echo(&mut self, text: String) {
+        if self.opts.verbose {
+            eprintln!("{text}");
+        }
+        self.report.echoes.push(text);
+    }
+
+    /// Closes the sinks of a top-level generate and its nested products.
+    fn finish_product(&mut self, g: &'m Generate) -> Result<(), RunError> {
+        let mut ids = vec![g.state];
+        collect_nested_generates(&g.body, &mut ids);
+        for id in ids {
+            if let Some(s) = self.sinks.remove(&id) {
+                for sink in s.sinks {
+                    if let Some(p) = sink.finish().map_err(|e| run_err(e, g.span))? {
+                        self.pending.push(p);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn close_all_sinks(&mut self) -> Result<(), RunError> {
+        let mut ids: Vec<StateId> = self.sinks.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            if let Some(s) = self.sinks.remove(&id) {
+                for sink in s.sinks {
+                    if let Some(p) = sink.finish().map_err(|e| run_err(e, Span::DETACHED))? {
+                        self.pending.push(p);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Resets the per-execution state of the statements directly in a body.
+    fn reset_states(&mut self, body: &'m [Stmt]) {
+        for s in body {
+            match s {
+                Stmt::Field(f) => {
+                    if matches!(
+                        f.mode,
+                        Mode::Generator(_, GenScope::PerExecution)
+                            | Mode::Values { unique: true, .. }
+                            | Mode::Rows(_)
+                            | Mode::RowsExpr { .. }
+                    ) {
+                        if !matches!(f.mode, Mode::Rows(_) | Mode::RowsExpr { .. })
+                            || self.frames.len() > 1
+                        {
+                            self.states[f.state as usize] = State::Empty;
+                        }
+                    }
+                }
+                Stmt::Condition(bs) => {
+                    for b in bs {
+                        self.reset_states(&b.body);
+                    }
+                }
+                Stmt::While { body, .. } => self.reset_states(body),
+                _ => {}
+            }
+        }
+    }
+
+    /// The count of a generate or list in the current scope.
+    fn count(
+        &mut self,
+        c: &Count,
+        key: u64,
+        source_len: Option<usize>,
+        span: Span,
+    ) -> Result<u64, RunError> {
+        Ok(match c {
+            Count::Fixed(n) => *n,
+            Count::Range { min, max } => {
+                let mut s = Stream::new(mix(key, 0xC0));
+                s.range_i64(*min as i64, *max as i64) as u64
+            }
+            Count::Expr(e) => {
+                let mut s = Stream::new(mix(key, 0xC1));
+                let v = self.eval(e, &mut s)?;
+                let n = match &v {
+                    Value::Str(t) => t
+                        .trim()
+                        .parse::<i64>()
+                        .map_err(|_| run_err(format!("count '{t}' is not an integer"), span))?,
+                    v => crate::builtins::functions::to_int(v)
+                        .map_err(|m| run_err(format!("count: {m}"), span))?,
+                };
+                if n < 0 {
+                    return Err(run_err(
+                        format!("count evaluated to {n}, a negative number"),
+                        span,
+                    ));
+                }
+                n as u64
+            }
+            Count::Source => source_len.unwrap_or(0) as u64,
+        })
+    }
+
+    /// Source rows for one execution of a generate/nestedKey, in selection order.
+    fn source_rows(
+        &mut self,
+        src: &'m Source,
+        key: u64,
+        count: Option<u64>,
+    ) -> Result<Vec<Arc<Map>>, RunError> {
+        let all: Arc<Vec<Arc<Map>>> = match &src.kind {
+            SourceKind::Rows(r) => r.clone(),
+            SourceKind::Memstore { entity, .. } => {
+                Arc::new(self.memstores.get(entity).cloned().unwrap_or_default())
+            }
+            SourceKind::Script(e) => {
+                let mut s = Stream::new(mix(key, 0x5C));
+                let v = self.eval(e, &mut s)?;
+                Arc::new(rows_of(&v).map_err(|m| run_err(m, src.span))?)
+            }
+        };
+        select_rows(&all, src, key, count).map_err(|m| run_err(m, src.span))
+    }
+
+    /// Runs one execution of a generate (all its records) under the current frames.
+    fn run_generate(&mut self, g: &'m Generate, parent_key: u64) -> Result<Vec<Value>, RunError> {
+        let gkey = mix(mix(self.root64, g.key.0), parent_key);
+        self.reset_states(&g.body);
+        let fixed_count = match (&g.count, &g.source) {
+            (Count::Source, _) => None,
+            (c, _) => Some(self.count(c, gkey, None, g.span)?),
+        };
+        let rows = match &g.source {
+            Some(src) => Some(self.source_rows(src, gkey, fixed_count)?),
+            None => None,
+        };
+        let n = match (fixed_count, &rows) {
+            (Some(n), Some(r))
+                if !g
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| s.cyclic || s.distribution == Distribution::Cumulated) =>
+            {
+                n.min(r.len() as u64)
+            }
+            (Some(n), _) => n,
+            (None, Some(r)) => r.len() as u64,
+            (None, None) => 0,
+        };
+        let n = match g.series {
+            Some((_, _, ticks, _)) => n * ticks,
+            None => n,
+        };
+        let collect =
+            g.bind_slot.is_some() || g.targets.iter().any(|t| matches!(t, Target::Memstore(_)));
+        let mut collected: Vec<Value> = Vec::new();
+        let depth = g.depth as usize;
+        let mut rec_buf: Vec<(Arc<str>, Value)> = Vec::new();
+        for i in 0..n {
+            let rk = row_key(g.key, mix(self.root64, parent_key), i);
+            self.push_frame(&g.layout, rk, depth);
+            if let Some(rows) = &rows {
+                if let Some(row) = rows.get(i as usize % rows.len().max(1)) {
+                    let row = row.clone();
+                    let scripted = g.source.as_ref().is_some_and(|s| s.scripted);
+                    let f = self.frames.last_mut().expect("frame");
+                    for (k, v) in row.iter() {
+                        f.set_by_name(k, v.clone());
+                    }
+                    let _ = scripted;
+                }
+            }
+            if let Some((start, iv, ticks, slot)) = g.series {
+                let step = i % ticks.max(1);
+                let series = i / ticks.max(1);
+                let mut ts = Map::new();
+                let now =
+                    crate::builtins::datetime::add_micros(start, iv * step as i64).unwrap_or(start);
+                ts.insert(Arc::from("now"), Value::DateTime(now));
+                ts.insert(Arc::from("step"), Value::Int(step as i64));
+                ts.insert(Arc::from("series"), Value::Int(series as i64));
+                self.frames
+                    .last_mut()
+                    .expect("frame")
+                    .set(slot, Value::map(ts), false);
+            }
+            let flow = self
+                .exec_body(&g.body)
+                .map_err(|e| with_row(e, &g.name, i))?;
+            if flow == Flow::Exhausted {
+                self.frames.pop();
+                if self.opts.verbose {
+                    eprintln!(
+                        "note: '{}' stopped after {i} records: a source or sequence ran out",
+                        g.name
+                    );
+                }
+                break;
+            }
+            let frame = self.frames.pop().expect("frame");
+            frame.record_into(&mut rec_buf);
+            if !g.converters.is_empty() {
+                let mut m: Map = rec_buf.drain(..).collect();
+                for c in &g.converters {
+                    match c
+                        .apply(Value::map(m.clone()), &self.conv)
+                        .map_err(|e| run_err(e, g.span))?
+                    {
+                        Value::Map(mm) => m = mm.as_ref().clone(),
+                        other => {
+                            return Err(run_err(
+                                format!(
+                                    "a converter on <generate> must return a record, got {}",
+                                    other.type_name()
+                                ),
+                                g.span,
+                            ))
+                        }
+                    }
+                }
+                rec_buf.extend(m);
+            }
+            self.emit(g, &rec_buf)?;
+            if collect {
+                collected.push(Value::map(rec_buf.iter().cloned().collect()));
+            }
+            self.report_count(&g.name, 1);
+        }
+        if n == 0 {
+            self.report_count(&g.name, 0);
+        }
+        for t in &g.targets {
+            if let Target::Memstore(_) = t {
+                let entity = g.out_name.clone();
+                let rows: Vec<Arc<Map>> = collected
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Map(m) => Some(m.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                self.memstores.entry(entity).or_default().extend(rows);
+            }
+        }
+        Ok(collected)
+    }
+
+    fn report_count(&mut self, name: &str, k: u64) {
+        match self.report.products.iter_mut().find(|(n, _)| n == name) {
+            Some((_, c)) => *c += k,
+            None => self.report.products.push((name.to_string(), k)),
+        }
+    }
+
+    fn emit(&mut self, g: &'m Generate, rec: &[(Arc<str>, Value)]) -> Result<(), RunError> {
+        let has_files = g.targets.iter().any(|t| matches!(t, Target::File(_)));
+        if !has_files {
+            return Ok(());
+        }
+        if !self.sinks.contains_key(&g.state) {
+            let mut dir = self.opts.out_dir.clone();
+            if let Some(u) = &g.export_uri {
+                let u = u.trim_matches('/');
+                if !u.is_empty() && !u.contains("..") && !u.contains('\\') && !u.contains("://") {
+                    dir = dir.join(u);
+                }
+            }
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| run_err(format!("cannot create '{}': {e}", dir.display()), g.span))?;
+            let fo = FileOptions {
+                separator: self.model.settings.separator.clone(),
+                line_separator: self.model.settings.line_separator.clone(),
+                name: g.out_name.clone(),
+            };
+            let mut sinks = Vec::new();
+            for t in &g.targets {
+                if let Target::File(spec) = t {
+                    sinks.push(
+                        targets::open(spec, &dir, &g.out_name, &fo)
+                            .map_err(|e| run_err(e, g.span))?,
+                    );
+                }
+            }
+            self.sinks.insert(g.state, Sinks { sinks });
+        }
+        let record = Record { fields: rec };
+        if let Some(s) = self.sinks.get_mut(&g.state) {
+            for sink in s.sinks.iter_mut() {
+                sink.write(&record).map_err(|e| run_err(e, g.span))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn push_frame(&mut self, layout: &'m Layout, row_key: u64, depth: usize) {
+        let _ = depth;
+        self.frames.push(Frame::new(layout, row_key));
+    }
+
+    /// Runs the statements of a record body.
+    fn exec_body(&mut self, body: &'m [Stmt]) -> Result<Flow, RunError> {
+        for s in body {
+            if self.exec_stmt(s)? == Flow::Exhausted {
+                return Ok(Flow::Exhausted);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn row_key(&self) -> u64 {
+        self.frames.last().map(|f| f.row_key).unwrap_or(self.root64)
+    }
+
+    fn exec_stmt(&mut self, s: &'m Stmt) -> Result<Flow, RunError> {
+        match s {
+            Stmt::Field(f) => {
+                let mut rng = Stream::for_field(self.row_key(), f.key);
+                match self.field_value(f, &mut rng, 0)? {
+                    Some(pipeline::Produced::Value(v)) => {
+                        if let Some(fr) = self.frames.last_mut() {
+                            fr.set(f.dest.slot, v, f.dest.field);
+                        }
+                    }
+                    Some(pipeline::Produced::Exhausted) => return Ok(Flow::Exhausted),
+                    None => {}
+                }
+            }
+            Stmt::Generate(g) => {
+                let pk = self.row_key();
+                let records = self.run_generate(g, pk)?;
+                if let (Some(slot), Some(fr)) = (g.bind_slot, self.frames.last_mut()) {
+                    fr.set(slot, Value::list(records), false);
+                }
+            }
+            Stmt::NestedKey(n) => return self.nested_key(n),
+            Stmt::List(l) => return self.list(l),
+            Stmt::Array(a) => self.array(a)?,
+            Stmt::Condition(branches) => {
+                let mut rng = Stream::new(mix(self.row_key(), 0xC0D));
+                for b in branches {
+                    let take = match &b.cond {
+                        None => true,
+                        Some(c) => self.eval(c, &mut rng)?.truthy(),
+                    };
+                    if take {
+                        return self.exec_body(&b.body);
+                    }
+                }
+            }
+            Stmt::While {
+                cond,
+                max,
+                body,
+                span,
+            } => {
+                let mut rng = Stream::new(mix(self.row_key(), 0x3117));
+                let mut n = 0u64;
+                while self.eval(cond, &mut rng)?.truthy() {
+                    if n >= *max {
+                        return Err(run_err(
+                            format!("<while> needed more than maxIterations={max} passes"),
+                            *span,
+                        ));
+                    }
+                    n += 1;
+                    if self.exec_body(body)? == Flow::Exhausted {
+                        return Ok(Flow::Exhausted);
+                    }
+                }
+            }
+            Stmt::Echo { parts, .. } => {
+                let mut rng = Stream::new(mix(self.row_key(), 0xEC));
+                match self.eval_template(parts, &mut rng) {
+                    Ok(t) => self.echo(t),
+                    Err(e) => {
+                        if self.opts.verbose {
+                            eprintln!("warning: echo failed: {}", e.message);
+                        }
+                    }
+                }
+            }
+            Stmt::Assert {
+                cond,
+                message,
+                span,
+            } => {
+                let mut rng = Stream::new(mix(self.row_key(), 0xA5));
+                let v = self.eval(cond, &mut rng)?;
+                if !v.truthy() {
+                    let rec = self
+                        .frames
+                        .last()
+                        .map(|f| Value::map(f.as_map()))
+                        .unwrap_or_default();
+                    return Err(run_err(
+                        format!(
+                            "assertion failed: {}{}; record: {}",
+                            cond.chunk.text,
+                            message
+                                .as_ref()
+                                .map(|m| format!(" ({m})"))
+                                .unwrap_or_default(),
+                            rec.py_repr()
+                        ),
+                        *span,
+                    ));
+                }
+            }
+            Stmt::Global { .. } => {}
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn map_of_children(
+        &mut self,
+        layout: &'m Layout,
+        rk: u64,
+        body: &'m [Stmt],
+        init: Option<&Map>,
+    ) -> Result<Option<Map>, RunError> {
+        self.frames.push(Frame::new(layout, rk));
+        if let Some(m) = init {
+            let f = self.frames.last_mut().expect("frame");
+            for (k, v) in m.iter() {
+                f.set_by_name(k, v.clone());
+            }
+        }
+        let flow = self.exec_body(body);
+        let frame = self.frames.pop().expect("frame");
+        if flow? == Flow::Exhausted {
+            return Ok(None);
+        }
+        Ok(Some(frame.fields_map()))
+    }
+
+    fn nested_key(&mut self, n: &'m NestedKey) -> Result<Flow, RunError> {
+        let rk = mix(self.row_key(), n.key.0);
+        let mut rng = Stream::new(mix(rk, 0xC0));
+        if let Some(c) = &n.condition {
+            match self.eval(c, &mut rng)? {
+                Value::Bool(true) => {}
+                Value::Bool(false) => {
+                    if let Some(d) = &n.default_value {
+                        let v = self.eval(d, &mut rng)?;
+                        self.set_field(n.dest, v);
+                    }
+                    return Ok(Flow::Continue);
+                }
+                other => {
+                    return Err(run_err(
+                        format!(
+                            "nestedKey condition must be a bool, got {}",
+                            other.type_name()
+                        ),
+                        n.span,
+                    ))
+                }
+            }
+        }
+        let apply = |rt: &mut Self, m: Map| -> Result<Value, RunError> {
+            let mut v = Value::map(m);
+            for c in &n.converters {
+                v = c.apply(v, &rt.conv).map_err(|e| run_err(e, n.span))?;
+            }
+            Ok(v)
+        };
+        let value = match &n.mode {
+            NestedMode::Dict => match self.map_of_children(&n.layout, rk, &n.body, None)? {
+                Some(m) => apply(self, m)?,
+                None => return Ok(Flow::Exhausted),
+            },
+            NestedMode::List(c) => {
+                let k = self.count(c, rk, None, n.span)?;
+                self.reset_states(&n.body);
+                let mut items = Vec::with_capacity(k as usize);
+                for i in 0..k {
+                    match self.map_of_children(&n.layout, mix(rk, i), &n.body, None)? {
+                        Some(m) => items.push(apply(self, m)?),
+                        None => return Ok(Flow::Exhausted),
+                    }
+                }
+                Value::list(items)
+            }
+            NestedMode::Script(e) => {
+                let v = match self.eval(e, &mut rng) {
+                    Ok(v) => v,
+                    Err(err) => match &n.default_value {
+                        Some(d) => {
+                            let v = self.eval(d, &mut rng)?;
+                            self.set_field(n.dest, v);
+                            return Ok(Flow::Continue);
+                        }
+                        None => return Err(err),
+                    },
+                };
+                self.enrich(n, v, rk)?
+            }
+            NestedMode::Enrich => {
+                let cur = self
+                    .frames
+                    .last()
+                    .and_then(|f| f.get_by_name(&n.name))
+                    .unwrap_or(Value::Null);
+                self.enrich(n, cur, rk)?
+            }
+            NestedMode::Source { source, count } => {
+                let k = match count {
+                    Some(c) => Some(self.count(c, rk, None, n.span)?),
+                    None => None,
+                };
+                let mut src = source.clone();
+                if src.distribution == Distribution::Random && !src.cyclic && count.is_none() {
+                    src.distribution = Distribution::Random;
+                }
+                let rows = {
+                    let s: &'m Source = source;
+                    self.source_rows(s, rk, k)?
+                };
+                let rows: Vec<Arc<Map>> = match k {
+                    Some(k) if !source.cyclic => rows.into_iter().take(k as usize).collect(),
+                    _ => rows,
+                };
+                let single = matches!(&source.kind, SourceKind::Rows(_)) && false;
+                let _ = single;
+                let mut items = Vec::with_capacity(rows.len());
+                for (i, r) in rows.iter().enumerate() {
+                    match self.map_of_children(&n.layout, mix(rk, i as u64), &n.body, Some(r))? {
+                        Some(m) => items.push(apply(self, m)?),
+                        None => return Ok(Flow::Exhausted),
+                    }
+                }
+                Value::list(items)
+            }
+        };
+        self.set_field(n.dest, value);
+        Ok(Flow::Continue)
+    }
+
+    fn enrich(&mut self, n: &'m NestedKey, v: Value, rk: u64) -> Result<Value, RunError> {
+        let conv = |rt: &mut Self, mut v: Value| -> Result<Value, RunError> {
+            for c in &n.converters {
+                v = c.apply(v, &rt.conv).map_err(|e| run_err(e, n.span))?;
+            }
+            Ok(v)
+        };
+        Ok(match v {
+            Value::Map(m) => match self.map_of_children(&n.layout, rk, &n.body, Some(&m))? {
+                Some(mm) => conv(self, Value::map(mm))?,
+                None => Value::Null,
+            },
+            Value::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, it) in items.iter().enumerate() {
+                    match it {
+                        Value::Map(m) => match self.map_of_children(
+                            &n.layout,
+                            mix(rk, i as u64),
+                            &n.body,
+                            Some(m),
+                        )? {
+                            Some(mm) => out.push(conv(self, Value::map(mm))?),
+                            None => break,
+                        },
+                        other => out.push(other.clone()),
+                    }
+                }
+                Value::list(out)
+            }
+            Value::Null if n.body.is_empty() => Value::Null,
+            other => {
+                return Err(run_err(
+                    format!(
+                        "nestedKey '{}' needs a dict or a list of dicts, got {}",
+                        n.name,
+                        other.type_name()
+                    ),
+                    n.span,
+                ))
+            }
+        })
+    }
+
+    fn set_field(&mut self, dest: Dest, v: Value) {
+        if let Some(f) = self.frames.last_mut() {
+            f.set(dest.slot, v, dest.field);
+        }
+    }
+
+    fn list(&mut self, l: &'m ListStmt) -> Result<Flow, RunError> {
+        let rk = mix(self.row_key(), l.key.0);
+        let mut items = Vec::with_capacity(l.items.len());
+        for (i, it) in l.items.iter().enumerate() {
+            let irk = mix(rk, i as u64);
+            if let Some(c) = &it.condition {
+                let mut rng = Stream::new(mix(irk, 0xC0));
+                match self.eval(c, &mut rng)? {
+                    Value::Bool(true) => {}
+                    Value::Bool(false) => {
+                        items.push(Value::Null);
+                        continue;
+                    }
+                    other => {
+                        return Err(run_err(
+                            format!("item condition must be a bool, got {}", other.type_name()),
+                            l.span,
+                        ))
+                    }
+                }
+            }
+            match self.map_of_children(&it.layout, irk, &it.body, None)? {
+                Some(m) => items.push(Value::map(m)),
+                None => return Ok(Flow::Exhausted),
+            }
+        }
+        let mut v = Value::list(items);
+        for c in &l.converters {
+            v = c.apply(v, &self.conv).map_err(|e| run_err(e, l.span))?;
+        }
+        self.set_field(l.dest, v);
+        Ok(Flow::Continue)
+    }
+
+    fn array(&mut self, a: &'m ArrayStmt) -> Result<(), RunError> {
+        let mut rng = Stream::for_field(self.row_key(), a.key);
+        let v = match &a.mode {
+            ArrayMode::Literal(vals) => Value::list(vals.clone()),
+            ArrayMode::Script(e) => {
+                let v = self.eval(e, &mut rng)?;
+                match &v {
+                    Value::List(_) | Value::Tuple(_) => {
+                        Value::list(crate::builtins::functions::iterate(&v).unwrap_or_default())
+                    }
+                    other => {
+                        return Err(run_err(
+                            format!("array script must return a list, got {}", other.type_name()),
+                            a.span,
+                        ))
+                    }
+                }
+            }
+            ArrayMode::Random { ty, count } => {
+                if *count == 0 {
+                    return Ok(());
+                }
+                let mut out = Vec::with_capacity(*count as usize);
+                for _ in 0..*count {
+                    out.push(match ty {
+                        Cast::Int => Value::Int(rng.range_i64(0, 100)),
+                        Cast::Float => Value::Float(rng.uniform(0.0, 100.0)),
+                        Cast::Bool => Value::Bool(rng.chance(0.5)),
+                        _ => {
+                            let n = rng.below(21) as usize;
+                            let s: String = (0..n)
+                                .map(|_| {
+                                    let k = rng.below(52) as u8;
+                                    (if k < 26 { b'a' + k } else { b'A' + k - 26 }) as char
+                                })
+                                .collect();
+                            Value::from(s)
+                        }
+                    });
+                }
+                Value::list(out)
+            }
+        };
+        self.set_field(a.dest, v);
+        Ok(())
+    }
+}
+
+fn with_row(mut e: RunError, product: &str, row: u64) -> RunError {
+    if !e.message.contains(" (row ") {
+        e.message = format!("{} (row {row} of '{product}')", e.message);
+    }
+    e
+}
+
+fn collect_nested_generates(body: &[Stmt], out: &mut Vec<StateId>) {
+    for s in body {
+        match s {
+            Stmt::Generate(g) => {
+                out.push(g.state);
+                collect_nested_generates(&g.body, out);
+            }
+            Stmt::Condition(bs) => {
+                for b in bs {
+                    collect_nested_generates(&b.body, out);
+                }
+            }
+            Stmt::While { body, .. } => collect_nested_generates(body, out),
+            _ => {}
+        }
+    }
+}
+
+/// A script source value as rows.
+fn rows_of(v: &Value) -> Result<Vec<Arc<Map>>, String> {
+    match v {
+        Value::List(l) | Value::Tuple(l) => l
+            .iter()
+            .map(|x| match x {
+                Value::Map(m) => Ok(m.clone()),
+                other => Err(format!(
+                    "source rows must be dicts, got {}",
+                    other.type_name()
+                )),
+            })
+            .collect(),
+        Value::Map(m) => Ok(vec![m.clone()]),
+        Value::Null => Ok(vec![]),
+        other => Err(format!(
+            "a script source must return a list of dicts, got {}",
+            other.type_name()
+        )),
+    }
+}
+
+/// Applies distribution/unique/cyclic to a pool of rows (dsl §5.3).
+fn select_rows(
+    all: &[Arc<Map>],
+    src: &Source,
+    key: u64,
+    count: Option<u64>,
+) -> Result<Vec<Arc<Map>>, String> {
+    let mut pool: Vec<Arc<Map>> = all.to_vec();
+    if src.unique {
+        let mut seen = std::collections::HashSet::new();
+        pool.retain(|r| seen.insert(Value::Map(r.clone()).dedup_key()));
+        if let Some(c) = count {
+            if c as usize > pool.len() {
+                return Err(format!(
+                    "unique source has {} distinct rows, {c} requested",
+                    pool.len()
+                ));
+            }
+        }
+    }
+    let n = pool.len();
+    if n == 0 {
+        return Ok(vec![]);
+    }
+    let want = count.unwrap_or(n as u64) as usize;
+    let mut s = Stream::new(mix(key, 0xD157));
+    Ok(match src.distribution {
+        Distribution::Ordered => {
+            if src.cyclic {
+                (0..want).map(|i| pool[i % n].clone()).collect()
+            } else {
+                pool.truncate(want.min(n));
+                pool
+            }
+        }
+        Distribution::Random => {
+            let mut out = Vec::with_capacity(want.min(n.max(want)));
+            loop {
+                let mut perm = pool.clone();
+                s.shuffle(&mut perm);
+                for r in perm {
+                    if out.len() >= want {
+                        break;
+                    }
+                    out.push(r);
+                }
+                if out.len() >= want || !src.cyclic {
+                    break;
+                }
+            }
+            out
+        }
+        Distribution::Cumulated => (0..want)
+            .map(|_| {
+                let sum: u64 = (0..5).map(|_| s.below(n as u64)).sum();
+                pool[((sum + 2) / 5).min(n as u64 - 1) as usize].clone()
+            })
+            .collect(),
+    })
+}

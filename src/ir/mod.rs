@@ -2,4 +2,6 @@
 //! expressions and resolved generators; `types` holds static types and the entity registry.
 //! Invariant: only `ir` resolves names and types.
 
+pub mod lower;
+pub mod model;
 pub mod types;

@@ -2,4 +2,5 @@
 //! expressions. Invariant: the parser knows nothing of `ir`, `vm` or the engine.
 
 pub mod expr;
+pub mod schema;
 pub mod xml;

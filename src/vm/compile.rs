@@ -41,7 +41,12 @@ pub struct CompileError {
 }
 
 fn cerr(code: &'static str, message: impl Into<String>, span: ESpan) -> CompileError {
-    CompileError { code, message: message.into(), span, help: None }
+    CompileError {
+        code,
+        message: message.into(),
+        span,
+        help: None,
+    }
 }
 
 /// Compiles `expr` (the parse of `text`); `span_of` maps expression byte ranges to file spans.
@@ -52,7 +57,11 @@ pub fn compile(
     span_of: &dyn Fn(ESpan) -> Span,
 ) -> Result<(Chunk, Ty), Vec<CompileError>> {
     let mut c = Compiler {
-        chunk: Chunk { text: Arc::from(text), span: span_of(ESpan::new(0, text.len() as u32)), ..Chunk::default() },
+        chunk: Chunk {
+            text: Arc::from(text),
+            span: span_of(ESpan::new(0, text.len() as u32)),
+            ..Chunk::default()
+        },
         scope,
         span_of,
         locals: Vec::new(),
@@ -64,7 +73,11 @@ pub fn compile(
     }
     let mut chunk = c.chunk;
     if let Err(e) = verify(&mut chunk) {
-        return Err(vec![cerr("DM000", format!("internal compiler error: {e}"), expr.span)]);
+        return Err(vec![cerr(
+            "DM000",
+            format!("internal compiler error: {e}"),
+            expr.span,
+        )]);
     }
     Ok((chunk, ty))
 }
@@ -106,9 +119,11 @@ impl Compiler<'_> {
     fn patch(&mut self, at: usize) {
         let target = self.chunk.code.len() as u32;
         match &mut self.chunk.code[at] {
-            Op::Jump(t) | Op::JumpIfFalse(t) | Op::JumpIfFalseKeep(t) | Op::JumpIfTrueKeep(t) | Op::IterNext(t) => {
-                *t = target
-            }
+            Op::Jump(t)
+            | Op::JumpIfFalse(t)
+            | Op::JumpIfFalseKeep(t)
+            | Op::JumpIfTrueKeep(t)
+            | Op::IterNext(t) => *t = target,
             _ => {}
         }
     }
@@ -116,7 +131,12 @@ impl Compiler<'_> {
     fn replace_trailing(&mut self, n: usize, v: Value, span: ESpan) {
         let len = self.chunk.code.len() - n;
         self.chunk.code.truncate(len);
-        while self.chunk.spans.last().is_some_and(|(pc, _)| *pc as usize >= len) {
+        while self
+            .chunk
+            .spans
+            .last()
+            .is_some_and(|(pc, _)| *pc as usize >= len)
+        {
             self.chunk.spans.pop();
         }
         self.konst(v, span);
@@ -210,7 +230,11 @@ impl Compiler<'_> {
                     UnOp::Invert => (Op::Invert, Ty::Int),
                 };
                 if *op != UnOp::Not && matches!(t, Ty::Str | Ty::List | Ty::Dict | Ty::None) {
-                    self.errors.push(cerr("DM504", format!("bad operand type for unary operator: '{}'", t.name()), e.span));
+                    self.errors.push(cerr(
+                        "DM504",
+                        format!("bad operand type for unary operator: '{}'", t.name()),
+                        e.span,
+                    ));
                 }
                 self.emit(o, e.span);
                 if simple {
@@ -237,11 +261,13 @@ impl Compiler<'_> {
                             ),
                             e.span,
                         )
-                        .with_help(if *op == BinOp::Add && (lt == Ty::Str || rt == Ty::Str) {
-                            "convert the other operand with str(...)"
-                        } else {
-                            "check the operand types"
-                        }),
+                        .with_help(
+                            if *op == BinOp::Add && (lt == Ty::Str || rt == Ty::Str) {
+                                "convert the other operand with str(...)"
+                            } else {
+                                "check the operand types"
+                            },
+                        ),
                     );
                 }
                 self.emit(Op::Bin(*op), e.span);
@@ -291,7 +317,14 @@ impl Compiler<'_> {
             ExprKind::And(l, r) | ExprKind::Or(l, r) => {
                 let is_and = matches!(e.kind, ExprKind::And(..));
                 let lt = self.expr(l);
-                let j = self.emit(if is_and { Op::JumpIfFalseKeep(0) } else { Op::JumpIfTrueKeep(0) }, e.span);
+                let j = self.emit(
+                    if is_and {
+                        Op::JumpIfFalseKeep(0)
+                    } else {
+                        Op::JumpIfTrueKeep(0)
+                    },
+                    e.span,
+                );
                 let rt = self.expr(r);
                 self.patch(j);
                 lt.join(rt)
@@ -326,7 +359,12 @@ impl Compiler<'_> {
                 self.emit(Op::MakeDict(items.len() as u32), e.span);
                 Ty::Dict
             }
-            ExprKind::ListComp { elt, vars, iter, cond } => {
+            ExprKind::ListComp {
+                elt,
+                vars,
+                iter,
+                cond,
+            } => {
                 // [] iter IterStart; loop: IterNext(end) Store.. [cond JumpIfFalse(loop)] elt ListAppend
                 self.emit(Op::MakeList(0), e.span);
                 self.expr(iter);
@@ -417,10 +455,16 @@ impl Compiler<'_> {
         if n < 3 {
             return;
         }
-        if let (Op::Const(a), Op::Const(b), Op::Cmp(op)) =
-            (&self.chunk.code[n - 3], &self.chunk.code[n - 2], &self.chunk.code[n - 1])
-        {
-            let (a, b, op) = (self.chunk.consts[*a as usize].clone(), self.chunk.consts[*b as usize].clone(), *op);
+        if let (Op::Const(a), Op::Const(b), Op::Cmp(op)) = (
+            &self.chunk.code[n - 3],
+            &self.chunk.code[n - 2],
+            &self.chunk.code[n - 1],
+        ) {
+            let (a, b, op) = (
+                self.chunk.consts[*a as usize].clone(),
+                self.chunk.consts[*b as usize].clone(),
+                *op,
+            );
             if let Ok(v) = exec::compare(op, &a, &b) {
                 self.replace_trailing(3, v, span);
             }
@@ -458,11 +502,19 @@ impl Compiler<'_> {
             return Ty::Any;
         }
         if bf::MODULES.contains(&name) || Builtin::lookup(name).is_some() {
-            self.errors.push(cerr("DM504", format!("'{name}' is a module or function, not a value"), span));
+            self.errors.push(cerr(
+                "DM504",
+                format!("'{name}' is a module or function, not a value"),
+                span,
+            ));
             return Ty::Any;
         }
         if bf::UNSUPPORTED_MODULES.contains(&name) {
-            self.errors.push(cerr("DM506", format!("not supported: module '{name}'"), span));
+            self.errors.push(cerr(
+                "DM506",
+                format!("not supported: module '{name}'"),
+                span,
+            ));
             return Ty::Any;
         }
         let mut names = self.scope.names();
@@ -482,8 +534,12 @@ impl Compiler<'_> {
     fn module_path(&self, e: &Expr) -> Option<String> {
         match &e.kind {
             ExprKind::Name(n) => {
-                let is_local = self.locals.iter().any(|(l, _)| l == n) || self.scope.resolve(n).is_some();
-                if !is_local && (bf::MODULES.contains(&n.as_str()) || bf::UNSUPPORTED_MODULES.contains(&n.as_str())) {
+                let is_local =
+                    self.locals.iter().any(|(l, _)| l == n) || self.scope.resolve(n).is_some();
+                if !is_local
+                    && (bf::MODULES.contains(&n.as_str())
+                        || bf::UNSUPPORTED_MODULES.contains(&n.as_str()))
+                {
                     Some(n.clone())
                 } else {
                     None
@@ -503,9 +559,17 @@ impl Compiler<'_> {
             }
             let root = full.split('.').next().unwrap_or("");
             if bf::UNSUPPORTED_MODULES.contains(&root) {
-                self.errors.push(cerr("DM506", format!("not supported: '{full}' (module '{root}' is not available)"), span));
+                self.errors.push(cerr(
+                    "DM506",
+                    format!("not supported: '{full}' (module '{root}' is not available)"),
+                    span,
+                ));
             } else {
-                self.errors.push(cerr("DM503", format!("unknown module attribute '{full}'"), span));
+                self.errors.push(cerr(
+                    "DM503",
+                    format!("unknown module attribute '{full}'"),
+                    span,
+                ));
             }
             self.konst(Value::Null, span);
             return Ty::Any;
@@ -518,8 +582,14 @@ impl Compiler<'_> {
                 Some((_, ft)) => ft.ty(),
                 None => {
                     let schema = entity(kind);
-                    let mut e = cerr("DM503", format!("entity {kind} has no field '{name}'"), nspan);
-                    if let Some(s) = schema.and_then(|s| did_you_mean(name, s.fields.iter().map(|f| f.0))) {
+                    let mut e = cerr(
+                        "DM503",
+                        format!("entity {kind} has no field '{name}'"),
+                        nspan,
+                    );
+                    if let Some(s) =
+                        schema.and_then(|s| did_you_mean(name, s.fields.iter().map(|f| f.0)))
+                    {
                         e.help = Some(format!("did you mean '{s}'?"));
                     } else if let Some(s) = schema {
                         let list: Vec<&str> = s.fields.iter().map(|f| f.0).collect();
@@ -532,14 +602,22 @@ impl Compiler<'_> {
             Ty::DateTime => match name {
                 "year" | "month" | "day" | "hour" | "minute" | "second" | "microsecond" => Ty::Int,
                 _ => {
-                    self.errors.push(cerr("DM503", format!("'datetime' object has no attribute '{name}'"), nspan));
+                    self.errors.push(cerr(
+                        "DM503",
+                        format!("'datetime' object has no attribute '{name}'"),
+                        nspan,
+                    ));
                     Ty::Any
                 }
             },
             Ty::Date => match name {
                 "year" | "month" | "day" => Ty::Int,
                 _ => {
-                    self.errors.push(cerr("DM503", format!("'date' object has no attribute '{name}'"), nspan));
+                    self.errors.push(cerr(
+                        "DM503",
+                        format!("'date' object has no attribute '{name}'"),
+                        nspan,
+                    ));
                     Ty::Any
                 }
             },
@@ -547,12 +625,20 @@ impl Compiler<'_> {
                 "hex" => Ty::Str,
                 "int" => Ty::Int,
                 _ => {
-                    self.errors.push(cerr("DM503", format!("'UUID' object has no attribute '{name}'"), nspan));
+                    self.errors.push(cerr(
+                        "DM503",
+                        format!("'UUID' object has no attribute '{name}'"),
+                        nspan,
+                    ));
                     Ty::Any
                 }
             },
             Ty::Str | Ty::Int | Ty::Float | Ty::Bool | Ty::None => {
-                self.errors.push(cerr("DM503", format!("'{}' object has no attribute '{name}'", oty.name()), nspan));
+                self.errors.push(cerr(
+                    "DM503",
+                    format!("'{}' object has no attribute '{name}'", oty.name()),
+                    nspan,
+                ));
                 Ty::Any
             }
             _ => Ty::Any,
@@ -573,7 +659,8 @@ impl Compiler<'_> {
         // Module functions and builtins.
         let path = match &f.kind {
             ExprKind::Name(n) => {
-                let local = self.locals.iter().any(|(l, _)| l == n) || self.scope.resolve(n).is_some();
+                let local =
+                    self.locals.iter().any(|(l, _)| l == n) || self.scope.resolve(n).is_some();
                 if local {
                     None
                 } else {
@@ -586,7 +673,9 @@ impl Compiler<'_> {
         if let Some(path) = path {
             if let Some(b) = Builtin::lookup(&path) {
                 let (min, max) = b.arity();
-                if (args.len() as u16) < min.saturating_sub(kwargs.len() as u16) || args.len() as u16 > max {
+                if (args.len() as u16) < min.saturating_sub(kwargs.len() as u16)
+                    || args.len() as u16 > max
+                {
                     let want = if min == max {
                         format!("{min}")
                     } else if max == u16::MAX {
@@ -596,7 +685,11 @@ impl Compiler<'_> {
                     };
                     self.errors.push(cerr(
                         "DM505",
-                        format!("{path}() takes {want} argument{}, {} given", if want == "1" { "" } else { "s" }, args.len()),
+                        format!(
+                            "{path}() takes {want} argument{}, {} given",
+                            if want == "1" { "" } else { "s" },
+                            args.len()
+                        ),
                         span,
                     ));
                 }
@@ -635,7 +728,8 @@ impl Compiler<'_> {
                 return Ty::Any;
             }
             if path.contains('.') {
-                self.errors.push(cerr("DM503", format!("unknown function '{path}'"), f.span));
+                self.errors
+                    .push(cerr("DM503", format!("unknown function '{path}'"), f.span));
                 self.konst(Value::Null, span);
                 return Ty::Any;
             }
@@ -645,7 +739,11 @@ impl Compiler<'_> {
                     format!("not supported: call to '{path}()' (functions defined by Python code in <execute> are not run)"),
                     f.span,
                 );
-                let names: Vec<&str> = Builtin::ALL.iter().map(|b| b.name()).filter(|n| !n.contains('.')).collect();
+                let names: Vec<&str> = Builtin::ALL
+                    .iter()
+                    .map(|b| b.name())
+                    .filter(|n| !n.contains('.'))
+                    .collect();
                 if let Some(s) = did_you_mean(&path, names) {
                     e = cerr("DM502", format!("unknown function '{path}'"), f.span);
                     e.help = Some(format!("did you mean '{s}'?"));
@@ -658,34 +756,70 @@ impl Compiler<'_> {
         // Method call.
         if let ExprKind::Attr(obj, name, nspan) = &f.kind {
             let Some(m) = Method::lookup(name) else {
-                self.errors.push(cerr("DM503", format!("unknown method '{name}()'"), *nspan));
+                self.errors
+                    .push(cerr("DM503", format!("unknown method '{name}()'"), *nspan));
                 self.konst(Value::Null, span);
                 return Ty::Any;
             };
             let oty = self.expr(obj);
             let (min, max) = m.arity();
-            if (args.len() as u16) < min.saturating_sub(kwargs.len() as u16) || args.len() as u16 > max {
-                self.errors.push(cerr("DM505", format!("{name}() takes {min} to {max} arguments, {} given", args.len()), span));
+            if (args.len() as u16) < min.saturating_sub(kwargs.len() as u16)
+                || args.len() as u16 > max
+            {
+                self.errors.push(cerr(
+                    "DM505",
+                    format!(
+                        "{name}() takes {min} to {max} arguments, {} given",
+                        args.len()
+                    ),
+                    span,
+                ));
             }
             let ok_on = |t: Ty| -> bool {
                 use Method as M;
                 match t {
                     Ty::Str => matches!(
                         m,
-                        M::Upper | M::Lower | M::Strip | M::Lstrip | M::Rstrip | M::Replace | M::Split | M::Join
-                            | M::Startswith | M::Endswith | M::Format | M::Zfill | M::Title | M::Capitalize
-                            | M::Encode | M::Find | M::Count | M::Index | M::Isdigit | M::Isalpha
+                        M::Upper
+                            | M::Lower
+                            | M::Strip
+                            | M::Lstrip
+                            | M::Rstrip
+                            | M::Replace
+                            | M::Split
+                            | M::Join
+                            | M::Startswith
+                            | M::Endswith
+                            | M::Format
+                            | M::Zfill
+                            | M::Title
+                            | M::Capitalize
+                            | M::Encode
+                            | M::Find
+                            | M::Count
+                            | M::Index
+                            | M::Isdigit
+                            | M::Isalpha
                     ),
-                    Ty::DateTime => matches!(m, M::Isoformat | M::Strftime | M::Timestamp | M::Date | M::Weekday),
+                    Ty::DateTime => matches!(
+                        m,
+                        M::Isoformat | M::Strftime | M::Timestamp | M::Date | M::Weekday
+                    ),
                     Ty::Date => matches!(m, M::Isoformat | M::Strftime | M::Weekday),
-                    Ty::Entity(_) | Ty::Dict => matches!(m, M::Get | M::Keys | M::Values | M::Items | M::ToDict),
+                    Ty::Entity(_) | Ty::Dict => {
+                        matches!(m, M::Get | M::Keys | M::Values | M::Items | M::ToDict)
+                    }
                     Ty::Bytes => matches!(m, M::Decode | M::Hexdigest | M::Hex | M::Digest),
                     Ty::Int | Ty::Float | Ty::Bool | Ty::None => false,
                     _ => true,
                 }
             };
             if !ok_on(oty) {
-                self.errors.push(cerr("DM503", format!("'{}' object has no method '{name}()'", oty.name()), *nspan));
+                self.errors.push(cerr(
+                    "DM503",
+                    format!("'{}' object has no method '{name}()'", oty.name()),
+                    *nspan,
+                ));
             }
             for a in args {
                 self.expr(a);
@@ -697,8 +831,22 @@ impl Compiler<'_> {
             self.emit(Op::CallMethod { m, argc, kw }, span);
             use Method as M;
             return match m {
-                M::Upper | M::Lower | M::Strip | M::Lstrip | M::Rstrip | M::Replace | M::Join | M::Format | M::Zfill
-                | M::Title | M::Capitalize | M::Isoformat | M::Strftime | M::Hexdigest | M::Hex | M::Decode => Ty::Str,
+                M::Upper
+                | M::Lower
+                | M::Strip
+                | M::Lstrip
+                | M::Rstrip
+                | M::Replace
+                | M::Join
+                | M::Format
+                | M::Zfill
+                | M::Title
+                | M::Capitalize
+                | M::Isoformat
+                | M::Strftime
+                | M::Hexdigest
+                | M::Hex
+                | M::Decode => Ty::Str,
                 M::Split | M::Keys | M::Values | M::Items => Ty::List,
                 M::Startswith | M::Endswith | M::Isdigit | M::Isalpha => Ty::Bool,
                 M::Find | M::Count | M::Index | M::Weekday => Ty::Int,
@@ -710,7 +858,9 @@ impl Compiler<'_> {
                     Ty::Entity(k) => args
                         .first()
                         .and_then(|a| match &a.kind {
-                            ExprKind::Str(s) => entity(k).and_then(|sc| sc.field(s)).map(|f| f.1.ty()),
+                            ExprKind::Str(s) => {
+                                entity(k).and_then(|sc| sc.field(s)).map(|f| f.1.ty())
+                            }
                             _ => None,
                         })
                         .unwrap_or(Ty::Any),
@@ -719,7 +869,11 @@ impl Compiler<'_> {
                 _ => Ty::Any,
             };
         }
-        self.errors.push(cerr("DM506", "not supported: calling a value that is not a function", f.span));
+        self.errors.push(cerr(
+            "DM506",
+            "not supported: calling a value that is not a function",
+            f.span,
+        ));
         self.konst(Value::Null, span);
         Ty::Any
     }
@@ -781,8 +935,20 @@ fn binary_type(op: BinOp, l: Ty, r: Ty) -> Option<Ty> {
             (Str, _) if op == BinOp::Mod => Str,
             (Float, _) | (_, Float) if num(l) && num(r) => Float,
             (Decimal, _) | (_, Decimal) if num(l) && num(r) => Decimal,
-            _ if num(l) && num(r) => if op == BinOp::Pow { Any } else { Int },
-            (Duration, Duration) if op != BinOp::Pow => if op == BinOp::FloorDiv { Int } else { Duration },
+            _ if num(l) && num(r) => {
+                if op == BinOp::Pow {
+                    Any
+                } else {
+                    Int
+                }
+            }
+            (Duration, Duration) if op != BinOp::Pow => {
+                if op == BinOp::FloorDiv {
+                    Int
+                } else {
+                    Duration
+                }
+            }
             _ => return Option::None,
         },
         BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => match (l, r) {

@@ -142,7 +142,9 @@ impl Chunk {
         for (i, op) in self.code.iter().enumerate() {
             let _ = match op {
                 Op::Const(c) => writeln!(out, "{i:4} Const {}", self.consts[*c as usize].py_repr()),
-                Op::GetAttr(n) | Op::LoadDyn(n) => writeln!(out, "{i:4} {:?} {}", op, self.names[*n as usize]),
+                Op::GetAttr(n) | Op::LoadDyn(n) => {
+                    writeln!(out, "{i:4} {:?} {}", op, self.names[*n as usize])
+                }
                 other => writeln!(out, "{i:4} {other:?}"),
             };
         }
@@ -174,9 +176,21 @@ pub fn verify(chunk: &mut Chunk) -> Result<(), String> {
         }
         max = max.max(d);
         let (pop, push): (i32, i32) = match &chunk.code[pc] {
-            Op::Const(_) | Op::Load(_) | Op::LoadDyn(_) | Op::LoadThis | Op::LoadParent | Op::LoadRoot => (0, 1),
+            Op::Const(_)
+            | Op::Load(_)
+            | Op::LoadDyn(_)
+            | Op::LoadThis
+            | Op::LoadParent
+            | Op::LoadRoot => (0, 1),
             Op::StoreLocal(_) | Op::Pop => (1, 0),
-            Op::GetAttr(_) | Op::Neg | Op::Pos | Op::Not | Op::Invert | Op::Format { .. } | Op::AssertBool | Op::IterStart => (1, 1),
+            Op::GetAttr(_)
+            | Op::Neg
+            | Op::Pos
+            | Op::Not
+            | Op::Invert
+            | Op::Format { .. }
+            | Op::AssertBool
+            | Op::IterStart => (1, 1),
             Op::Index | Op::Bin(_) | Op::Cmp(_) | Op::ListAppend => (2, 1),
             Op::Slice => (4, 1),
             Op::Dup => (1, 2),

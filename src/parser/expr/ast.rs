@@ -12,7 +12,10 @@ impl ESpan {
         ESpan { start, end }
     }
     pub fn to(self, other: ESpan) -> ESpan {
-        ESpan { start: self.start.min(other.start), end: self.end.max(other.end) }
+        ESpan {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -84,7 +87,11 @@ pub enum UnOp {
 pub enum FPart {
     Lit(String),
     /// `{expr!conv:spec}`.
-    Expr { expr: Box<Expr>, conv: Option<char>, spec: String },
+    Expr {
+        expr: Box<Expr>,
+        conv: Option<char>,
+        spec: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -110,7 +117,12 @@ pub enum ExprKind {
     /// `value[index]`
     Index(Box<Expr>, Box<Expr>),
     /// `value[lo:hi:step]`
-    Slice(Box<Expr>, Option<Box<Expr>>, Option<Box<Expr>>, Option<Box<Expr>>),
+    Slice(
+        Box<Expr>,
+        Option<Box<Expr>>,
+        Option<Box<Expr>>,
+        Option<Box<Expr>>,
+    ),
     /// `f(a, k=v)`
     Call(Box<Expr>, Vec<Expr>, Vec<(String, Expr)>),
     /// `-x`, `not x`
@@ -132,5 +144,10 @@ pub enum ExprKind {
     /// `{k: v}`
     Dict(Vec<(Expr, Expr)>),
     /// `[elt for var in iter if cond]` (also generator expressions in calls)
-    ListComp { elt: Box<Expr>, vars: Vec<String>, iter: Box<Expr>, cond: Option<Box<Expr>> },
+    ListComp {
+        elt: Box<Expr>,
+        vars: Vec<String>,
+        iter: Box<Expr>,
+        cond: Option<Box<Expr>>,
+    },
 }

@@ -1,0 +1,716 @@
+//! Domain entities (`<variable entity="Person"/>`): one generated object per record.
+//!
+//! Every field concept draws from its own stream `mix(entity key, concept)`, so values never
+//! depend on the order fields are read, and adding a field never changes another. Dependent
+//! fields are derived, not drawn again: the e-mail comes from the person's own names, the age
+//! from the birthdate and the run clock, the phone area code from the address's own city row.
+
+use std::sync::Arc;
+
+use jiff::civil::{Date, DateTime};
+
+use crate::domains::determinism::{mix, path_key, Stream};
+use crate::domains::locale::{ascii_fold, locale, City, Locale};
+use crate::ir::model::EntitySpec;
+use crate::vm::value::{Map, Value};
+
+/// Generates one entity object for the record with stream key `key`.
+pub fn generate(spec: &EntitySpec, key: u64, now: DateTime) -> Result<Value, String> {
+    let g = Gen {
+        key,
+        now,
+        loc: locale(&spec.dataset),
+        params: &spec.params,
+    };
+    Ok(Value::map(match spec.kind {
+        "Person" => g.person()?.to_map(),
+        "Address" => g.address(mix(key, 0xADD)).to_map(g.loc),
+        "City" => g.city(),
+        "Country" => g.country(),
+        "Company" => g.company(mix(key, 0xC0)),
+        other => {
+            return Err(format!(
+                "entity {other} is declared but not generated yet (available: Person, Address, City, Country, Company)"
+            ))
+        }
+    }))
+}
+
+struct Gen<'a> {
+    key: u64,
+    now: DateTime,
+    loc: &'static Locale,
+    params: &'a [(String, Value)],
+}
+
+/// Stream of one concept of an entity.
+fn stream(key: u64, concept: &str) -> Stream {
+    Stream::new(mix(key, path_key(concept).0))
+}
+
+fn s(v: &str) -> Value {
+    Value::Str(Arc::from(v))
+}
+
+fn map(pairs: Vec<(&str, Value)>) -> Map {
+    pairs.into_iter().map(|(k, v)| (Arc::from(k), v)).collect()
+}
+
+pub struct Person {
+    pub given: Arc<str>,
+    pub middle: Option<Arc<str>>,
+    pub family: Arc<str>,
+    pub gender: &'static str,
+    pub birthdate: Date,
+    pub age: i64,
+    pub email: String,
+    pub phone: String,
+    pub mobile: String,
+    pub academic_title: String,
+    pub salutation: String,
+    pub nobility_title: String,
+    pub full_name: String,
+    pub address: Address,
+}
+
+impl Person {
+    fn to_map(&self) -> Map {
+        map(vec![
+            (
+                "birthdate",
+                Value::DateTime(self.birthdate.to_datetime(jiff::civil::Time::midnight())),
+            ),
+            ("given_name", s(&self.given)),
+            ("family_name", s(&self.family)),
+            ("full_name", s(&self.full_name)),
+            ("gender", s(self.gender)),
+            ("name", s(&self.full_name)),
+            ("age", Value::Int(self.age)),
+            ("email", s(&self.email)),
+            ("phone", s(&self.phone)),
+            ("mobile_phone", s(&self.mobile)),
+            ("academic_title", s(&self.academic_title)),
+            ("salutation", s(&self.salutation)),
+            ("nobility_title", s(&self.nobility_title)),
+        ])
+    }
+}
+
+pub struct Address {
+    pub street: Arc<str>,
+    pub house_number: String,
+    pub city: City,
+    pub phone: String,
+    pub mobile: String,
+    pub fax: String,
+    pub organization: String,
+}
+
+impl Address {
+    fn to_map(&self, loc: &Locale) -> Map {
+        let full = format_address(loc, &self.street, &self.house_number, &self.city);
+        map(vec![
+            ("street", s(&self.street)),
+            ("house_number", s(&self.house_number)),
+            ("city", s(&self.city.name)),
+            ("state", s(&self.city.state)),
+            ("postal_code", s(&self.city.postal_code)),
+            ("zip_code", s(&self.city.postal_code)),
+            ("country", s(&loc.country.name)),
+            ("country_code", s(&loc.country.iso_code)),
+            ("phone", s(&self.phone)),
+            ("mobile_phone", s(&self.mobile)),
+            ("fax", s(&self.fax)),
+            ("organization", s(&self.organization)),
+            ("full_address", s(&full)),
+        ])
+    }
+}
+
+/// The address formatted as the country writes it.
+pub fn format_address(loc: &Locale, street: &str, no: &str, c: &City) -> String {
+    match loc.code {
+        "DE" => format!("{street} {no}, {} {}", c.postal_code, c.name),
+        "VN" => format!(
+            "{no} {street}, {}, {}",
+            c.name,
+            loc.state_name(&c.state).unwrap_or(&c.state)
+        ),
+        _ => format!("{no} {street}, {}, {} {}", c.name, c.state, c.postal_code),
+    }
+}
+
+impl Gen<'_> {
+    fn param_f64(&self, name: &str) -> Option<f64> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.as_f64())
+    }
+
+    fn param_i64(&self, name: &str) -> Option<i64> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| match v {
+                Value::Int(i) => Some(*i),
+                Value::Float(f) => Some(*f as i64),
+                Value::Str(t) => t.trim().parse().ok(),
+                _ => None,
+            })
+    }
+
+    fn person(&self) -> Result<Person, String> {
+        let min_age = self.param_i64("min_age").unwrap_or(18);
+        let max_age = self.param_i64("max_age").unwrap_or(65);
+        if min_age < 0 || max_age > 130 || min_age > max_age {
+            return Err(format!(
+                "person ages must satisfy 0 <= min_age <= max_age <= 130, got {min_age}..{max_age}"
+            ));
+        }
+        let female_quota = self.param_f64("female_quota").unwrap_or(0.5);
+        let other_quota = self.param_f64("other_gender_quota").unwrap_or(0.0);
+        let noble_quota = self.param_f64("noble_quota").unwrap_or(0.001);
+        // Share of adults old enough for a title who hold one (a realistic default; the
+        // original's 0.5 gave every second person a doctorate).
+        let title_quota = self.param_f64("academic_title_quota").unwrap_or(0.02);
+        let k = self.key;
+        let loc = self.loc;
+        let mut gs = stream(k, "gender");
+        let u = gs.f64();
+        let gender = if u < other_quota {
+            "other"
+        } else if u < other_quota + female_quota {
+            "female"
+        } else {
+            "male"
+        };
+        let names_female = match gender {
+            "female" => true,
+            "male" => false,
+            _ => gs.chance(0.5),
+        };
+        let mut ns = stream(k, "given_name");
+        let given = if names_female {
+            loc.given_female.pick(&mut ns)
+        } else {
+            loc.given_male.pick(&mut ns)
+        }
+        .cloned()
+        .unwrap_or_else(|| Arc::from("Alex"));
+        let mut ms = stream(k, "middle_name");
+        let middle = if loc.code == "VN" {
+            if names_female {
+                loc.middle_female.pick(&mut ms)
+            } else {
+                loc.middle_male.pick(&mut ms)
+            }
+            .cloned()
+        } else {
+            None
+        };
+        let mut fs = stream(k, "family_name");
+        let family = loc
+            .family
+            .pick(&mut fs)
+            .cloned()
+            .unwrap_or_else(|| Arc::from("Smith"));
+        // Birthdate: a date uniform in [now - (max_age+1)y + 1d, now - min_age y].
+        let today = self.now.date();
+        let latest = sub_years(today, min_age);
+        let earliest = sub_years(today, max_age + 1).tomorrow().unwrap_or(today);
+        let span_days = latest
+            .since(earliest)
+            .map(|sp| sp.get_days() as i64)
+            .unwrap_or(0)
+            .max(0);
+        let mut bs = stream(k, "birthdate");
+        let birthdate = earliest
+            .checked_add(jiff::Span::new().days(bs.range_i64(0, span_days)))
+            .unwrap_or(earliest);
+        let age = completed_years(birthdate, today);
+        let mut ts = stream(k, "academic_title");
+        let academic_title = match loc.academic_titles.pick(&mut ts) {
+            Some((t, min)) if age >= *min && ts.chance(title_quota) => t.to_string(),
+            _ => String::new(),
+        };
+        let mut nbs = stream(k, "nobility_title");
+        let nobility_title = if nbs.chance(noble_quota) && age >= 18 {
+            match loc.nobility.pick(&mut nbs) {
+                Some((f, m)) => {
+                    if names_female {
+                        f.to_string()
+                    } else {
+                        m.to_string()
+                    }
+                }
+                None => String::new(),
+            }
+        } else {
+            String::new()
+        };
+        let mut ss = stream(k, "salutation");
+        let sal_list = match gender {
+            "female" => &loc.salutation_female,
+            "male" => &loc.salutation_male,
+            _ => &loc.salutation_other,
+        };
+        let salutation = ss.pick(sal_list).map(|x| x.to_string()).unwrap_or_default();
+        let full_name = match &middle {
+            Some(m) => format!("{family} {m} {given}"),
+            None => format!("{given} {family}"),
+        };
+        let email = self.email(k, &given, middle.as_deref(), &family);
+        let address = self.address(mix(k, 0xADD));
+        let phone = address.phone.clone();
+        let mut mob = stream(k, "mobile_phone");
+        let mobile = mobile_number(loc, &mut mob, &address.city);
+        Ok(Person {
+            given,
+            middle,
+            family,
+            gender,
+            birthdate,
+            age,
+            email,
+            phone,
+            mobile,
+            academic_title,
+            salutation,
+            nobility_title,
+            full_name,
+            address,
+        })
+    }
+
+    /// An e-mail from the person's own names: ASCII, lower case, locale webmail domain.
+    fn email(&self, k: u64, given: &str, middle: Option<&str>, family: &str) -> String {
+        let clean = |x: &str| -> String {
+            ascii_fold(x)
+                .to_ascii_lowercase()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect()
+        };
+        let (g, f) = (clean(given), clean(family));
+        let mut es = stream(k, "email");
+        let local = match es.below(5) {
+            0 => format!("{g}.{f}"),
+            1 => format!("{g}_{f}"),
+            2 => format!("{}{f}", g.chars().next().unwrap_or('x')),
+            3 => match middle {
+                Some(m) => format!("{g}.{}{f}", clean(m).chars().next().unwrap_or('x')),
+                None => format!("{g}{f}"),
+            },
+            _ => format!("{g}.{f}{}", es.range_i64(1, 99)),
+        };
+        let domain = self
+            .loc
+            .webmail
+            .pick(&mut es)
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "example.com".into());
+        format!("{local}@{domain}")
+    }
+
+    fn address(&self, k: u64) -> Address {
+        let loc = self.loc;
+        let mut cs = stream(k, "city");
+        let city = loc.cities.pick(&mut cs).cloned().unwrap_or(City {
+            name: Arc::from("Springfield"),
+            state: Arc::from("IL"),
+            postal_code: Arc::from("62701"),
+            area_code: Arc::from("217"),
+            population: 1,
+        });
+        let mut ss = stream(k, "street");
+        let street = loc
+            .streets
+            .pick(&mut ss)
+            .cloned()
+            .unwrap_or_else(|| Arc::from("Main Street"));
+        let street: Arc<str> = if loc.code == "VN" && !street.starts_with("Đường") {
+            Arc::from(format!("Đường {street}"))
+        } else {
+            street
+        };
+        let mut hs = stream(k, "house_number");
+        let n = match loc.code {
+            // Most German and Vietnamese house numbers are small.
+            "DE" => hs.range_i64(1, 150),
+            "VN" => hs.range_i64(1, 500),
+            _ => {
+                let digits = hs.range_i64(1, 4);
+                hs.range_i64(10i64.pow(digits as u32 - 1), 10i64.pow(digits as u32) - 1)
+            }
+        };
+        let house_number = if loc.code == "DE" && hs.chance(0.08) {
+            format!("{n}{}", ['a', 'b', 'c'][hs.below(3) as usize])
+        } else {
+            n.to_string()
+        };
+        let mut ps = stream(k, "phone");
+        let phone = landline(loc, &mut ps, &city);
+        let mut fs = stream(k, "fax");
+        let fax = landline(loc, &mut fs, &city);
+        let mut ms = stream(k, "mobile_phone");
+        let mobile = mobile_number(loc, &mut ms, &city);
+        let mut os = stream(k, "organization");
+        let organization = company_name(loc, &mut os);
+        Address {
+            street,
+            house_number,
+            city,
+            phone,
+            mobile,
+            fax,
+            organization,
+        }
+    }
+
+    fn city(&self) -> Map {
+        let loc = self.loc;
+        let mut cs = stream(self.key, "city");
+        let c = loc.cities.pick(&mut cs).cloned();
+        match c {
+            Some(c) => map(vec![
+                ("name", s(&c.name)),
+                ("postal_code", s(&c.postal_code)),
+                ("area_code", s(&c.area_code)),
+                ("state", s(&c.state)),
+                (
+                    "language",
+                    s(loc.country.locale.split('_').next().unwrap_or("")),
+                ),
+                ("population", Value::Int(c.population)),
+                ("name_extension", s("")),
+                ("country", s(&loc.country.name)),
+                ("country_code", s(&loc.country.iso_code)),
+            ]),
+            None => Map::new(),
+        }
+    }
+
+    fn country(&self) -> Map {
+        let c = &self.loc.country;
+        map(vec![
+            ("iso_code", s(&c.iso_code)),
+            ("name", s(&c.name)),
+            ("default_language_locale", s(&c.locale)),
+            ("phone_code", s(&c.phone_code)),
+            ("population", s(&c.population.to_string())),
+        ])
+    }
+
+    fn company(&self, k: u64) -> Map {
+        let loc = self.loc;
+        let mut ns = stream(k, "short_name");
+        let short = company_name(loc, &mut ns);
+        let mut ls = stream(k, "legal_form");
+        let legal = loc
+            .legal_forms
+            .pick(&mut ls)
+            .map(|x| x.to_string())
+            .unwrap_or_default();
+        let full = match loc.code {
+            "VN" => format!("{legal} {short}"),
+            _ => format!("{short} {legal}"),
+        };
+        let mut ds = stream(k, "domain");
+        let tld = loc
+            .tlds
+            .pick(&mut ds)
+            .map(|x| x.to_string())
+            .unwrap_or_else(|| "com".into());
+        let slug: String = ascii_fold(&short)
+            .to_ascii_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let domain = format!("{slug}.{tld}");
+        let mut es = stream(k, "email");
+        let mailbox = ["info", "contact", "office", "hello", "sales"][es.below(5) as usize];
+        let addr = self.address(mix(k, 0xADD));
+        let mut ss = stream(k, "sector");
+        let sector = loc
+            .sectors
+            .pick(&mut ss)
+            .map(|x| x.to_string())
+            .unwrap_or_default();
+        let mut is = stream(k, "id");
+        let id = format!("{:08X}", is.next_u64() >> 32);
+        map(vec![
+            ("id", s(&id)),
+            ("short_name", s(&short)),
+            ("full_name", s(&full)),
+            ("legal_form", s(&legal)),
+            ("sector", s(&sector)),
+            ("email", s(&format!("{mailbox}@{domain}"))),
+            ("url", s(&format!("https://www.{domain}"))),
+            ("phone_number", s(&addr.phone)),
+            (
+                "office_phone",
+                s(&landline(loc, &mut stream(k, "office_phone"), &addr.city)),
+            ),
+            ("fax", s(&addr.fax)),
+            ("street", s(&addr.street)),
+            ("house_number", s(&addr.house_number)),
+            ("city", s(&addr.city.name)),
+            ("state", s(&addr.city.state)),
+            ("zip_code", s(&addr.city.postal_code)),
+            ("country", s(&loc.country.name)),
+            ("country_code", s(&loc.country.iso_code)),
+        ])
+    }
+}
+
+/// A fictional company name from the pack's parts.
+pub fn company_name(loc: &Locale, st: &mut Stream) -> String {
+    let p = loc
+        .company_prefix
+        .pick(st)
+        .map(|x| x.to_string())
+        .unwrap_or_else(|| "North".into());
+    let q = loc
+        .company_suffix
+        .pick(st)
+        .map(|x| x.to_string())
+        .unwrap_or_else(|| "Works".into());
+    if loc.code == "US" && st.chance(0.4) {
+        format!("{p}{}", q.to_ascii_lowercase())
+    } else {
+        format!("{p} {q}")
+    }
+}
+
+fn digits(st: &mut Stream, n: usize, first_min: u8) -> String {
+    let mut out = String::with_capacity(n);
+    for i in 0..n {
+        let lo = if i == 0 { first_min as i64 } else { 0 };
+        out.push((b'0' + st.range_i64(lo, 9) as u8) as char);
+    }
+    out
+}
+
+/// A landline number in the city's own area code, E.164 style `+CC-AREA-LOCAL`.
+pub fn landline(loc: &Locale, st: &mut Stream, c: &City) -> String {
+    match loc.code {
+        "DE" => {
+            // 10-11 significant digits; subscriber numbers do not start with 0 or 1.
+            let total = 10 + st.below(2) as usize;
+            let n = total.saturating_sub(c.area_code.len()).max(4);
+            format!("+49-{}-{}", c.area_code, digits(st, n, 2))
+        }
+        "VN" => {
+            let n = 10usize.saturating_sub(c.area_code.len()).max(6);
+            format!("+84-{}-{}", c.area_code, digits(st, n, 2))
+        }
+        _ => {
+            // NANP: exchange NXX starts 2-9 and is not N11; avoid the 555 range.
+            let exchange = loop {
+                let e = digits(st, 3, 2);
+                if &e[1..] != "11" && e != "555" {
+                    break e;
+                }
+            };
+            format!("+1-{}-{}{}", c.area_code, exchange, digits(st, 4, 0))
+        }
+    }
+}
+
+/// A mobile number: DE `15x/16x/17x`, VN `3x/5x/7x/8x/9x`, US NANP like a landline.
+pub fn mobile_number(loc: &Locale, st: &mut Stream, c: &City) -> String {
+    match loc.code {
+        "DE" | "VN" => {
+            let prefix = loc
+                .mobile_prefixes
+                .pick(st)
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "170".into());
+            let cc = if loc.code == "DE" { "49" } else { "84" };
+            let n = if loc.code == "DE" {
+                11usize.saturating_sub(prefix.len())
+            } else {
+                9usize.saturating_sub(prefix.len())
+            };
+            format!("+{cc}-{prefix}-{}", digits(st, n.max(6), 0))
+        }
+        _ => landline(loc, st, c),
+    }
+}
+
+fn sub_years(d: Date, years: i64) -> Date {
+    let y = (d.year() as i64 - years).clamp(-9999, 9999) as i16;
+    // Feb 29 falls back to Feb 28 in non-leap years.
+    Date::new(y, d.month(), d.day())
+        .or_else(|_| Date::new(y, d.month(), 28))
+        .unwrap_or(d)
+}
+
+/// Whole years between `birth` and `today`.
+pub fn completed_years(birth: Date, today: Date) -> i64 {
+    let mut age = today.year() as i64 - birth.year() as i64;
+    if (today.month(), today.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domains::determinism::PathKey;
+
+    fn spec(kind: &'static str, dataset: &str, params: Vec<(String, Value)>) -> EntitySpec {
+        EntitySpec {
+            kind,
+            dataset: dataset.into(),
+            locale: "en".into(),
+            params,
+            key: PathKey(7),
+        }
+    }
+
+    fn get<'a>(m: &'a Value, k: &str) -> &'a Value {
+        match m {
+            Value::Map(mm) => mm.get(k).unwrap_or(&Value::Null),
+            _ => &Value::Null,
+        }
+    }
+
+    fn now() -> DateTime {
+        jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0)
+    }
+
+    #[test]
+    fn person_rules_hold_over_many_samples() {
+        for ds in ["US", "DE", "VN"] {
+            let sp = spec("Person", ds, vec![]);
+            for i in 0..10_000u64 {
+                let p = generate(&sp, mix(99, i), now()).expect("person");
+                let Value::DateTime(b) = get(&p, "birthdate") else {
+                    panic!("birthdate")
+                };
+                assert_eq!(
+                    (b.hour(), b.minute(), b.second()),
+                    (0, 0, 0),
+                    "birthdate is a date"
+                );
+                let age = get(&p, "age").as_i64().expect("age");
+                assert_eq!(age, completed_years(b.date(), now().date()));
+                assert!((18..=65).contains(&age), "{age}");
+                let email = get(&p, "email").as_str().expect("email").to_string();
+                assert!(
+                    email.is_ascii() && !email.contains(' ') && email == email.to_lowercase(),
+                    "{email}"
+                );
+                let given = get(&p, "given_name").as_str().expect("given");
+                let local = email.split('@').next().unwrap_or("");
+                let folded: String = ascii_fold(given)
+                    .to_ascii_lowercase()
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                assert!(
+                    local.contains(&folded)
+                        || local.starts_with(folded.chars().next().unwrap_or('?')),
+                    "{email} vs {given}"
+                );
+                let title = get(&p, "academic_title").as_str().expect("title");
+                if !title.is_empty() {
+                    let min = locale(ds)
+                        .academic_titles
+                        .items
+                        .iter()
+                        .find(|(t, _)| &**t == title)
+                        .map(|(_, m)| *m);
+                    assert!(min.is_some_and(|m| age >= m && m >= 18), "{title} at {age}");
+                }
+                let mobile = get(&p, "mobile_phone").as_str().expect("mobile");
+                match ds {
+                    "DE" => assert!(
+                        mobile.starts_with("+49-15")
+                            || mobile.starts_with("+49-16")
+                            || mobile.starts_with("+49-17"),
+                        "{mobile}"
+                    ),
+                    "VN" => assert!(mobile.starts_with("+84-"), "{mobile}"),
+                    _ => {
+                        let parts: Vec<&str> = mobile.split('-').collect();
+                        assert_eq!(parts.len(), 3, "{mobile}");
+                        assert!(parts[2].as_bytes()[0] >= b'2', "NANP exchange {mobile}");
+                        assert_ne!(&parts[2][1..3], "11", "{mobile}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn vn_names_are_family_middle_given() {
+        let sp = spec("Person", "VN", vec![]);
+        let p = generate(&sp, 5, now()).expect("person");
+        let full = get(&p, "full_name").as_str().expect("full").to_string();
+        let family = get(&p, "family_name").as_str().expect("family").to_string();
+        let given = get(&p, "given_name").as_str().expect("given").to_string();
+        assert!(
+            full.starts_with(&family) && full.ends_with(&given),
+            "{full}"
+        );
+        assert_eq!(
+            full.split(' ').count(),
+            3 + family.matches(' ').count() + given.matches(' ').count()
+        );
+    }
+
+    #[test]
+    fn address_row_is_consistent() {
+        for ds in ["US", "DE", "VN"] {
+            let loc = locale(ds);
+            let sp = spec("Address", ds, vec![]);
+            for i in 0..10_000u64 {
+                let a = generate(&sp, mix(3, i), now()).expect("address");
+                let city = get(&a, "city").as_str().expect("city");
+                let state = get(&a, "state").as_str().expect("state");
+                let zip = get(&a, "postal_code").as_str().expect("zip");
+                let row = loc
+                    .cities
+                    .items
+                    .iter()
+                    .find(|c| &*c.name == city && &*c.state == state && &*c.postal_code == zip);
+                let row =
+                    row.unwrap_or_else(|| panic!("{ds}: {city}/{state}/{zip} is not one row"));
+                let phone = get(&a, "phone").as_str().expect("phone");
+                assert!(
+                    phone.contains(&format!("-{}-", row.area_code)),
+                    "{phone} vs {}",
+                    row.area_code
+                );
+                assert_eq!(zip.len(), 5, "{zip}");
+                assert_eq!(get(&a, "country_code").as_str(), Some(ds));
+            }
+        }
+    }
+
+    #[test]
+    fn two_variables_with_other_keys_are_other_people() {
+        let sp = spec("Person", "US", vec![]);
+        let same = (0..1000u64)
+            .filter(|i| {
+                let a = generate(&sp, mix(1, *i), now()).expect("a");
+                let b = generate(&sp, mix(2, *i), now()).expect("b");
+                get(&a, "full_name").py_str() == get(&b, "full_name").py_str()
+                    && get(&a, "birthdate").py_str() == get(&b, "birthdate").py_str()
+            })
+            .count();
+        assert_eq!(same, 0);
+    }
+
+    #[test]
+    fn country_is_the_dataset_country() {
+        for ds in ["US", "DE", "VN"] {
+            let c = generate(&spec("Country", ds, vec![]), 1, now()).expect("country");
+            assert_eq!(get(&c, "iso_code").as_str(), Some(ds));
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! Locale packs: the versioned CSV files under `src/domains/data/{us,de,vn}/`, compiled into the
+//! binary and parsed once into weighted tables (alias tables, O(1) per draw).
+//!
+//! Each file starts with `#` provenance lines, then a header row. A pack records its version in
+//! `PACK`; the versions are part of the run manifest.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::domains::determinism::{AliasTable, Stream};
+
+/// A list of values with an alias table over their weights.
+#[derive(Debug)]
+pub struct Weighted<T> {
+    pub items: Vec<T>,
+    table: Option<AliasTable>,
+}
+
+impl<T> Weighted<T> {
+    fn new(items: Vec<T>, weights: &[f64]) -> Weighted<T> {
+        let table = AliasTable::new(weights);
+        Weighted { items, table }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// A weighted pick (`None` when empty).
+    pub fn pick(&self, s: &mut Stream) -> Option<&T> {
+        match &self.table {
+            Some(t) => self.items.get(t.sample(s)),
+            None => s.pick(&self.items),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct City {
+    pub name: Arc<str>,
+    pub state: Arc<str>,
+    pub postal_code: Arc<str>,
+    pub area_code: Arc<str>,
+    pub population: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub code: Arc<str>,
+    pub name: Arc<str>,
+    pub population: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CountryRow {
+    pub iso_code: Arc<str>,
+    pub name: Arc<str>,
+    pub locale: Arc<str>,
+    pub phone_code: Arc<str>,
+    pub population: i64,
+}
+
+/// One locale pack.
+#[derive(Debug)]
+pub struct Locale {
+    pub code: &'static str,
+    pub version: String,
+    pub given_female: Weighted<Arc<str>>,
+    pub given_male: Weighted<Arc<str>>,
+    pub middle_female: Weighted<Arc<str>>,
+    pub middle_male: Weighted<Arc<str>>,
+    pub family: Weighted<Arc<str>>,
+    pub states: Vec<State>,
+    pub cities: Weighted<City>,
+    pub streets: Weighted<Arc<str>>,
+    pub webmail: Weighted<Arc<str>>,
+    pub tlds: Weighted<Arc<str>>,
+    pub company_prefix: Weighted<Arc<str>>,
+    pub company_suffix: Weighted<Arc<str>>,
+    pub legal_forms: Weighted<Arc<str>>,
+    pub sectors: Weighted<Arc<str>>,
+    pub departments: Weighted<Arc<str>>,
+    /// `(title, minimum age)` weighted.
+    pub academic_titles: Weighted<(Arc<str>, i64)>,
+    /// `(female, male)` weighted.
+    pub nobility: Weighted<(Arc<str>, Arc<str>)>,
+    pub salutation_female: Vec<Arc<str>>,
+    pub salutation_male: Vec<Arc<str>>,
+    pub salutation_other: Vec<Arc<str>>,
+    pub mobile_prefixes: Weighted<Arc<str>>,
+    pub country: CountryRow,
+}
+
+impl Locale {
+    pub fn state_name(&self, code: &str) -> Option<&str> {
+        self.states
+            .iter()
+            .find(|s| &*s.code == code)
+            .map(|s| &*s.name)
+    }
+}
+
+/// Rows of a pack file: comment lines skipped, header row consumed.
+fn rows(text: &str) -> Vec<Vec<String>> {
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    rdr.records()
+        .filter_map(Result::ok)
+        .map(|r| r.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>())
+        .filter(|r| r.iter().any(|c| !c.is_empty()))
+        .collect()
+}
+
+fn num(s: Option<&String>) -> f64 {
+    s.and_then(|x| x.parse::<f64>().ok())
+        .filter(|w| *w > 0.0)
+        .unwrap_or(1.0)
+}
+
+/// `value,weight` files.
+fn weighted(text: &str) -> Weighted<Arc<str>> {
+    let r = rows(text);
+    let items = r.iter().map(|x| Arc::from(x[0].as_str())).collect();
+    let w: Vec<f64> = r.iter().map(|x| num(x.get(1))).collect();
+    Weighted::new(items, &w)
+}
+
+fn company_parts(text: &str, position: &str) -> Weighted<Arc<str>> {
+    let r: Vec<Vec<String>> = rows(text)
+        .into_iter()
+        .filter(|x| x.get(1).map(|p| p.as_str()) == Some(position))
+        .collect();
+    let items = r.iter().map(|x| Arc::from(x[0].as_str())).collect();
+    let w: Vec<f64> = r.iter().map(|x| num(x.get(2))).collect();
+    Weighted::new(items, &w)
+}
+
+macro_rules! pack_file {
+    ($dir:literal, $file:literal) => {
+        include_str!(concat!("data/", $dir, "/", $file))
+    };
+}
+
+macro_rules! load_pack {
+    ($code:literal, $dir:literal, middle: $middle:expr, mobile: $mobile:expr) => {{
+        let version = pack_file!($dir, "PACK")
+            .lines()
+            .find_map(|l| l.strip_prefix("version="))
+            .unwrap_or("0")
+            .trim()
+            .to_string();
+        let states: Vec<State> = rows(pack_file!($dir, "states.csv"))
+            .into_iter()
+            .map(|r| State {
+                code: Arc::from(r[0].as_str()),
+                name: Arc::from(r.get(1).map(|s| s.as_str()).unwrap_or("")),
+                population: r.get(2).and_then(|p| p.parse().ok()).unwrap_or(0),
+            })
+            .collect();
+        let city_rows = rows(pack_file!($dir, "cities.csv"));
+        let cities: Vec<City> = city_rows
+            .iter()
+            .map(|r| City {
+                name: Arc::from(r[0].as_str()),
+                state: Arc::from(r.get(1).map(|s| s.as_str()).unwrap_or("")),
+                postal_code: Arc::from(r.get(2).map(|s| s.as_str()).unwrap_or("")),
+                area_code: Arc::from(r.get(3).map(|s| s.as_str()).unwrap_or("")),
+                population: r.get(4).and_then(|p| p.parse().ok()).unwrap_or(1),
+            })
+            .collect();
+        // Population-weighted, damped so that small towns still appear.
+        let cw: Vec<f64> = cities
+            .iter()
+            .map(|c| (c.population.max(1) as f64).sqrt())
+            .collect();
+        let titles = rows(pack_file!($dir, "academic_titles.csv"));
+        let nob = rows(pack_file!($dir, "nobility_titles.csv"));
+        let sal = rows(pack_file!($dir, "salutations.csv"));
+        let sal_for = |g: &str| -> Vec<Arc<str>> {
+            sal.iter()
+                .filter(|r| r[0] == g)
+                .filter_map(|r| r.get(1))
+                .map(|s| Arc::from(s.as_str()))
+                .collect()
+        };
+        let country = rows(pack_file!($dir, "country.csv"))
+            .into_iter()
+            .next()
+            .map(|r| CountryRow {
+                iso_code: Arc::from(r[0].as_str()),
+                name: Arc::from(r.get(1).map(|s| s.as_str()).unwrap_or("")),
+                locale: Arc::from(r.get(2).map(|s| s.as_str()).unwrap_or("")),
+                phone_code: Arc::from(r.get(3).map(|s| s.as_str()).unwrap_or("")),
+                population: r.get(4).and_then(|p| p.parse().ok()).unwrap_or(0),
+            })
+            .unwrap_or(CountryRow {
+                iso_code: Arc::from($code),
+                name: Arc::from($code),
+                locale: Arc::from(""),
+                phone_code: Arc::from(""),
+                population: 0,
+            });
+        let (mf, mm): (&str, &str) = $middle;
+        Locale {
+            code: $code,
+            version,
+            given_female: weighted(pack_file!($dir, "given_names_female.csv")),
+            given_male: weighted(pack_file!($dir, "given_names_male.csv")),
+            middle_female: weighted(mf),
+            middle_male: weighted(mm),
+            family: weighted(pack_file!($dir, "family_names.csv")),
+            states,
+            cities: Weighted::new(cities, &cw),
+            streets: weighted(pack_file!($dir, "streets.csv")),
+            webmail: weighted(pack_file!($dir, "webmail.csv")),
+            tlds: weighted(pack_file!($dir, "tlds.csv")),
+            company_prefix: company_parts(pack_file!($dir, "company_name_parts.csv"), "prefix"),
+            company_suffix: company_parts(pack_file!($dir, "company_name_parts.csv"), "suffix"),
+            legal_forms: weighted(pack_file!($dir, "legal_forms.csv")),
+            sectors: weighted(pack_file!($dir, "sectors.csv")),
+            departments: weighted(pack_file!($dir, "departments.csv")),
+            academic_titles: Weighted::new(
+                titles
+                    .iter()
+                    .map(|r| {
+                        (
+                            Arc::from(r[0].as_str()),
+                            r.get(1).and_then(|a| a.parse().ok()).unwrap_or(25),
+                        )
+                    })
+                    .collect(),
+                &titles.iter().map(|r| num(r.get(2))).collect::<Vec<_>>(),
+            ),
+            nobility: Weighted::new(
+                nob.iter()
+                    .map(|r| {
+                        (
+                            Arc::from(r[0].as_str()),
+                            Arc::from(r.get(1).map(|s| s.as_str()).unwrap_or("")),
+                        )
+                    })
+                    .collect(),
+                &nob.iter().map(|r| num(r.get(2))).collect::<Vec<_>>(),
+            ),
+            salutation_female: sal_for("female"),
+            salutation_male: sal_for("male"),
+            salutation_other: sal_for("other"),
+            mobile_prefixes: weighted($mobile),
+            country,
+        }
+    }};
+}
+
+const NO_ROWS: &str = "value,weight\n";
+
+fn us() -> &'static Locale {
+    static L: OnceLock<Locale> = OnceLock::new();
+    L.get_or_init(|| load_pack!("US", "us", middle: (NO_ROWS, NO_ROWS), mobile: NO_ROWS))
+}
+
+fn de() -> &'static Locale {
+    static L: OnceLock<Locale> = OnceLock::new();
+    L.get_or_init(|| load_pack!("DE", "de", middle: (NO_ROWS, NO_ROWS), mobile: pack_file!("de", "area_codes_mobile.csv")))
+}
+
+fn vn() -> &'static Locale {
+    static L: OnceLock<Locale> = OnceLock::new();
+    L.get_or_init(|| {
+        load_pack!(
+            "VN",
+            "vn",
+            middle: (pack_file!("vn", "middle_names_female.csv"), pack_file!("vn", "middle_names_male.csv")),
+            mobile: pack_file!("vn", "area_codes_mobile.csv")
+        )
+    })
+}
+
+/// Dataset codes with a complete pack.
+pub const PACKS: &[&str] = &["US", "DE", "VN"];
+
+/// Maps a dataset or locale (`de_DE`, `de`, `DE`) to a pack code, if we have one.
+pub fn pack_code(dataset: &str) -> Option<&'static str> {
+    let d = dataset.trim();
+    let cc = d
+        .rsplit(['_', '-'])
+        .next()
+        .unwrap_or(d)
+        .to_ascii_uppercase();
+    let cc = match (d.len(), cc.as_str()) {
+        (2, _) => match d.to_ascii_lowercase().as_str() {
+            "en" | "us" => "US".to_string(),
+            "de" => "DE".to_string(),
+            "vi" | "vn" => "VN".to_string(),
+            _ => cc,
+        },
+        _ => cc,
+    };
+    PACKS.iter().copied().find(|p| *p == cc)
+}
+
+/// The pack for a dataset; datasets without a pack use the US pack (reported by `check`).
+pub fn locale(dataset: &str) -> &'static Locale {
+    match pack_code(dataset) {
+        Some("DE") => de(),
+        Some("VN") => vn(),
+        _ => us(),
+    }
+}
+
+/// `(pack, version)` of every pack, for the manifest.
+pub fn versions() -> Vec<(&'static str, String)> {
+    vec![
+        ("US", us().version.clone()),
+        ("DE", de().version.clone()),
+        ("VN", vn().version.clone()),
+    ]
+}
+
+/// ASCII transliteration for e-mail local parts and domains: German umlauts as `ae/oe/ue/ss`,
+/// Vietnamese and other Latin diacritics stripped, `đ` as `d`; anything else dropped.
+pub fn ascii_fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'Ä' => out.push_str("Ae"),
+            'Ö' => out.push_str("Oe"),
+            'Ü' => out.push_str("Ue"),
+            'ß' => out.push_str("ss"),
+            'đ' => out.push('d'),
+            'Đ' => out.push('D'),
+            c if c.is_ascii() => out.push(c),
+            c => {
+                if let Some(b) = strip_diacritic(c) {
+                    out.push(b)
+                }
+            }
+        }
+    }
+    out
+}
+
+fn strip_diacritic(c: char) -> Option<char> {
+    const GROUPS: &[(char, &str)] = &[
+        ('a', "àáâãåāăąạảấầẩẫậắằẳẵặǎ"),
+        ('A', "ÀÁÂÃÅĀĂĄẠẢẤẦẨẪẬẮẰẲẴẶ"),
+        ('e', "èéêëēĕėęěẹẻẽếềểễệ"),
+        ('E', "ÈÉÊËĒĔĖĘĚẸẺẼẾỀỂỄỆ"),
+        ('i', "ìíîïĩīĭįıỉị"),
+        ('I', "ÌÍÎÏĨĪĬĮİỈỊ"),
+        ('o', "òóôõøōŏőơọỏốồổỗộớờởỡợ"),
+        ('O', "ÒÓÔÕØŌŎŐƠỌỎỐỒỔỖỘỚỜỞỠỢ"),
+        ('u', "ùúûũūŭůűųưụủứừửữự"),
+        ('U', "ÙÚÛŨŪŬŮŰŲƯỤỦỨỪỬỮỰ"),
+        ('y', "ýÿŷỳỵỷỹ"),
+        ('Y', "ÝŸŶỲỴỶỸ"),
+        ('c', "çćĉċč"),
+        ('C', "ÇĆĈĊČ"),
+        ('n', "ñńņňŉ"),
+        ('N', "ÑŃŅŇ"),
+        ('s', "śŝşšș"),
+        ('S', "ŚŜŞŠȘ"),
+        ('z', "źżž"),
+        ('Z', "ŹŻŽ"),
+        ('g', "ğĝġģ"),
+        ('G', "ĞĜĠĢ"),
+        ('l', "ĺļľŀł"),
+        ('L', "ĹĻĽĿŁ"),
+        ('r', "ŕŗř"),
+        ('R', "ŔŖŘ"),
+        ('t', "ţťțŧ"),
+        ('T', "ŢŤȚŦ"),
+        ('d', "ďđ"),
+        ('D', "ĎĐ"),
+    ];
+    GROUPS
+        .iter()
+        .find(|(_, set)| set.contains(c))
+        .map(|(b, _)| *b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packs_load_with_their_minimum_sizes() {
+        for (code, given, family, cities, streets) in [
+            ("US", 500, 1000, 2000, 500),
+            ("DE", 500, 1000, 2000, 1000),
+            ("VN", 100, 50, 200, 200),
+        ] {
+            let l = locale(code);
+            assert_eq!(l.code, code);
+            assert!(l.given_female.items.len() >= given, "{code} female names");
+            assert!(l.given_male.items.len() >= given, "{code} male names");
+            assert!(l.family.items.len() >= family, "{code} family names");
+            assert!(l.cities.items.len() >= cities, "{code} cities");
+            assert!(l.streets.items.len() >= streets, "{code} streets");
+            assert!(l.webmail.items.len() >= 10, "{code} webmail");
+            assert!(!l.version.is_empty());
+            for c in &l.cities.items {
+                assert!(
+                    l.state_name(&c.state).is_some(),
+                    "{code}: city {} has unknown state {}",
+                    c.name,
+                    c.state
+                );
+                assert!(
+                    c.postal_code.chars().all(|d| d.is_ascii_digit()),
+                    "{code}: postal {}",
+                    c.postal_code
+                );
+            }
+        }
+        assert!(locale("VN").middle_female.items.len() >= 30);
+    }
+
+    #[test]
+    fn locale_codes_map_to_packs() {
+        assert_eq!(pack_code("de_DE"), Some("DE"));
+        assert_eq!(pack_code("US"), Some("US"));
+        assert_eq!(pack_code("vi_VN"), Some("VN"));
+        assert_eq!(pack_code("FR"), None);
+    }
+
+    #[test]
+    fn ascii_fold_transliterates() {
+        assert_eq!(ascii_fold("Müller-Weiß"), "Mueller-Weiss");
+        assert_eq!(ascii_fold("Nguyễn Đức"), "Nguyen Duc");
+        assert_eq!(ascii_fold("Peña"), "Pena");
+    }
+}

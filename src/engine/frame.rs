@@ -1,0 +1,190 @@
+//! A record frame: the slots of one record under construction.
+
+use std::sync::Arc;
+
+use crate::ir::model::Layout;
+use crate::vm::value::{Map, Value};
+
+/// One record (or nestedKey map) being built.
+pub struct Frame<'m> {
+    pub layout: &'m Layout,
+    pub values: Vec<Value>,
+    pub set: Vec<bool>,
+    /// Field slots in the order they were first set (the record's column order).
+    pub order: Vec<u16>,
+    /// Columns of source rows that have no slot (sources of unknown shape).
+    pub extra: Vec<(Arc<str>, Value)>,
+    pub row_key: u64,
+}
+
+impl<'m> Frame<'m> {
+    pub fn new(layout: &'m Layout, row_key: u64) -> Frame<'m> {
+        let n = layout.names.len();
+        Frame {
+            layout,
+            values: vec![Value::Null; n],
+            set: vec![false; n],
+            order: Vec::new(),
+            extra: Vec::new(),
+            row_key,
+        }
+    }
+
+    /// Sets a slot; fields join the column order the first time they are set.
+    pub fn set(&mut self, slot: u16, v: Value, field: bool) {
+        let i = slot as usize;
+        if i >= self.values.len() {
+            return;
+        }
+        if field && !self.set[i] {
+            // A key named like a dynamic source column overwrites it in place.
+            if let Some(e) = self
+                .extra
+                .iter_mut()
+                .find(|(k, _)| **k == *self.layout.names[i])
+            {
+                e.1 = v.clone();
+                self.values[i] = v;
+                self.set[i] = true;
+                return;
+            }
+            self.order.push(slot);
+        } else if field {
+            if let Some(e) = self
+                .extra
+                .iter_mut()
+                .find(|(k, _)| **k == *self.layout.names[i])
+            {
+                e.1 = v.clone();
+            }
+        }
+        self.values[i] = v;
+        self.set[i] = true;
+    }
+
+    /// Sets a source column: its field slot when the layout has one, else an extra column.
+    pub fn set_by_name(&mut self, name: &Arc<str>, v: Value) {
+        if let Some(i) = self
+            .layout
+            .names
+            .iter()
+            .zip(&self.layout.is_field)
+            .position(|(n, f)| *f && **n == **name)
+        {
+            self.set(i as u16, v, true);
+            return;
+        }
+        match self.extra.iter_mut().find(|(k, _)| **k == **name) {
+            Some(e) => e.1 = v,
+            None => self.extra.push((name.clone(), v)),
+        }
+    }
+
+    pub fn get(&self, slot: u16) -> Option<&Value> {
+        let i = slot as usize;
+        if *self.set.get(i)? {
+            Some(&self.values[i])
+        } else {
+            None
+        }
+    }
+
+    /// A field or variable by name (product wins), then the extra columns.
+    pub fn get_by_name(&self, name: &str) -> Option<Value> {
+        let mut var = None;
+        for (i, n) in self.layout.names.iter().enumerate() {
+            if &**n == name && self.set[i] {
+                if self.layout.is_field[i] {
+                    return Some(self.values[i].clone());
+                }
+                var = Some(self.values[i].clone());
+            }
+        }
+        var.or_else(|| {
+            self.extra
+                .iter()
+                .find(|(k, _)| &**k == name)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    /// The record's fields in column order: extra (source) columns first, then slots.
+    pub fn record_into(&self, out: &mut Vec<(Arc<str>, Value)>) {
+        out.clear();
+        for (k, v) in &self.extra {
+            out.push((k.clone(), v.clone()));
+        }
+        let nested = self
+            .order
+            .iter()
+            .any(|s| self.layout.names[*s as usize].contains('|'));
+        for s in &self.order {
+            let i = *s as usize;
+            out.push((self.layout.names[i].clone(), self.values[i].clone()));
+        }
+        if nested {
+            nest_pipes(out);
+        }
+    }
+
+    /// The fields as a map (nestedKey values, nested generate records).
+    pub fn fields_map(&self) -> Map {
+        let mut v = Vec::new();
+        self.record_into(&mut v);
+        v.into_iter().collect()
+    }
+
+    /// Fields and variables (`this`): fields win on a clash.
+    pub fn as_map(&self) -> Map {
+        let mut m = Map::new();
+        for (i, n) in self.layout.names.iter().enumerate() {
+            if self.set[i] && !self.layout.is_field[i] {
+                m.insert(n.clone(), self.values[i].clone());
+            }
+        }
+        for (k, v) in &self.extra {
+            m.insert(k.clone(), v.clone());
+        }
+        for s in &self.order {
+            let i = *s as usize;
+            m.insert(self.layout.names[i].clone(), self.values[i].clone());
+        }
+        m
+    }
+}
+
+/// `a|b` field names become nested maps (`{"a": {"b": …}}`), keeping first-seen order.
+fn nest_pipes(fields: &mut Vec<(Arc<str>, Value)>) {
+    let mut out: Vec<(Arc<str>, Value)> = Vec::with_capacity(fields.len());
+    for (k, v) in fields.drain(..) {
+        let parts: Vec<&str> = k.split('|').collect();
+        if parts.len() == 1 {
+            out.push((k.clone(), v));
+            continue;
+        }
+        insert_path(&mut out, &parts, v);
+    }
+    *fields = out;
+}
+
+fn insert_path(level: &mut Vec<(Arc<str>, Value)>, parts: &[&str], v: Value) {
+    let head: Arc<str> = Arc::from(parts[0]);
+    if parts.len() == 1 {
+        match level.iter_mut().find(|(k, _)| *k == head) {
+            Some(e) => e.1 = v,
+            None => level.push((head, v)),
+        }
+        return;
+    }
+    let pos = level.iter().position(|(k, _)| *k == head);
+    let mut inner: Vec<(Arc<str>, Value)> = match pos.map(|p| &level[p].1) {
+        Some(Value::Map(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        _ => Vec::new(),
+    };
+    insert_path(&mut inner, &parts[1..], v);
+    let m = Value::map(inner.into_iter().collect());
+    match pos {
+        Some(p) => level[p].1 = m,
+        None => level.push((head, m)),
+    }
+}

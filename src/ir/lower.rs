@@ -1,0 +1,2354 @@
+//! Lowering: XML element tree → [`Model`].
+//!
+//! Walks the model in document order keeping a compile-time copy of the record frames, so that
+//! every name in an expression resolves to a slot exactly as the run will see it (dsl §2.2:
+//! the outermost record's names first, then setup variables, then inner scopes, then
+//! properties). Sources whose columns can be known (CSV headers, JSON keys, memstore products
+//! written earlier) define their columns statically; others make the frame dynamic.
+//! All findings are collected; a model with errors is not returned.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::builtins::converters::{self, Converter};
+use crate::builtins::generators::{self, GenConfig, Generator};
+use crate::builtins::pattern::Pattern;
+use crate::builtins::sources;
+use crate::builtins::targets::{self, TargetItem};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::domains::determinism::{path_key, AliasTable, PathKey, Seed};
+use crate::ir::model::*;
+use crate::ir::types::{entity, Ty, ENTITIES};
+use crate::parser::expr::ast::{ESpan, ExprKind};
+use crate::parser::expr::parse_expr;
+use crate::parser::xml::{self, Attr, Element};
+use crate::source::{SourceMap, Span};
+use crate::vm::compile::{compile, CompileError, Scope};
+use crate::vm::op::Slot;
+use crate::vm::value::{Map, Value};
+
+/// Options that come from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct LowerOptions {
+    /// `--seed` overrides `<setup rngSeed>`.
+    pub seed: Option<Seed>,
+}
+
+/// Reads, parses and lowers a model file.
+pub fn lower_file(path: &Path, opts: &LowerOptions) -> (SourceMap, Option<Model>, Diagnostics) {
+    let mut sm = SourceMap::new();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let d = Diagnostic::error(
+                "DM001",
+                format!("cannot read model '{}': {e}", path.display()),
+            );
+            return (sm, None, d.into());
+        }
+    };
+    let id = sm.add(path.to_path_buf(), Arc::from(text.as_str()));
+    let root = match xml::parse(&text, id) {
+        Ok(r) => r,
+        Err(d) => return (sm, None, d.into()),
+    };
+    let structure = crate::parser::schema::validate(&root);
+    if structure.has_errors() {
+        let mut d = structure;
+        d.sort();
+        return (sm, None, d);
+    }
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut lw = Lower::new(sm, base_dir.clone(), path.to_path_buf());
+    let model = lw.model(&root, opts);
+    let mut diags = lw.diags;
+    diags.sort();
+    let model = if diags.has_errors() { None } else { model };
+    (lw.sm, model, diags)
+}
+
+struct FrameCx {
+    layout: Layout,
+    tys: Vec<Ty>,
+    defined: Vec<bool>,
+}
+
+impl FrameCx {
+    fn new(dynamic: bool) -> FrameCx {
+        FrameCx {
+            layout: Layout {
+                dynamic,
+                ..Layout::default()
+            },
+            tys: Vec::new(),
+            defined: Vec::new(),
+        }
+    }
+
+    fn define(&mut self, name: &str, field: bool, ty: Ty) -> u16 {
+        let slot = self.layout.slot(name, field);
+        let i = slot as usize;
+        if self.tys.len() <= i {
+            self.tys.resize(i + 1, Ty::Any);
+            self.defined.resize(i + 1, false);
+        }
+        self.tys[i] = if self.defined[i] && self.tys[i] != ty {
+            Ty::Any.join(ty)
+        } else {
+            ty
+        };
+        self.defined[i] = true;
+        slot
+    }
+
+    fn find(&self, name: &str, field: bool) -> Option<(u16, Ty)> {
+        self.layout
+            .names
+            .iter()
+            .zip(&self.layout.is_field)
+            .enumerate()
+            .find(|(i, (n, f))| {
+                &***n == name && **f == field && self.defined.get(*i).copied().unwrap_or(false)
+            })
+            .map(|(i, _)| (i as u16, self.tys[i]))
+    }
+}
+
+struct Lower {
+    sm: SourceMap,
+    diags: Diagnostics,
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+    props: Vec<(Arc<str>, Arc<str>)>,
+    globals: Vec<(Arc<str>, Ty)>,
+    frames: Vec<FrameCx>,
+    states: u32,
+    settings: Settings,
+    memstores: Vec<String>,
+    /// Memstore entity → field names of the product stored into it.
+    memstore_fields: HashMap<String, Vec<String>>,
+    named_generators: Vec<(String, Arc<Generator>)>,
+    path: Vec<String>,
+    sibling_counts: Vec<HashMap<String, u32>>,
+    include_stack: Vec<PathBuf>,
+}
+
+struct ScopeView<'a> {
+    lw: &'a Lower,
+}
+
+impl Scope for ScopeView<'_> {
+    fn resolve(&self, name: &str) -> Option<(Slot, Ty)> {
+        let lw = self.lw;
+        for (d, f) in lw.frames.iter().enumerate() {
+            if let Some((s, t)) = f.find(name, true).or_else(|| f.find(name, false)) {
+                return Some((
+                    Slot::Frame {
+                        depth: d as u16,
+                        slot: s,
+                    },
+                    t,
+                ));
+            }
+            if d == 0 {
+                if let Some(g) = lw.globals.iter().position(|(n, _)| &**n == name) {
+                    return Some((Slot::Global(g as u16), lw.globals[g].1));
+                }
+            }
+        }
+        if lw.frames.is_empty() {
+            if let Some(g) = lw.globals.iter().position(|(n, _)| &**n == name) {
+                return Some((Slot::Global(g as u16), lw.globals[g].1));
+            }
+        }
+        lw.props
+            .iter()
+            .rposition(|(n, _)| &**n == name)
+            .map(|p| (Slot::Prop(p as u16), Ty::Str))
+    }
+
+    fn dynamic(&self) -> bool {
+        self.lw.frames.iter().any(|f| f.layout.dynamic)
+    }
+
+    fn names(&self) -> Vec<String> {
+        let lw = self.lw;
+        let mut v: Vec<String> = lw.globals.iter().map(|(n, _)| n.to_string()).collect();
+        for f in &lw.frames {
+            for (i, n) in f.layout.names.iter().enumerate() {
+                if f.defined.get(i).copied().unwrap_or(false) {
+                    v.push(n.to_string());
+                }
+            }
+        }
+        v.extend(lw.props.iter().map(|(n, _)| n.to_string()));
+        v
+    }
+
+    fn has_parent(&self) -> bool {
+        self.lw.frames.len() >= 2
+    }
+}
+
+/// Parses an attribute as a Python literal (`values`, `weights`, generator arguments).
+pub fn literal(text: &str) -> Result<Value, String> {
+    let e = parse_expr(text).map_err(|e| e.message)?;
+    literal_expr(&e)
+}
+
+fn literal_expr(e: &crate::parser::expr::ast::Expr) -> Result<Value, String> {
+    Ok(match &e.kind {
+        ExprKind::None => Value::Null,
+        ExprKind::Bool(b) => Value::Bool(*b),
+        ExprKind::Int(i) => Value::Int(*i),
+        ExprKind::Float(f) => Value::Float(*f),
+        ExprKind::Str(s) => Value::str(s),
+        ExprKind::List(items) => {
+            Value::list(items.iter().map(literal_expr).collect::<Result<_, _>>()?)
+        }
+        ExprKind::Tuple(items) => Value::Tuple(Arc::new(
+            items.iter().map(literal_expr).collect::<Result<_, _>>()?,
+        )),
+        ExprKind::Dict(items) => {
+            let mut m = Map::new();
+            for (k, v) in items {
+                m.insert(Arc::from(literal_expr(k)?.py_str()), literal_expr(v)?);
+            }
+            Value::map(m)
+        }
+        ExprKind::Name(n) => return Err(format!("'{n}' is not a literal; quote strings ('{n}')")),
+        _ => return Err("expected a literal value".into()),
+    })
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "t" | "y" => Some(true),
+        "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+fn is_prop_ref(v: &str) -> Option<&str> {
+    let inner = v.strip_prefix('{')?.strip_suffix('}')?;
+    let ok = !inner.is_empty()
+        && inner.split('.').all(|p| {
+            let mut c = p.chars();
+            c.next().is_some_and(|f| f.is_alphabetic() || f == '_')
+                && c.all(|x| x.is_alphanumeric() || x == '_')
+        });
+    ok.then_some(inner)
+}
+
+impl Lower {
+    fn new(sm: SourceMap, base: PathBuf, file: PathBuf) -> Lower {
+        Lower {
+            sm,
+            diags: Diagnostics::new(),
+            files: vec![file.clone()],
+            dirs: vec![base],
+            props: Vec::new(),
+            globals: Vec::new(),
+            frames: Vec::new(),
+            states: 0,
+            settings: Settings::default(),
+            memstores: Vec::new(),
+            memstore_fields: HashMap::new(),
+            named_generators: Vec::new(),
+            path: vec!["setup".into()],
+            sibling_counts: vec![HashMap::new()],
+            include_stack: vec![file],
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.dirs
+            .last()
+            .map(PathBuf::as_path)
+            .unwrap_or(Path::new("."))
+    }
+
+    fn err(&mut self, code: &'static str, msg: impl Into<String>, span: Span) -> &mut Diagnostic {
+        self.diags.push(
+            Diagnostic::error(code, msg)
+                .with_span(span)
+                .with_path(self.path_str()),
+        );
+        self.diags.0.last_mut().expect("just pushed")
+    }
+
+    fn warn(&mut self, code: &'static str, msg: impl Into<String>, span: Span) {
+        self.diags.push(
+            Diagnostic::warning(code, msg)
+                .with_span(span)
+                .with_path(self.path_str()),
+        );
+    }
+
+    fn path_str(&self) -> String {
+        format!("/{}", self.path.join("/"))
+    }
+
+    fn new_state(&mut self) -> StateId {
+        self.states += 1;
+        self.states - 1
+    }
+
+    /// Pushes a path segment `elem[name]` (with an occurrence suffix for repeats).
+    fn enter(&mut self, elem: &str, name: &str) -> PathKey {
+        let seg = format!("{elem}[{name}]");
+        let counts = self.sibling_counts.last_mut().expect("root segment");
+        let n = counts.entry(seg.clone()).or_insert(0);
+        *n += 1;
+        let seg = if *n > 1 { format!("{seg}#{n}") } else { seg };
+        self.path.push(seg);
+        self.sibling_counts.push(HashMap::new());
+        path_key(&self.path_str())
+    }
+
+    fn leave(&mut self) {
+        self.path.pop();
+        self.sibling_counts.pop();
+    }
+
+    /// Attribute value after whole-attribute property substitution.
+    fn av(&self, el: &Element, name: &str) -> Option<String> {
+        let v = &el.attr(name)?.value;
+        if let Some(p) = is_prop_ref(v) {
+            if let Some((_, val)) = self.props.iter().rev().find(|(k, _)| &**k == p) {
+                return Some(val.to_string());
+            }
+        }
+        Some(v.clone())
+    }
+
+    fn attr_span(&self, el: &Element, name: &str) -> Span {
+        el.attr(name).map(|a| a.value_span).unwrap_or(el.name_span)
+    }
+
+    fn bool_attr(&mut self, el: &Element, name: &str, default: bool) -> bool {
+        match self.av(el, name) {
+            None => default,
+            Some(v) => match parse_bool(&v) {
+                Some(b) => b,
+                None => {
+                    let sp = self.attr_span(el, name);
+                    self.err("DM105", format!("'{v}' is not a boolean for {name}"), sp)
+                        .help = Some("use true or false".into());
+                    default
+                }
+            },
+        }
+    }
+
+    fn int_attr(&mut self, el: &Element, name: &str) -> Option<i64> {
+        let v = self.av(el, name)?;
+        match v.trim().parse::<i64>() {
+            Ok(i) => Some(i),
+            Err(_) => {
+                let sp = self.attr_span(el, name);
+                self.err("DM105", format!("'{v}' is not an integer for {name}"), sp);
+                None
+            }
+        }
+    }
+
+    fn float_attr(&mut self, el: &Element, name: &str) -> Option<f64> {
+        let v = self.av(el, name)?;
+        match v.trim().parse::<f64>() {
+            Ok(f) => Some(f),
+            Err(_) => {
+                let sp = self.attr_span(el, name);
+                self.err("DM105", format!("'{v}' is not a number for {name}"), sp);
+                None
+            }
+        }
+    }
+
+    /// Compiles the expression `text`, which stands at decoded offset `offset` of attribute
+    /// `attr` (or is a substituted property when the attribute is a `{prop}` reference).
+    fn expr_in(&mut self, attr: Option<&Attr>, text: &str, offset: usize) -> Option<Expr> {
+        let span_of = |e: ESpan| -> Span {
+            match attr {
+                Some(a) if a.value.len() >= offset + text.len() => {
+                    a.source_span(offset + e.start as usize, offset + e.end as usize)
+                }
+                Some(a) => a.value_span,
+                None => Span::DETACHED,
+            }
+        };
+        let parsed = match parse_expr(text) {
+            Ok(e) => e,
+            Err(pe) => {
+                let code = if pe.unsupported { "DM506" } else { "DM501" };
+                let sp = span_of(pe.span);
+                let path = self.path_str();
+                self.diags.push(
+                    Diagnostic::error(
+                        code,
+                        format!("{} in expression `{}`", pe.message, text.trim()),
+                    )
+                    .with_span(sp)
+                    .with_label(if pe.unsupported {
+                        "outside the supported subset"
+                    } else {
+                        "syntax error"
+                    })
+                    .with_help(if pe.unsupported {
+                        "rewrite with the supported Python subset (dsl §12.1)"
+                    } else {
+                        "expressions use Python syntax"
+                    })
+                    .with_path(path),
+                );
+                return None;
+            }
+        };
+        let scope = ScopeView { lw: self };
+        match compile(&parsed, text, &scope, &span_of) {
+            Ok((chunk, ty)) => Some(Expr { chunk, ty }),
+            Err(errs) => {
+                let path = self.path_str();
+                for CompileError {
+                    code,
+                    message,
+                    span,
+                    help,
+                } in errs
+                {
+                    let mut d = Diagnostic::error(code, message)
+                        .with_span(span_of(span))
+                        .with_path(path.clone());
+                    d.label = Some("in this expression".into());
+                    d.help = help;
+                    self.diags.push(d);
+                }
+                None
+            }
+        }
+    }
+
+    /// Compiles the expression of attribute `name` (whole value).
+    fn expr_attr(&mut self, el: &Element, name: &str) -> Option<Expr> {
+        let a = el.attr(name)?;
+        let text = self.av(el, name).unwrap_or_default();
+        if text != a.value {
+            return self.expr_in(None, &text, 0).map(|mut e| {
+                e.chunk.span = a.value_span;
+                e
+            });
+        }
+        if text.trim().is_empty() {
+            self.err("DM501", format!("empty expression in {name}"), a.value_span);
+            return None;
+        }
+        if let Some(p) = text
+            .find(&self.settings.var_prefix)
+            .filter(|_| self.settings.var_prefix == "__")
+        {
+            let rest = &text[p + 2..];
+            if rest.find("__").is_some_and(|q| {
+                q > 0 && rest[..q].chars().all(|c| c.is_alphanumeric() || c == '.')
+            }) && !rest.starts_with('_')
+                && text[..p]
+                    .chars()
+                    .last()
+                    .is_none_or(|c| !c.is_alphanumeric())
+            {
+                let sp = a.source_span(p, p + 2);
+                self.err(
+                    "DM314",
+                    "__name__ markers are for string= templates, not expressions",
+                    sp,
+                )
+                .help = Some("write the name directly (p.name instead of __p.name__)".into());
+                return None;
+            }
+        }
+        self.expr_in(Some(a), &text, 0)
+    }
+
+    /// Parses an f-string body (`<echo>` text, `<include uri>`) into a template.
+    fn fstring_template(&mut self, text: &str, attr: Option<&Attr>, lenient: bool) -> Template {
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'{' && b.get(i + 1) == Some(&b'{') {
+                lit.push('{');
+                i += 2;
+            } else if b[i] == b'}' && b.get(i + 1) == Some(&b'}') {
+                lit.push('}');
+                i += 2;
+            } else if b[i] == b'{' {
+                match text[i + 1..].find('}') {
+                    Some(close) => {
+                        let inner = &text[i + 1..i + 1 + close];
+                        let n_errors = self.diags.len();
+                        match self.expr_in(attr, inner, i + 1) {
+                            Some(e) => {
+                                if !lit.is_empty() {
+                                    parts.push(TemplatePart::Lit(std::mem::take(&mut lit)));
+                                }
+                                parts.push(TemplatePart::Expr(e));
+                            }
+                            None if lenient => {
+                                // Echo: evaluation problems are only warnings (dsl §3.12).
+                                for d in self.diags.0[n_errors..].iter_mut() {
+                                    d.severity = crate::diag::Severity::Warning;
+                                }
+                                lit.push_str(&text[i..i + 2 + close]);
+                            }
+                            None => {}
+                        }
+                        i += close + 2;
+                    }
+                    None => {
+                        lit.push_str(&text[i..]);
+                        break;
+                    }
+                }
+            } else {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                lit.push(c);
+                i += c.len_utf8();
+            }
+        }
+        if !lit.is_empty() {
+            parts.push(TemplatePart::Lit(lit));
+        }
+        parts
+    }
+
+    /// `string="id-__n__"`: `prefix EXPR suffix` markers (dsl §4.5).
+    fn marker_template(
+        &mut self,
+        el: &Element,
+        name: &str,
+        prefix: &str,
+        suffix: &str,
+    ) -> Template {
+        let text = self.av(el, name).unwrap_or_default();
+        let attr = el.attr(name).filter(|a| a.value == text);
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        let mut i = 0;
+        while i < text.len() {
+            if text[i..].starts_with(prefix) && !prefix.is_empty() {
+                let start = i + prefix.len();
+                let first_ok = text[start..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| !prefix.starts_with(c) && !c.is_whitespace());
+                if first_ok {
+                    let mut j = start
+                        + text[start..]
+                            .chars()
+                            .next()
+                            .map(|c| c.len_utf8())
+                            .unwrap_or(1);
+                    let mut found = None;
+                    while j <= text.len() {
+                        if text[j..].starts_with(suffix) && !suffix.is_empty() {
+                            found = Some(j);
+                            break;
+                        }
+                        match text[j..].chars().next() {
+                            Some(c) if !c.is_whitespace() => j += c.len_utf8(),
+                            _ => break,
+                        }
+                    }
+                    if let Some(end) = found {
+                        let inner = &text[start..end];
+                        if let Some(e) = self.expr_in(attr, inner, start) {
+                            if !lit.is_empty() {
+                                parts.push(TemplatePart::Lit(std::mem::take(&mut lit)));
+                            }
+                            parts.push(TemplatePart::Expr(e));
+                        }
+                        i = end + suffix.len();
+                        continue;
+                    }
+                }
+            }
+            let c = text[i..].chars().next().unwrap_or(' ');
+            lit.push(c);
+            i += c.len_utf8();
+        }
+        if !lit.is_empty() {
+            parts.push(TemplatePart::Lit(lit));
+        }
+        parts
+    }
+
+    fn model(&mut self, root: &Element, opts: &LowerOptions) -> Option<Model> {
+        if root.name != "setup" {
+            self.err(
+                "DM106",
+                format!("the root element must be <setup>, found <{}>", root.name),
+                root.name_span,
+            )
+            .help = Some("wrap the model in <setup>…</setup>".into());
+            return None;
+        }
+        // conf/environment.env.properties beside the model.
+        let env_props = self.dir().join("conf").join("environment.env.properties");
+        if env_props.is_file() {
+            if let Ok(p) = sources::read_properties(&env_props) {
+                for (k, v) in p {
+                    self.props.push((Arc::from(k), Arc::from(v)));
+                }
+            }
+        }
+        self.setup_attrs(root);
+        self.settings.seed = opts.seed.clone().or(self.settings.seed.take());
+        let body = self.setup_body(&root.children);
+        let files = self.files.clone();
+        Some(Model {
+            settings: self.settings.clone(),
+            globals: self.globals.iter().map(|(n, _)| n.clone()).collect(),
+            props: self.props.clone(),
+            body,
+            states: self.states,
+            files,
+            base_dir: self.dirs[0].clone(),
+        })
+    }
+
+    fn setup_attrs(&mut self, root: &Element) {
+        if let Some(s) = self.av(root, "rngSeed") {
+            self.settings.seed = Some(Seed::parse(&s));
+        }
+        if let Some(s) = self.av(root, "defaultSeparator") {
+            self.settings.separator = s;
+        }
+        if let Some(s) = self.av(root, "defaultDataset") {
+            self.settings.dataset = s;
+        }
+        if let Some(s) = self.av(root, "defaultLocale") {
+            self.settings.locale = s;
+        }
+        if let Some(s) = self.av(root, "defaultLineSeparator") {
+            self.settings.line_separator = s
+                .replace("\\r", "\r")
+                .replace("\\n", "\n")
+                .replace("\\t", "\t");
+        }
+        if let Some(s) = self.av(root, "defaultVariablePrefix") {
+            self.settings.var_prefix = s;
+        }
+        if let Some(s) = self.av(root, "defaultVariableSuffix") {
+            self.settings.var_suffix = s;
+        }
+        self.settings.source_scripted = self.bool_attr(root, "defaultSourceScripted", false);
+    }
+
+    fn setup_body(&mut self, children: &[Element]) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        for c in children {
+            match c.name.as_str() {
+                "variable" => {
+                    let name = c.get("name").unwrap_or("").to_string();
+                    self.enter("variable", &name);
+                    if let Some(f) = self.field(c, false) {
+                        let ty = f.1;
+                        let slot = match self.globals.iter().position(|(n, _)| **n == *name) {
+                            Some(i) => {
+                                self.globals[i].1 = ty;
+                                i
+                            }
+                            None => {
+                                self.globals.push((Arc::from(name.as_str()), ty));
+                                self.globals.len() - 1
+                            }
+                        } as u16;
+                        out.push(Stmt::Global {
+                            slot,
+                            field: Box::new(f.0),
+                        });
+                    }
+                    self.leave();
+                }
+                "generate" | "iterate" => {
+                    if let Some(g) = self.generate(c) {
+                        out.push(Stmt::Generate(Box::new(g)));
+                    }
+                }
+                "include" => out.extend(self.include(c, true)),
+                "echo" => out.push(self.echo(c)),
+                "assert" => {
+                    if let Some(s) = self.assert(c) {
+                        out.push(s)
+                    }
+                }
+                "memstore" => {
+                    if let Some(id) = c.get("id") {
+                        self.memstores.push(id.to_string());
+                    }
+                }
+                "generator" => self.named_generator(c),
+                "state-machine" => self.state_machine(c),
+                "comment" => {}
+                "execute" => {
+                    self.err("DM506", "not supported: <execute> (Python, SQL and shell scripts are not run)", c.name_span)
+                        .help = Some("define values with generators, entities or expressions; databases come with <database>".into());
+                }
+                "database" | "mongodb" => {
+                    self.err(
+                        "DM506",
+                        format!("not supported yet: <{}>", c.name),
+                        c.name_span,
+                    );
+                }
+                "demographics" => {
+                    self.warn("DM506", "<demographics> profiles are not applied yet; built-in age distributions are used", c.name_span);
+                }
+                other => self.unknown_element(c, other, "setup"),
+            }
+        }
+        out
+    }
+
+    fn unknown_element(&mut self, c: &Element, other: &str, parent: &str) {
+        const KNOWN: &[&str] = &[
+            "setup",
+            "generate",
+            "iterate",
+            "key",
+            "id",
+            "variable",
+            "nestedKey",
+            "list",
+            "item",
+            "array",
+            "value",
+            "element",
+            "reference",
+            "field",
+            "condition",
+            "if",
+            "else-if",
+            "else",
+            "while",
+            "echo",
+            "include",
+            "execute",
+            "assert",
+            "memstore",
+            "database",
+            "mongodb",
+            "generator",
+            "state-machine",
+            "transition",
+            "demographics",
+            "comment",
+        ];
+        if KNOWN.contains(&other) {
+            self.err(
+                "DM102",
+                format!("<{other}> is not allowed inside <{parent}>"),
+                c.name_span,
+            );
+        } else {
+            let d = self.err("DM101", format!("unknown element <{other}>"), c.name_span);
+            if let Some(s) = did_you_mean(other, KNOWN.iter().copied()) {
+                d.help = Some(format!("did you mean <{s}>?"));
+            }
+        }
+    }
+
+    fn include(&mut self, c: &Element, at_setup: bool) -> Vec<Stmt> {
+        let Some(uri) = self.av(c, "uri") else {
+            self.err("DM104", "<include> needs a uri", c.name_span);
+            return vec![];
+        };
+        let uri = if uri.contains('{') {
+            // f-string uri: resolve from properties when possible.
+            let mut s = uri.clone();
+            for (k, v) in &self.props {
+                s = s.replace(&format!("{{{k}}}"), v);
+            }
+            s
+        } else {
+            uri
+        };
+        let path = self.dir().join(&uri);
+        let span = self.attr_span(c, "uri");
+        if !path.is_file() {
+            self.err(
+                "DM405",
+                format!("included file '{uri}' does not exist"),
+                span,
+            )
+            .help = Some(format!("paths are relative to {}", self.dir().display()));
+            return vec![];
+        }
+        if uri.ends_with(".properties") {
+            match sources::read_properties(&path) {
+                Ok(p) => {
+                    for (k, v) in p {
+                        self.props.push((Arc::from(k), Arc::from(v)));
+                    }
+                    self.files.push(path);
+                }
+                Err(e) => {
+                    self.err("DM601", e, span);
+                }
+            }
+            return vec![];
+        }
+        if !uri.ends_with(".xml") {
+            self.err(
+                "DM402",
+                format!("cannot include '{uri}': only .xml and .properties files"),
+                span,
+            );
+            return vec![];
+        }
+        let canon = path.canonicalize().unwrap_or(path.clone());
+        if self
+            .include_stack
+            .iter()
+            .any(|p| p.canonicalize().unwrap_or(p.clone()) == canon)
+        {
+            let chain: Vec<String> = self
+                .include_stack
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            self.err(
+                "DM405",
+                format!(
+                    "include cycle: {} -> {}",
+                    chain.join(" -> "),
+                    path.display()
+                ),
+                span,
+            );
+            return vec![];
+        }
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(
+                    "DM601",
+                    format!("cannot read '{}': {e}", path.display()),
+                    span,
+                );
+                return vec![];
+            }
+        };
+        let id = self.sm.add(path.clone(), Arc::from(text.as_str()));
+        self.files.push(path.clone());
+        let root = match xml::parse(&text, id) {
+            Ok(r) => r,
+            Err(d) => {
+                self.diags.push(d);
+                return vec![];
+            }
+        };
+        let structure = crate::parser::schema::validate(&root);
+        if structure.has_errors() {
+            self.diags.extend(structure);
+            return vec![];
+        }
+        self.include_stack.push(path.clone());
+        self.dirs
+            .push(path.parent().map(Path::to_path_buf).unwrap_or_default());
+        let out = if at_setup {
+            self.setup_body(&root.children)
+        } else {
+            self.record_body(&root.children, "generate")
+        };
+        self.dirs.pop();
+        self.include_stack.pop();
+        out
+    }
+
+    fn echo(&mut self, c: &Element) -> Stmt {
+        let text = c.text.trim().to_string();
+        let parts = if text.contains('{') {
+            self.fstring_template(&text, None, true)
+        } else {
+            vec![TemplatePart::Lit(text)]
+        };
+        Stmt::Echo {
+            parts,
+            span: c.name_span,
+        }
+    }
+
+    fn assert(&mut self, c: &Element) -> Option<Stmt> {
+        let cond = self.expr_attr(c, "condition")?;
+        Some(Stmt::Assert {
+            cond,
+            message: self.av(c, "message"),
+            span: c.name_span,
+        })
+    }
+
+    fn gen_config(&self, el: &Element) -> GenConfig {
+        GenConfig {
+            dataset: self
+                .av(el, "dataset")
+                .unwrap_or_else(|| self.settings.dataset.clone()),
+            locale: self
+                .av(el, "locale")
+                .unwrap_or_else(|| self.settings.locale.clone()),
+        }
+    }
+
+    fn named_generator(&mut self, c: &Element) {
+        let (Some(name), Some(text)) = (self.av(c, "name"), self.av(c, "generator")) else {
+            self.err("DM104", "<generator> needs name and generator", c.name_span);
+            return;
+        };
+        let cfg = self.gen_config(c);
+        let span = self.attr_span(c, "generator");
+        if let Some(g) = self.construct_generator(&text, &cfg, span, c.attr("generator")) {
+            self.named_generators.push((name, Arc::new(g)));
+        }
+    }
+
+    fn state_machine(&mut self, c: &Element) {
+        let Some(id) = self.av(c, "id") else {
+            self.err("DM104", "<state-machine> needs an id", c.name_span);
+            return;
+        };
+        let mut parts = Vec::new();
+        for t in c.children.iter().filter(|t| t.name == "transition") {
+            let (Some(from), Some(to)) = (t.get("from"), t.get("to")) else {
+                self.err("DM104", "<transition> needs from and to", t.name_span);
+                continue;
+            };
+            let w = t.get("weight").unwrap_or("1");
+            parts.push(format!("{from}->{to}:{w}"));
+        }
+        if parts.is_empty() {
+            self.err(
+                "DM104",
+                "<state-machine> needs at least one <transition>",
+                c.name_span,
+            );
+            return;
+        }
+        let start = self.av(c, "start");
+        let mut kwargs = vec![("transitions".to_string(), Value::from(parts.join(", ")))];
+        if let Some(s) = start {
+            kwargs.push(("start".into(), Value::from(s)));
+        }
+        let cfg = self.gen_config(c);
+        match generators::construct("StateTransitionGenerator", &[], &kwargs, &cfg) {
+            Ok(g) => self.named_generators.push((id, Arc::new(g))),
+            Err(e) => {
+                self.err("DM508", e, c.name_span);
+            }
+        }
+    }
+
+    /// Builds a generator from `Name` or `Name(args)`.
+    fn construct_generator(
+        &mut self,
+        text: &str,
+        cfg: &GenConfig,
+        span: Span,
+        attr: Option<&Attr>,
+    ) -> Option<Generator> {
+        let parsed = match parse_expr(text.trim()) {
+            Ok(e) => e,
+            Err(e) => {
+                self.err(
+                    "DM501",
+                    format!("cannot parse generator `{text}`: {}", e.message),
+                    span,
+                );
+                return None;
+            }
+        };
+        let (name, args, kwargs) = match &parsed.kind {
+            ExprKind::Name(n) => (n.clone(), vec![], vec![]),
+            ExprKind::Call(f, args, kwargs) => match &f.kind {
+                ExprKind::Name(n) => (n.clone(), args.clone(), kwargs.clone()),
+                _ => {
+                    self.err("DM507", format!("`{text}` is not a generator call"), span);
+                    return None;
+                }
+            },
+            _ => {
+                self.err(
+                    "DM507",
+                    format!("`{text}` is not a generator name or call"),
+                    span,
+                );
+                return None;
+            }
+        };
+        let mut vals = Vec::new();
+        let mut kws = Vec::new();
+        for (i, a) in args.iter().chain(kwargs.iter().map(|(_, v)| v)).enumerate() {
+            let v = match &a.kind {
+                ExprKind::Call(f, inner, _) if matches!(&f.kind, ExprKind::Name(n) if n == "NumberDistribution") => {
+                    match inner.first().map(literal_expr) {
+                        Some(Ok(v)) => v,
+                        _ => {
+                            self.err(
+                                "DM508",
+                                "NumberDistribution takes a distribution name",
+                                span,
+                            );
+                            return None;
+                        }
+                    }
+                }
+                _ => match literal_expr(a) {
+                    Ok(v) => v,
+                    Err(_) => {
+                        // A name from scope: must be known now (a setup variable or property
+                        // with a constant value is resolved; others are not supported yet).
+                        let src = &text.trim()[a.span.start as usize..a.span.end as usize];
+                        match self.props.iter().rev().find(|(k, _)| &**k == src) {
+                            Some((_, v)) => Value::str(v),
+                            None => {
+                                let sp = attr
+                                    .map(|at| {
+                                        at.source_span(a.span.start as usize, a.span.end as usize)
+                                    })
+                                    .unwrap_or(span);
+                                self.err(
+                                    "DM508",
+                                    format!("generator argument `{src}` must be a literal"),
+                                    sp,
+                                )
+                                .help = Some("write the value directly, e.g. dataset='DE'".into());
+                                return None;
+                            }
+                        }
+                    }
+                },
+            };
+            if i < args.len() {
+                vals.push(v);
+            } else {
+                kws.push((kwargs[i - args.len()].0.clone(), v));
+            }
+        }
+        match generators::construct(&name, &vals, &kws, cfg) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                let code = if generators::GENERATOR_NAMES.iter().any(|(n, _)| *n == name) {
+                    "DM508"
+                } else {
+                    "DM507"
+                };
+                let d = self.err(code, e, span);
+                if code == "DM507" {
+                    if let Some(s) =
+                        did_you_mean(&name, generators::GENERATOR_NAMES.iter().map(|(n, _)| *n))
+                    {
+                        d.help = Some(format!("did you mean {s}?"));
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    fn converters(&mut self, el: &Element) -> Vec<Converter> {
+        let Some(text) = self.av(el, "converter") else {
+            return vec![];
+        };
+        match converters::parse_chain(&text) {
+            Ok(c) => c,
+            Err(e) => {
+                let sp = self.attr_span(el, "converter");
+                self.err("DM507", e, sp);
+                vec![]
+            }
+        }
+    }
+
+    /// Loads a file source into rows; `None` when it is not a file source.
+    fn file_rows(&mut self, el: &Element, src: &str, span: Span) -> Option<Arc<Vec<Arc<Map>>>> {
+        let path = self.dir().join(src);
+        let sep = self
+            .av(el, "separator")
+            .unwrap_or_else(|| self.settings.separator.clone());
+        let lower = src.to_ascii_lowercase();
+        let rows = if lower.ends_with(".csv") {
+            sources::read_csv(&path, &sep)
+        } else if lower.ends_with(".json") {
+            sources::read_json(&path)
+        } else if lower.ends_with(".xml") {
+            sources::read_xml(&path)
+        } else {
+            return None;
+        };
+        match rows {
+            Ok(mut r) => {
+                if let Some(off) = self.int_attr(el, "offset") {
+                    let off = (off.max(0) as usize).min(r.len());
+                    r.drain(..off);
+                }
+                self.files.push(path);
+                Some(Arc::new(r))
+            }
+            Err(e) => {
+                let code = if path.is_file() { "DM601" } else { "DM402" };
+                self.err(code, e, span);
+                Some(Arc::new(Vec::new()))
+            }
+        }
+    }
+
+    fn distribution(&mut self, el: &Element) -> Distribution {
+        match self.av(el, "distribution").as_deref() {
+            None | Some("random") => Distribution::Random,
+            Some("ordered") => Distribution::Ordered,
+            Some("cumulated") => Distribution::Cumulated,
+            Some(other) => {
+                let sp = self.attr_span(el, "distribution");
+                self.err("DM105", format!("unknown distribution '{other}'"), sp)
+                    .help = Some("use random, ordered or cumulated".into());
+                Distribution::Random
+            }
+        }
+    }
+
+    /// A `source=` of generate/variable/nestedKey: file, memstore, or (for variables) an
+    /// expression. Returns the source and its statically known column names.
+    fn source(
+        &mut self,
+        el: &Element,
+        allow_expr: bool,
+    ) -> Option<(Source, Option<Vec<(String, Ty)>>)> {
+        let src = self.av(el, "source")?;
+        let span = self.attr_span(el, "source");
+        let distribution = self.distribution(el);
+        let cyclic = self.bool_attr(el, "cyclic", false);
+        let unique = self.bool_attr(el, "unique", false);
+        let scripted = self.bool_attr(el, "sourceScripted", self.settings.source_scripted);
+        let mk = |kind| Source {
+            kind,
+            distribution,
+            cyclic,
+            unique,
+            span,
+            scripted,
+        };
+        if let Some(rows) = self.file_rows(el, &src, span) {
+            let mut cols: Vec<(String, Ty)> = Vec::new();
+            for r in rows.iter().take(1000) {
+                for (k, v) in r.iter() {
+                    if !cols.iter().any(|(c, _)| **c == **k) {
+                        let ty = match v {
+                            Value::Str(_) => Ty::Str,
+                            _ => Ty::Any,
+                        };
+                        cols.push((
+                            k.to_string(),
+                            if src.ends_with(".csv") { ty } else { Ty::Any },
+                        ));
+                    }
+                }
+            }
+            let dynamic_shape = !src.to_ascii_lowercase().ends_with(".csv");
+            let static_cols = if dynamic_shape && rows.len() > 1000 {
+                None
+            } else {
+                Some(cols)
+            };
+            return Some((mk(SourceKind::Rows(rows)), static_cols));
+        }
+        if self.memstores.contains(&src) {
+            let entity = self
+                .av(el, "sourceEntity")
+                .or_else(|| self.av(el, "type"))
+                .or_else(|| self.av(el, "name"))
+                .unwrap_or_default();
+            let cols = self
+                .memstore_fields
+                .get(&entity)
+                .map(|f| f.iter().map(|n| (n.clone(), Ty::Any)).collect());
+            return Some((mk(SourceKind::Memstore { store: src, entity }), cols));
+        }
+        if allow_expr {
+            let inner = src
+                .strip_prefix('{')
+                .and_then(|s| s.strip_suffix('}'))
+                .unwrap_or(&src)
+                .to_string();
+            let attr = el.attr("source");
+            let offset = if inner.len() != src.len() { 1 } else { 0 };
+            let e = self.expr_in(attr.filter(|a| a.value == src), &inner, offset)?;
+            return Some((mk(SourceKind::Script(e)), None));
+        }
+        let d = self.err(
+            "DM402",
+            format!("source '{src}' is neither a data file nor a declared memstore"),
+            span,
+        );
+        d.help = Some(
+            "supported files: .csv .json .xml; declare memstores with <memstore id=…/>".into(),
+        );
+        None
+    }
+
+    fn count(&mut self, el: &Element, has_source: bool) -> Option<Count> {
+        let count = self.av(el, "count");
+        let min = self.av(el, "minCount");
+        let max = self.av(el, "maxCount");
+        if count.is_some() && (min.is_some() || max.is_some()) {
+            self.err(
+                "DM201",
+                "count cannot be combined with minCount/maxCount",
+                el.name_span,
+            );
+        }
+        if let Some(c) = count {
+            let t = c.trim();
+            if let Ok(n) = t.parse::<u64>() {
+                return Some(Count::Fixed(n));
+            }
+            if let Some(inner) = t.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                let attr = el.attr("count").filter(|a| a.value == c);
+                let off = c.find('{').map(|p| p + 1).unwrap_or(1);
+                return self.expr_in(attr, inner, off).map(Count::Expr);
+            }
+            let sp = self.attr_span(el, "count");
+            self.err(
+                "DM212",
+                format!("count '{c}' is neither a number nor an {{expression}}"),
+                sp,
+            )
+            .help = Some("write digits, or {expression} for a computed count".into());
+            return None;
+        }
+        let lo = min.as_ref().map(|_| self.int_attr(el, "minCount"));
+        let hi = max.as_ref().map(|_| self.int_attr(el, "maxCount"));
+        match (lo, hi) {
+            (Some(Some(a)), Some(Some(b))) => {
+                if a > b {
+                    self.err(
+                        "DM201",
+                        format!("minCount {a} is greater than maxCount {b}"),
+                        el.name_span,
+                    );
+                }
+                Some(Count::Range {
+                    min: a.max(0) as u64,
+                    max: b.max(0) as u64,
+                })
+            }
+            (Some(Some(a)), None) => Some(Count::Range {
+                min: a.max(0) as u64,
+                max: a.max(0) as u64 + 5,
+            }),
+            (None, Some(Some(b))) => Some(Count::Range {
+                min: (b - 5).max(0) as u64,
+                max: b.max(0) as u64,
+            }),
+            (None, None) if has_source => Some(Count::Source),
+            (None, None) => None,
+            _ => None,
+        }
+    }
+
+    fn generate(&mut self, el: &Element) -> Option<Generate> {
+        let Some(name) = self.av(el, "name") else {
+            self.err("DM104", format!("<{}> needs a name", el.name), el.name_span);
+            return None;
+        };
+        let key = self.enter("generate", &name);
+        let depth = self.frames.len() as u16;
+        let state = self.new_state();
+        let src = if el.attr("source").is_some() {
+            self.source(el, false)
+        } else {
+            None
+        };
+        let src = match (src, el.attr("script")) {
+            (None, Some(_)) => {
+                let e = self.expr_attr(el, "script");
+                let distribution = self.distribution(el);
+                let cyclic = self.bool_attr(el, "cyclic", false);
+                e.map(|e| {
+                    (
+                        Source {
+                            kind: SourceKind::Script(e),
+                            distribution,
+                            cyclic,
+                            unique: false,
+                            span: self.attr_span(el, "script"),
+                            scripted: false,
+                        },
+                        None,
+                    )
+                })
+            }
+            (s, _) => s,
+        };
+        // Time-series mode.
+        let series_attrs = (
+            self.av(el, "start"),
+            self.av(el, "end"),
+            self.av(el, "interval"),
+        );
+        let series = match series_attrs {
+            (None, None, None) => None,
+            (Some(s), Some(e), Some(i)) => self.series(el, &s, &e, &i),
+            _ => {
+                self.err(
+                    "DM217",
+                    "time-series mode needs all of start, end and interval",
+                    el.name_span,
+                );
+                None
+            }
+        };
+        let count = match self.count(el, src.is_some()) {
+            Some(c) => c,
+            None if series.is_some() => Count::Fixed(1),
+            None => {
+                self.err(
+                    "DM202",
+                    format!(
+                        "<{}> '{name}' has no count, minCount/maxCount, source or script",
+                        el.name
+                    ),
+                    el.name_span,
+                )
+                .help = Some("add count=\"10\" (or a source)".into());
+                self.leave();
+                return None;
+            }
+        };
+        let dynamic = src.as_ref().is_some_and(|(_, cols)| cols.is_none());
+        let mut frame = FrameCx::new(dynamic);
+        if let Some((_, Some(cols))) = &src {
+            for (c, t) in cols {
+                frame.define(c, true, *t);
+            }
+        }
+        let ts_slot = series.map(|_| frame.define("ts", false, Ty::Dict));
+        self.frames.push(frame);
+        let body = self.record_body(&el.children, "generate");
+        let frame = self.frames.pop().expect("pushed");
+        let converters = self.converters(el);
+        let out_name = self.av(el, "targetEntity").unwrap_or_else(|| name.clone());
+        let mut targets = Vec::new();
+        if let Some(t) = self.av(el, "target") {
+            let span = self.attr_span(el, "target");
+            match targets::parse_targets(&t) {
+                Ok(items) => {
+                    for it in items {
+                        match it {
+                            TargetItem::File(spec) => targets.push(Target::File(spec)),
+                            TargetItem::Other(id) => {
+                                if self.memstores.contains(&id) {
+                                    let entity = self
+                                        .av(el, "targetEntity")
+                                        .or_else(|| self.av(el, "type"))
+                                        .unwrap_or(name.clone());
+                                    let fields: Vec<String> = frame
+                                        .layout
+                                        .names
+                                        .iter()
+                                        .zip(&frame.layout.is_field)
+                                        .filter(|(_, f)| **f)
+                                        .map(|(n, _)| n.to_string())
+                                        .collect();
+                                    self.memstore_fields.insert(entity, fields);
+                                    targets.push(Target::Memstore(id));
+                                } else {
+                                    let known = [
+                                        "CSV",
+                                        "JSON",
+                                        "XML",
+                                        "TXT",
+                                        "XLSX",
+                                        "DbUnit",
+                                        "FixedWidth",
+                                        "ConsoleExporter",
+                                        "LogExporter",
+                                    ];
+                                    let help = match did_you_mean(
+                                        &id,
+                                        known
+                                            .iter()
+                                            .copied()
+                                            .chain(self.memstores.iter().map(|s| s.as_str())),
+                                    ) {
+                                        Some(s) => format!("did you mean '{s}'?"),
+                                        None => format!(
+                                            "targets: {}, or a declared memstore/database id",
+                                            known.join(", ")
+                                        ),
+                                    };
+                                    self.err("DM401", format!("unknown target '{id}'"), span)
+                                        .help = Some(help);
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.err("DM401", e, span);
+                }
+            }
+        }
+        let export_uri = self.av(el, "exportUri");
+        self.leave();
+        let bind_slot = if depth > 0 {
+            self.frames
+                .last_mut()
+                .map(|f| f.define(&name, false, Ty::List))
+        } else {
+            None
+        };
+        let series = series.zip(ts_slot).map(|((s, i, t), slot)| (s, i, t, slot));
+        let (source, _) = src.map(|(s, c)| (Some(s), c)).unwrap_or((None, None));
+        Some(Generate {
+            name,
+            out_name,
+            key,
+            state,
+            depth,
+            count,
+            source,
+            targets,
+            layout: frame.layout,
+            body,
+            converters,
+            bind_slot,
+            series,
+            export_uri,
+            span: el.name_span,
+        })
+    }
+
+    fn series(
+        &mut self,
+        el: &Element,
+        s: &str,
+        e: &str,
+        i: &str,
+    ) -> Option<(jiff::civil::DateTime, i64, u64)> {
+        let start = crate::builtins::datetime::parse_iso(s);
+        let end = crate::builtins::datetime::parse_iso(e);
+        let interval = i.parse::<jiff::Span>().ok().and_then(|sp| {
+            if sp.get_months() != 0 || sp.get_years() != 0 {
+                return None;
+            }
+            sp.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+                .ok()
+        });
+        match (start, end, interval) {
+            (Some(a), Some(b), Some(iv)) => {
+                let iv_us = iv.as_micros() as i64;
+                if iv_us <= 0 || b <= a {
+                    self.err(
+                        "DM217",
+                        "time series needs end > start and a positive interval",
+                        el.name_span,
+                    );
+                    return None;
+                }
+                let span_us = crate::builtins::datetime::to_epoch_micros(b)
+                    - crate::builtins::datetime::to_epoch_micros(a);
+                Some((a, iv_us, (span_us / iv_us) as u64))
+            }
+            _ => {
+                self.err("DM105", "start/end must be ISO datetimes and interval an ISO duration (PT1H) without months or years", el.name_span);
+                None
+            }
+        }
+    }
+
+    /// Children of a record scope (generate, nestedKey, item, branch bodies).
+    fn record_body(&mut self, children: &[Element], parent: &str) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        for c in children {
+            match c.name.as_str() {
+                "key" | "id" => {
+                    let name = c.get("name").unwrap_or("").to_string();
+                    self.enter("key", &name);
+                    if let Some((f, _)) = self.field(c, true) {
+                        out.push(Stmt::Field(Box::new(f)));
+                    }
+                    self.leave();
+                }
+                "variable" => {
+                    let name = c.get("name").unwrap_or("").to_string();
+                    self.enter("variable", &name);
+                    if let Some((f, _)) = self.field(c, false) {
+                        out.push(Stmt::Field(Box::new(f)));
+                    }
+                    self.leave();
+                }
+                "nestedKey" => {
+                    if let Some(n) = self.nested_key(c) {
+                        out.push(Stmt::NestedKey(Box::new(n)));
+                    }
+                }
+                "list" => {
+                    if let Some(l) = self.list(c) {
+                        out.push(Stmt::List(Box::new(l)));
+                    }
+                }
+                "array" => {
+                    if let Some(a) = self.array(c) {
+                        out.push(Stmt::Array(Box::new(a)));
+                    }
+                }
+                "generate" | "iterate" if parent != "nestedKey" => {
+                    if let Some(g) = self.generate(c) {
+                        out.push(Stmt::Generate(Box::new(g)));
+                    }
+                }
+                "condition" => {
+                    if let Some(s) = self.condition(c, parent) {
+                        out.push(s);
+                    }
+                }
+                "while" => {
+                    let Some(cond) = self.expr_attr(c, "condition") else {
+                        continue;
+                    };
+                    let max = self.int_attr(c, "maxIterations").unwrap_or(10_000).max(0) as u64;
+                    let body = self.record_body(&c.children, parent);
+                    out.push(Stmt::While {
+                        cond,
+                        max,
+                        body,
+                        span: c.name_span,
+                    });
+                }
+                "echo" => out.push(self.echo(c)),
+                "assert" => {
+                    if let Some(s) = self.assert(c) {
+                        out.push(s)
+                    }
+                }
+                "include" if parent == "generate" => out.extend(self.include(c, false)),
+                "comment" => {}
+                "element" if parent != "generate" => {}
+                "execute" => {
+                    self.err(
+                        "DM506",
+                        "not supported: <execute> (Python, SQL and shell scripts are not run)",
+                        c.name_span,
+                    );
+                }
+                "reference" => {
+                    self.err(
+                        "DM506",
+                        "not supported yet: <reference> (database sources)",
+                        c.name_span,
+                    );
+                }
+                other => self.unknown_element(c, other, parent),
+            }
+        }
+        out
+    }
+
+    fn condition(&mut self, c: &Element, parent: &str) -> Option<Stmt> {
+        let mut branches = Vec::new();
+        for (i, b) in c
+            .children
+            .iter()
+            .filter(|b| b.name != "comment")
+            .enumerate()
+        {
+            let cond = match b.name.as_str() {
+                "if" if i == 0 => Some(self.expr_attr(b, "condition")?),
+                "else-if" if i > 0 => Some(self.expr_attr(b, "condition")?),
+                "else" if i > 0 => None,
+                other => {
+                    self.err(
+                        "DM102",
+                        format!("<{other}> is out of place in <condition> (if, else-if…, else)"),
+                        b.name_span,
+                    );
+                    return None;
+                }
+            };
+            let body = self.record_body(&b.children, parent);
+            branches.push(Branch { cond, body });
+        }
+        Some(Stmt::Condition(branches))
+    }
+
+    fn cast_of(&mut self, el: &Element) -> Option<Cast> {
+        let t = self.av(el, "type")?;
+        Some(match t.as_str() {
+            "string" | "str" => Cast::Str,
+            "int" | "integer" => Cast::Int,
+            "float" => Cast::Float,
+            "decimal" => Cast::Decimal,
+            "bool" | "boolean" => Cast::Bool,
+            "binary" | "bytes" => Cast::Bytes,
+            other => {
+                let sp = self.attr_span(el, "type");
+                let d = self.err("DM105", format!("unknown type '{other}'"), sp);
+                d.help = Some(
+                    match did_you_mean(
+                        other,
+                        ["string", "int", "float", "decimal", "bool", "binary"],
+                    ) {
+                        Some(s) => format!("did you mean '{s}'?"),
+                        None => "types: string, int, float, decimal, bool, binary".into(),
+                    },
+                );
+                return None;
+            }
+        })
+    }
+
+    /// `<key>`, `<id>`, `<variable>`, `<element>`: the value pipeline (dsl §4).
+    fn field(&mut self, el: &Element, is_field: bool) -> Option<(Field, Ty)> {
+        let Some(name) = self.av(el, "name") else {
+            self.err("DM104", format!("<{}> needs a name", el.name), el.name_span);
+            return None;
+        };
+        let key = path_key(&self.path_str());
+        let state = self.new_state();
+        let is_var = el.name == "variable";
+        let condition = match el.attr("condition") {
+            Some(_) => Some(self.expr_attr(el, "condition")?),
+            None => None,
+        };
+        let default_value = match self.av(el, "defaultValue") {
+            Some(v) if v.trim() == "None" => Some(Expr {
+                chunk: crate::vm::op::Chunk {
+                    code: vec![crate::vm::op::Op::Const(0)],
+                    consts: vec![Value::Null],
+                    max_stack: 1,
+                    ..Default::default()
+                },
+                ty: Ty::None,
+            }),
+            Some(_) => Some(self.expr_attr(el, "defaultValue")?),
+            None => None,
+        };
+        let null_quota = self.float_attr(el, "nullQuota").unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&null_quota) {
+            let sp = self.attr_span(el, "nullQuota");
+            self.err("DM105", "nullQuota must be between 0 and 1", sp);
+        }
+        let unique = self.bool_attr(el, "unique", false);
+        let cfg = self.gen_config(el);
+        let cast_attr = if is_var && el.attr("source").is_some() {
+            None
+        } else {
+            self.cast_of(el)
+        };
+        let mut ty = Ty::Any;
+        let modes: Vec<&str> = [
+            "script",
+            "constant",
+            "values",
+            "generator",
+            "pattern",
+            "string",
+            "source",
+            "entity",
+        ]
+        .into_iter()
+        .filter(|m| el.attr(m).is_some())
+        .collect();
+        let value_modes: Vec<&&str> = modes
+            .iter()
+            .filter(|m| **m != "string" || modes.len() == 1)
+            .collect();
+        if value_modes.len() > 1 && !(modes.len() == 2 && modes.contains(&"string")) {
+            self.err(
+                "DM203",
+                format!(
+                    "<{}> '{name}' has several value modes: {}",
+                    el.name,
+                    modes.join(", ")
+                ),
+                el.name_span,
+            )
+            .help = Some(
+                "keep exactly one of script, constant, values, generator, pattern, source".into(),
+            );
+        }
+        let mode = if is_var && el.attr("source").is_some() {
+            let (src, _) = self.source(el, true)?;
+            let sty = self.av(el, "type");
+            ty = match &src.kind {
+                SourceKind::Script(_) => Ty::Any,
+                _ => Ty::Dict,
+            };
+            let _ = sty;
+            match src.kind {
+                SourceKind::Script(ref e) => Mode::RowsExpr {
+                    expr: e.clone(),
+                    source: src.clone(),
+                },
+                _ => Mode::Rows(src),
+            }
+        } else if is_var && el.attr("entity").is_some() {
+            let text = self.av(el, "entity").unwrap_or_default();
+            let (kind_name, params) = match literal_call(&text) {
+                Ok(x) => x,
+                Err(e) => {
+                    let sp = self.attr_span(el, "entity");
+                    self.err("DM508", e, sp);
+                    return None;
+                }
+            };
+            let Some(schema) = entity(&kind_name) else {
+                let sp = self.attr_span(el, "entity");
+                let d = self.err("DM507", format!("unknown entity '{kind_name}'"), sp);
+                if let Some(s) = did_you_mean(&kind_name, ENTITIES.iter().map(|e| e.name)) {
+                    d.help = Some(format!("did you mean '{s}'?"));
+                }
+                return None;
+            };
+            ty = Ty::Entity(schema.name);
+            let ekey = match self.av(el, "rngSeed") {
+                Some(s) => path_key(&format!("rngSeed:{s}:{}:{}", self.path_str(), schema.name)),
+                None => key,
+            };
+            let mut params = params;
+            for (attr, p) in [("ageMin", "min_age"), ("ageMax", "max_age")] {
+                if let Some(v) = self.int_attr(el, attr) {
+                    params.push((p.to_string(), Value::Int(v)));
+                }
+            }
+            for attr in ["conditionsInclude", "conditionsExclude"] {
+                if let Some(v) = self.av(el, attr) {
+                    params.push((attr.to_string(), Value::from(v)));
+                }
+            }
+            Mode::Entity(EntitySpec {
+                kind: schema.name,
+                dataset: cfg.dataset.clone(),
+                locale: cfg.locale.clone(),
+                params,
+                key: ekey,
+            })
+        } else if el.attr("script").is_some() {
+            let e = self.expr_attr(el, "script")?;
+            ty = e.ty;
+            Mode::Script(e)
+        } else if let Some(c) = self.av(el, "constant") {
+            ty = Ty::Str;
+            Mode::Constant(Value::from(c))
+        } else if el.attr("string").is_some() {
+            let p = self
+                .av(el, "variablePrefix")
+                .unwrap_or_else(|| self.settings.var_prefix.clone());
+            let s = self
+                .av(el, "variableSuffix")
+                .unwrap_or_else(|| self.settings.var_suffix.clone());
+            ty = Ty::Str;
+            Mode::Template(self.marker_template(el, "string", &p, &s))
+        } else if let Some(vtext) = self.av(el, "values") {
+            let sp = self.attr_span(el, "values");
+            let vals = match literal(&vtext) {
+                Ok(Value::List(l)) | Ok(Value::Tuple(l)) => l.as_ref().clone(),
+                Ok(Value::Str(s)) => s.chars().map(|c| Value::from(c.to_string())).collect(),
+                Ok(v) => vec![v],
+                Err(e) => {
+                    self.err(
+                        "DM509",
+                        format!("values must be a Python literal list: {e}"),
+                        sp,
+                    )
+                    .help = Some("quote strings: values=\"'a','b'\"".into());
+                    return None;
+                }
+            };
+            if vals.is_empty() {
+                self.err("DM509", "values is empty", sp);
+                return None;
+            }
+            let first_ty = match &vals[0] {
+                Value::Str(_) => Ty::Str,
+                Value::Int(_) => Ty::Int,
+                Value::Float(_) => Ty::Float,
+                Value::Bool(_) => Ty::Bool,
+                _ => Ty::Any,
+            };
+            ty = if vals
+                .iter()
+                .all(|v| std::mem::discriminant(v) == std::mem::discriminant(&vals[0]))
+            {
+                first_ty
+            } else {
+                Ty::Any
+            };
+            let weights = match self.av(el, "weights") {
+                Some(w) => {
+                    let wsp = self.attr_span(el, "weights");
+                    let ws: Result<Vec<f64>, String> = match literal(&w) {
+                        Ok(Value::List(l)) | Ok(Value::Tuple(l)) => l
+                            .iter()
+                            .map(|v| {
+                                v.as_f64()
+                                    .filter(|_| v.is_numeric())
+                                    .ok_or_else(|| "weights must be numbers".to_string())
+                            })
+                            .collect(),
+                        Ok(v) if v.is_numeric() => Ok(vec![v.as_f64().unwrap_or(0.0)]),
+                        Ok(_) => Err("weights must be numbers".into()),
+                        Err(e) => Err(e),
+                    };
+                    match ws {
+                        Ok(ws) if ws.len() != vals.len() => {
+                            self.err(
+                                "DM509",
+                                format!("{} weights for {} values", ws.len(), vals.len()),
+                                wsp,
+                            );
+                            None
+                        }
+                        Ok(ws) => match AliasTable::new(&ws) {
+                            Some(t) => Some(t),
+                            None => {
+                                self.err(
+                                    "DM509",
+                                    "weights must be non-negative with a positive sum",
+                                    wsp,
+                                );
+                                None
+                            }
+                        },
+                        Err(e) => {
+                            self.err("DM509", e, wsp);
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
+            if unique && weights.is_some() {
+                self.err(
+                    "DM204",
+                    "unique cannot be combined with weights",
+                    el.name_span,
+                );
+            }
+            Mode::Values {
+                values: Arc::new(vals),
+                weights,
+                unique,
+            }
+        } else if let Some(g) = self.av(el, "generator") {
+            let span = self.attr_span(el, "generator");
+            let trimmed = g.trim().to_string();
+            if let Some((_, shared)) = self.named_generators.iter().find(|(n, _)| *n == trimmed) {
+                Mode::Generator(shared.clone(), GenScope::Run)
+            } else {
+                let gen = self.construct_generator(&g, &cfg, span, el.attr("generator"))?;
+                let scope = if gen.per_execution() {
+                    GenScope::PerExecution
+                } else {
+                    GenScope::Run
+                };
+                Mode::Generator(Arc::new(gen), scope)
+            }
+        } else if let Some(src) = self.av(el, "source") {
+            let span = self.attr_span(el, "source");
+            if !src.to_ascii_lowercase().ends_with(".wgt.csv") {
+                self.err(
+                    "DM402",
+                    format!("<{}> source must be a .wgt.csv file, got '{src}'", el.name),
+                    span,
+                );
+                return None;
+            }
+            let sep = self.av(el, "separator").unwrap_or_else(|| ",".into());
+            let path = self.dir().join(&src);
+            match sources::read_weighted(&path, &sep) {
+                Ok((vals, ws)) => {
+                    self.files.push(path);
+                    let Some(table) = AliasTable::new(&ws) else {
+                        self.err("DM509", format!("'{src}' has no positive weights"), span);
+                        return None;
+                    };
+                    ty = Ty::Str;
+                    Mode::Weighted {
+                        values: Arc::new(vals),
+                        table,
+                    }
+                }
+                Err(e) => {
+                    self.err(if path.is_file() { "DM601" } else { "DM402" }, e, span);
+                    return None;
+                }
+            }
+        } else if let Some(p) = self.av(el, "pattern") {
+            match Pattern::parse(&p) {
+                Ok(pat) => {
+                    ty = Ty::Str;
+                    Mode::Pattern(pat)
+                }
+                Err(e) => {
+                    let sp = self.attr_span(el, "pattern");
+                    self.err("DM509", format!("invalid pattern: {e}"), sp);
+                    return None;
+                }
+            }
+        } else if let Some(cast) = cast_attr {
+            let native = self.native(el, cast, &cfg)?;
+            ty = match cast {
+                Cast::Int => Ty::Int,
+                Cast::Float => Ty::Float,
+                Cast::Str => Ty::Str,
+                Cast::Bool => Ty::Bool,
+                Cast::Decimal => Ty::Decimal,
+                Cast::Bytes => Ty::Bytes,
+            };
+            native
+        } else if is_field && el.name != "element" {
+            if el.children.iter().any(|c| c.name == "element") {
+                Mode::Keep
+            } else {
+                self.err(
+                    "DM203",
+                    format!("<{}> '{name}' has no value mode", el.name),
+                    el.name_span,
+                )
+                .help =
+                    Some("add script, constant, values, generator, pattern, source or type".into());
+                return None;
+            }
+        } else {
+            self.err(
+                "DM203",
+                format!("<{}> '{name}' has no value mode", el.name),
+                el.name_span,
+            );
+            return None;
+        };
+        if unique && matches!(mode, Mode::Script(_) | Mode::Constant(_)) {
+            self.err("DM204", "unique needs values or a generator", el.name_span);
+        }
+        let in_date_format = self.av(el, "inDateFormat");
+        let out_date_format = self.av(el, "outDateFormat");
+        if out_date_format.is_some() && !matches!(cast_attr, None | Some(Cast::Str)) {
+            let sp = self.attr_span(el, "outDateFormat");
+            self.err("DM220", "outDateFormat needs type string (or no type)", sp);
+        }
+        let cast = if matches!(mode, Mode::Pattern(_)) {
+            cast_attr.or(Some(Cast::Str))
+        } else {
+            cast_attr
+        };
+        let granularity = self
+            .av(el, "granularity")
+            .and_then(|g| g.parse::<rust_decimal::Decimal>().ok());
+        if let Some(c) = cast {
+            ty = match c {
+                Cast::Int => Ty::Int,
+                Cast::Float => Ty::Float,
+                Cast::Str => Ty::Str,
+                Cast::Bool => Ty::Bool,
+                Cast::Decimal => Ty::Decimal,
+                Cast::Bytes => Ty::Bytes,
+            };
+        }
+        if out_date_format.is_some() {
+            ty = Ty::Str;
+        }
+        if in_date_format.is_some() && out_date_format.is_none() {
+            ty = Ty::DateTime;
+        }
+        let converters = self.converters(el);
+        if !converters.is_empty() {
+            ty = Ty::Any;
+        }
+        // `<element>` children of a key (attributes of its XML rendering).
+        let mut elements = Vec::new();
+        for c in el.children.iter().filter(|c| c.name == "element") {
+            let n = c.get("name").unwrap_or("").to_string();
+            self.enter("element", &n);
+            if let Some((f, _)) = self.field(c, true) {
+                elements.push(f);
+            }
+            self.leave();
+        }
+        for c in el
+            .children
+            .iter()
+            .filter(|c| c.name != "element" && c.name != "comment")
+        {
+            self.err(
+                "DM107",
+                format!("<{}> cannot contain <{}>", el.name, c.name),
+                c.name_span,
+            );
+        }
+        if !elements.is_empty() {
+            ty = Ty::Dict;
+        }
+        let dest = match self.frames.last_mut() {
+            Some(f) => Dest {
+                slot: f.define(&name, is_field && !is_var, ty),
+                field: is_field && !is_var,
+            },
+            None => Dest {
+                slot: 0,
+                field: false,
+            },
+        };
+        let span = el.name_span;
+        Some((
+            Field {
+                name: Arc::from(name.as_str()),
+                dest,
+                mode,
+                key,
+                state,
+                condition,
+                default_value,
+                null_quota,
+                in_date_format,
+                out_date_format,
+                cast,
+                granularity,
+                converters,
+                elements,
+                span,
+            },
+            ty,
+        ))
+    }
+
+    /// `type` (+ `min`/`max`/`granularity`/`distribution`/`minLength`/`maxLength`) without
+    /// another value mode: a random value of the type.
+    fn native(&mut self, el: &Element, cast: Cast, cfg: &GenConfig) -> Option<Mode> {
+        let min = self.av(el, "min");
+        let max = self.av(el, "max");
+        let gran = self.av(el, "granularity");
+        let dist = self.av(el, "distribution");
+        let mut kwargs: Vec<(String, Value)> = Vec::new();
+        let num = |s: &str, cast: Cast| -> Option<Value> {
+            match cast {
+                Cast::Int => s.trim().parse::<i64>().ok().map(Value::Int),
+                _ => s.trim().parse::<f64>().ok().map(Value::Float),
+            }
+        };
+        let (gen_name, kw_names) = match cast {
+            Cast::Int => ("IntegerGenerator", true),
+            Cast::Float | Cast::Decimal => ("FloatGenerator", true),
+            Cast::Str => ("StringGenerator", false),
+            Cast::Bool => ("BooleanGenerator", false),
+            Cast::Bytes => ("BinaryGenerator", false),
+        };
+        if dist.is_some() && !kw_names {
+            let sp = self.attr_span(el, "distribution");
+            self.err("DM220", "distribution needs type int, float or decimal", sp);
+            return None;
+        }
+        if kw_names {
+            for (attr, v) in [("min", &min), ("max", &max)] {
+                if let Some(v) = v {
+                    match num(v, cast) {
+                        Some(x) => kwargs.push((attr.to_string(), x)),
+                        None => {
+                            let sp = self.attr_span(el, attr);
+                            self.err("DM105", format!("{attr} '{v}' is not a number"), sp);
+                            return None;
+                        }
+                    }
+                }
+            }
+            if let Some(g) = &gran {
+                match g.trim().parse::<f64>() {
+                    Ok(x) if cast != Cast::Int => {
+                        kwargs.push(("granularity".into(), Value::Float(x)))
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        let sp = self.attr_span(el, "granularity");
+                        self.err("DM105", format!("granularity '{g}' is not a number"), sp);
+                        return None;
+                    }
+                }
+            }
+            if let Some(d) = &dist {
+                kwargs.push(("distribution".into(), Value::from(d.clone())));
+            }
+        } else {
+            let lo = self.int_attr(el, "minLength");
+            let hi = self.int_attr(el, "maxLength");
+            if let Some(l) = lo {
+                kwargs.push(("min_len".into(), Value::Int(l)));
+            }
+            if let Some(h) = hi {
+                kwargs.push(("max_len".into(), Value::Int(h)));
+            }
+            if cast == Cast::Bytes {
+                if let Some(m) = self.av(el, "mimeType") {
+                    kwargs.push(("mime_type".into(), Value::from(m)));
+                }
+            }
+        }
+        let span = el.name_span;
+        match generators::construct(gen_name, &[], &kwargs, cfg) {
+            Ok(g) => {
+                let scope = if g.per_execution() {
+                    GenScope::PerExecution
+                } else {
+                    GenScope::Run
+                };
+                Some(Mode::Generator(Arc::new(g), scope))
+            }
+            Err(e) => {
+                self.err("DM508", e, span);
+                None
+            }
+        }
+    }
+
+    fn nested_key(&mut self, el: &Element) -> Option<NestedKey> {
+        let Some(name) = self.av(el, "name") else {
+            self.err("DM104", "<nestedKey> needs a name", el.name_span);
+            return None;
+        };
+        let key = self.enter("nestedKey", &name);
+        let state = self.new_state();
+        let depth = self.frames.len() as u16;
+        let condition = match el.attr("condition") {
+            Some(_) => self.expr_attr(el, "condition"),
+            None => None,
+        };
+        let default_value = match self.av(el, "defaultValue") {
+            Some(_) => self.expr_attr(el, "defaultValue"),
+            None => None,
+        };
+        let ty_attr = self.av(el, "type");
+        let mut static_cols: Option<Vec<(String, Ty)>> = Some(vec![]);
+        let mode = if el.attr("script").is_some() {
+            static_cols = None;
+            NestedMode::Script(self.expr_attr(el, "script")?)
+        } else if el.attr("source").is_some() {
+            let (src, cols) = self.source(el, true)?;
+            static_cols = cols;
+            let count = if el.attr("count").is_some()
+                || el.attr("minCount").is_some()
+                || el.attr("maxCount").is_some()
+            {
+                self.count(el, false)
+            } else {
+                None
+            };
+            if src.cyclic && count.is_none() {
+                self.err(
+                    "DM213",
+                    "a cyclic nestedKey needs count, minCount or maxCount",
+                    el.name_span,
+                );
+            }
+            NestedMode::Source { source: src, count }
+        } else {
+            match ty_attr.as_deref() {
+                Some("dict") => NestedMode::Dict,
+                Some("list") => match self.count(el, false) {
+                    Some(c) => NestedMode::List(c),
+                    None => {
+                        self.err(
+                            "DM221",
+                            "a list nestedKey needs count, minCount/maxCount or a source",
+                            el.name_span,
+                        );
+                        NestedMode::List(Count::Fixed(0))
+                    }
+                },
+                None => {
+                    static_cols = None;
+                    NestedMode::Enrich
+                }
+                Some(other) => {
+                    let sp = self.attr_span(el, "type");
+                    self.err(
+                        "DM105",
+                        format!("nestedKey type must be dict or list, got '{other}'"),
+                        sp,
+                    );
+                    return None;
+                }
+            }
+        };
+        let mut frame = FrameCx::new(static_cols.is_none());
+        for (c, t) in static_cols.unwrap_or_default() {
+            frame.define(&c, true, t);
+        }
+        self.frames.push(frame);
+        let body = self.record_body(&el.children, "nestedKey");
+        let frame = self.frames.pop().expect("pushed");
+        let converters = self.converters(el);
+        self.leave();
+        let ty = match &mode {
+            NestedMode::Dict => Ty::Dict,
+            NestedMode::List(_) | NestedMode::Source { .. } => Ty::List,
+            _ => Ty::Any,
+        };
+        let dest = Dest {
+            slot: self.frames.last_mut()?.define(&name, true, ty),
+            field: true,
+        };
+        Some(NestedKey {
+            name: Arc::from(name.as_str()),
+            dest,
+            mode,
+            layout: frame.layout,
+            depth,
+            body,
+            key,
+            state,
+            condition,
+            default_value,
+            converters,
+            span: el.name_span,
+        })
+    }
+
+    fn list(&mut self, el: &Element) -> Option<ListStmt> {
+        let Some(name) = self.av(el, "name") else {
+            self.err("DM104", "<list> needs a name", el.name_span);
+            return None;
+        };
+        let key = self.enter("list", &name);
+        let depth = self.frames.len() as u16;
+        let mut items = Vec::new();
+        for (i, it) in el.children.iter().filter(|c| c.name == "item").enumerate() {
+            self.enter("item", &i.to_string());
+            let condition = match it.attr("condition") {
+                Some(_) => self.expr_attr(it, "condition"),
+                None => None,
+            };
+            self.frames.push(FrameCx::new(false));
+            let body = self.record_body(&it.children, "item");
+            let frame = self.frames.pop().expect("pushed");
+            self.leave();
+            items.push(ListItem {
+                condition,
+                layout: frame.layout,
+                depth,
+                body,
+            });
+        }
+        let converters = self.converters(el);
+        self.leave();
+        let dest = Dest {
+            slot: self.frames.last_mut()?.define(&name, true, Ty::List),
+            field: true,
+        };
+        Some(ListStmt {
+            name: Arc::from(name.as_str()),
+            dest,
+            items,
+            converters,
+            key,
+            span: el.name_span,
+        })
+    }
+
+    fn array(&mut self, el: &Element) -> Option<ArrayStmt> {
+        let Some(name) = self.av(el, "name") else {
+            self.err("DM104", "<array> needs a name", el.name_span);
+            return None;
+        };
+        let key = self.enter("array", &name);
+        let ty = self.av(el, "type");
+        let mode = if el.attr("script").is_some() {
+            if el.attr("count").is_some() || ty.is_some() {
+                self.err(
+                    "DM218",
+                    "<array script> cannot have count or type",
+                    el.name_span,
+                );
+            }
+            ArrayMode::Script(self.expr_attr(el, "script")?)
+        } else if ty.as_deref() == Some("literal") {
+            let vals: Vec<Value> = el
+                .children
+                .iter()
+                .filter(|c| c.name == "value")
+                .filter_map(|c| c.get("constant").map(Value::str))
+                .collect();
+            if el.attr("count").is_some() {
+                self.err(
+                    "DM221",
+                    "a literal array takes <value> children, not count",
+                    el.name_span,
+                );
+            }
+            ArrayMode::Literal(vals)
+        } else {
+            let cast = match ty.as_deref() {
+                Some("string") => Cast::Str,
+                Some("int") => Cast::Int,
+                Some("float") => Cast::Float,
+                Some("bool") => Cast::Bool,
+                other => {
+                    self.err(
+                        "DM105",
+                        format!(
+                            "array type must be string, int, float, bool or literal, got {other:?}"
+                        ),
+                        el.name_span,
+                    );
+                    self.leave();
+                    return None;
+                }
+            };
+            let Some(count) = self.int_attr(el, "count") else {
+                self.err(
+                    "DM221",
+                    "an array of random values needs count",
+                    el.name_span,
+                );
+                self.leave();
+                return None;
+            };
+            ArrayMode::Random {
+                ty: cast,
+                count: count.max(0) as u64,
+            }
+        };
+        self.leave();
+        let dest = Dest {
+            slot: self.frames.last_mut()?.define(&name, true, Ty::List),
+            field: true,
+        };
+        Some(ArrayStmt {
+            name: Arc::from(name.as_str()),
+            dest,
+            mode,
+            key,
+            span: el.name_span,
+        })
+    }
+}
+
+/// `Name` or `Name(k=v, …)` with literal values (entity constructor strings).
+fn literal_call(text: &str) -> Result<(String, Vec<(String, Value)>), String> {
+    let e = parse_expr(text.trim()).map_err(|e| e.message)?;
+    match &e.kind {
+        ExprKind::Name(n) => Ok((n.clone(), vec![])),
+        ExprKind::Call(f, args, kwargs) => {
+            let ExprKind::Name(n) = &f.kind else {
+                return Err(format!("`{text}` is not an entity name"));
+            };
+            if !args.is_empty() {
+                return Err("entity parameters must be keywords (Person(min_age=30))".into());
+            }
+            let params = kwargs
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), literal_expr(v)?)))
+                .collect::<Result<_, String>>()?;
+            Ok((n.clone(), params))
+        }
+        _ => Err(format!("`{text}` is not an entity name")),
+    }
+}
