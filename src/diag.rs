@@ -57,18 +57,12 @@ impl Diagnostic {
 
     #[cold]
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     #[cold]
     pub fn hint(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Hint,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Hint, ..Diagnostic::error(code, message) }
     }
 
     pub fn with_span(mut self, span: Span) -> Diagnostic {
@@ -129,12 +123,9 @@ impl Diagnostics {
         self.0.sort_by(|a, b| {
             let ka = a.span.map(|s| (s.source, s.start)).unwrap_or_default();
             let kb = b.span.map(|s| (s.source, s.start)).unwrap_or_default();
-            ka.cmp(&kb)
-                .then(a.code.cmp(b.code))
-                .then(a.message.cmp(&b.message))
+            ka.cmp(&kb).then(a.code.cmp(b.code)).then(a.message.cmp(&b.message))
         });
-        self.0
-            .dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
+        self.0.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
     }
 }
 
@@ -148,11 +139,7 @@ impl From<Diagnostic> for Diagnostics {
 pub mod codes {
     /// `(code, default severity, title)`.
     pub const TABLE: &[(&str, &str, &str)] = &[
-        (
-            "DM000",
-            "error",
-            "the model was rejected while preparing the run",
-        ),
+        ("DM000", "error", "the model was rejected while preparing the run"),
         ("DM001", "error", "malformed or hostile XML"),
         ("DM002", "error", "run-time error"),
         ("DM101", "error", "unknown element"),
@@ -162,86 +149,34 @@ pub mod codes {
         ("DM105", "error", "invalid attribute value"),
         ("DM106", "error", "root element is not <setup>"),
         ("DM107", "error", "leaf element has child elements"),
-        (
-            "DM201",
-            "error",
-            "count together with minCount/maxCount, or minCount > maxCount",
-        ),
-        (
-            "DM202",
-            "error",
-            "generate without count, minCount/maxCount, source or script",
-        ),
+        ("DM201", "error", "count together with minCount/maxCount, or minCount > maxCount"),
+        ("DM202", "error", "generate without count, minCount/maxCount, source or script"),
         ("DM203", "error", "several or no value modes on one field"),
-        (
-            "DM204",
-            "error",
-            "unique without a pool, or with weights/cyclic/distribution",
-        ),
+        ("DM204", "error", "unique without a pool, or with weights/cyclic/distribution"),
         ("DM205", "error", "type and selector together with source"),
         ("DM211", "error", "selector without a database source"),
         ("DM212", "error", "count is neither digits nor {expression}"),
         ("DM213", "error", "cyclic nestedKey without count"),
         ("DM214", "error", "companion attribute without its mode"),
-        (
-            "DM216",
-            "warning",
-            "nestedKey with children but no type/source/script",
-        ),
+        ("DM216", "warning", "nestedKey with children but no type/source/script"),
         ("DM217", "error", "only part of start/end/interval"),
         ("DM218", "error", "forbidden attribute combination"),
         ("DM219", "error", "attribute value outside its declared set"),
-        (
-            "DM220",
-            "error",
-            "type incompatible with outDateFormat or distribution",
-        ),
+        ("DM220", "error", "type incompatible with outDateFormat or distribution"),
         ("DM221", "error", "array/nestedKey shape rule"),
-        (
-            "DM301",
-            "warning",
-            "source read without distribution (random order by default)",
-        ),
-        (
-            "DM302",
-            "hint",
-            "source with random/cumulated distribution or unique loads everything",
-        ),
+        ("DM301", "warning", "source read without distribution (random order by default)"),
+        ("DM302", "hint", "source with random/cumulated distribution or unique loads everything"),
         ("DM303", "hint", "setup without rngSeed"),
         ("DM304", "hint", "rngSeed together with multiprocessing"),
         ("DM305", "hint", "pageSize below 100"),
         ("DM307", "hint", "count=0 with an upsert target"),
-        (
-            "DM310",
-            "hint",
-            "IntegerGenerator with min/max (prefer type/min/max)",
-        ),
-        (
-            "DM311",
-            "hint",
-            "StringGenerator (prefer minLength/maxLength)",
-        ),
-        (
-            "DM314",
-            "error",
-            "__name__ marker inside script or condition",
-        ),
-        (
-            "DM315",
-            "hint",
-            "IncrementGenerator restarts in a nested generate",
-        ),
+        ("DM310", "hint", "IntegerGenerator with min/max (prefer type/min/max)"),
+        ("DM311", "hint", "StringGenerator (prefer minLength/maxLength)"),
+        ("DM314", "error", "__name__ marker inside script or condition"),
+        ("DM315", "hint", "IncrementGenerator restarts in a nested generate"),
         ("DM316", "hint", "literal count may be capped by the source"),
-        (
-            "DM317",
-            "error",
-            "finite sequence exhausted by nested counts",
-        ),
-        (
-            "DM318",
-            "hint",
-            "finite sequence in a nested scope of unknown demand",
-        ),
+        ("DM317", "error", "finite sequence exhausted by nested counts"),
+        ("DM318", "hint", "finite sequence in a nested scope of unknown demand"),
         ("DM401", "error", "unknown target"),
         ("DM402", "error", "unknown source"),
         ("DM403", "warning", "sibling generates with the same name"),
@@ -253,24 +188,13 @@ pub mod codes {
         ("DM505", "error", "wrong number or kind of arguments"),
         ("DM506", "error", "construct not supported"),
         ("DM507", "error", "unknown generator, converter or entity"),
-        (
-            "DM508",
-            "error",
-            "bad generator, converter or entity parameter",
-        ),
-        (
-            "DM509",
-            "error",
-            "invalid literal (values, weights, pattern, date)",
-        ),
+        ("DM508", "error", "bad generator, converter or entity parameter"),
+        ("DM509", "error", "invalid literal (values, weights, pattern, date)"),
         ("DM601", "error", "data source could not be read"),
     ];
 
     pub fn title(code: &str) -> Option<&'static str> {
-        TABLE
-            .iter()
-            .find(|(c, _, _)| *c == code)
-            .map(|(_, _, t)| *t)
+        TABLE.iter().find(|(c, _, _)| *c == code).map(|(_, _, t)| *t)
     }
 }
 
@@ -283,14 +207,7 @@ pub mod render {
         let mut out = String::new();
         for d in diags.iter() {
             let loc = location(d, sources);
-            let _ = writeln!(
-                out,
-                "{}{}[{}]: {}",
-                loc,
-                d.severity.as_str(),
-                d.code,
-                d.message
-            );
+            let _ = writeln!(out, "{}{}[{}]: {}", loc, d.severity.as_str(), d.code, d.message);
             if let Some(l) = &d.label {
                 let _ = writeln!(out, "    = at: {l}");
             }
@@ -316,11 +233,7 @@ pub mod render {
     /// `Summary: 3 errors, 1 warning, 2 hints` or `Summary: no findings`.
     pub fn summary(diags: &Diagnostics) -> String {
         let mut parts = Vec::new();
-        for (sev, name) in [
-            (Severity::Error, "error"),
-            (Severity::Warning, "warning"),
-            (Severity::Hint, "hint"),
-        ] {
+        for (sev, name) in [(Severity::Error, "error"), (Severity::Warning, "warning"), (Severity::Hint, "hint")] {
             let n = diags.iter().filter(|d| d.severity == sev).count();
             if n > 0 {
                 parts.push(format!("{n} {name}{}", if n == 1 { "" } else { "s" }));
@@ -382,21 +295,13 @@ pub mod render {
                 }
             })
             .collect();
-        let report = JsonReport {
-            ok: !diags.has_errors(),
-            counts,
-            diagnostics,
-        };
+        let report = JsonReport { ok: !diags.has_errors(), counts, diagnostics };
         serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_string())
     }
 
     /// miette's graphical report (for terminals).
     pub fn graphical(diags: &Diagnostics, sources: &SourceMap, color: bool) -> String {
-        let theme = if color {
-            miette::GraphicalTheme::unicode()
-        } else {
-            miette::GraphicalTheme::unicode_nocolor()
-        };
+        let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
         let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
         let mut out = String::new();
         for d in diags.iter() {
@@ -422,10 +327,7 @@ pub mod render {
         fn new(d: &Diagnostic, sources: &SourceMap) -> MietteDiag {
             let (src, labels) = match d.span.and_then(|s| sources.get(s.source).map(|f| (s, f))) {
                 Some((s, f)) => (
-                    Some(miette::NamedSource::new(
-                        f.path.display().to_string(),
-                        f.text.to_string(),
-                    )),
+                    Some(miette::NamedSource::new(f.path.display().to_string(), f.text.to_string())),
                     vec![miette::LabeledSpan::new(
                         d.label.clone().or_else(|| Some("here".into())),
                         s.start as usize,
@@ -463,9 +365,7 @@ pub mod render {
             Some(self.severity)
         }
         fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-            self.help
-                .as_ref()
-                .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+            self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
         }
         fn source_code(&self) -> Option<&dyn miette::SourceCode> {
             self.src.as_ref().map(|s| s as &dyn miette::SourceCode)
@@ -481,10 +381,7 @@ pub mod render {
 }
 
 /// Closest candidate by edit distance, for "did you mean" help.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lname = name.to_ascii_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
@@ -519,14 +416,8 @@ mod tests {
 
     #[test]
     fn suggestions_find_close_names() {
-        assert_eq!(
-            did_you_mean("cnt", ["count", "name", "source"]),
-            Some("count")
-        );
-        assert_eq!(
-            did_you_mean("generat", ["generate", "key"]),
-            Some("generate")
-        );
+        assert_eq!(did_you_mean("cnt", ["count", "name", "source"]), Some("count"));
+        assert_eq!(did_you_mean("generat", ["generate", "key"]), Some("generate"));
         assert_eq!(did_you_mean("zzzzzz", ["count"]), None);
     }
 }

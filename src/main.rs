@@ -14,11 +14,7 @@ use datamimic::ir::lower::{lower_file, LowerOptions};
 use datamimic::source::SourceMap;
 
 #[derive(Parser)]
-#[command(
-    name = "datamimic",
-    version,
-    about = "Deterministic synthetic test data from DATAMIMIC XML models"
-)]
+#[command(name = "datamimic", version, about = "Deterministic synthetic test data from DATAMIMIC XML models")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -66,11 +62,7 @@ enum Cmd {
 }
 
 fn report(diags: &Diagnostics, sources: &SourceMap, format: Option<Format>) {
-    let fmt = format.unwrap_or(if std::io::stderr().is_terminal() {
-        Format::Graphical
-    } else {
-        Format::Text
-    });
+    let fmt = format.unwrap_or(if std::io::stderr().is_terminal() { Format::Graphical } else { Format::Text });
     match fmt {
         Format::Json => println!("{}", render::json(diags, sources)),
         Format::Text => eprint!("{}", render::plain(diags, sources)),
@@ -86,16 +78,8 @@ fn parse_clock(s: &str) -> Option<jiff::civil::DateTime> {
     datamimic::builtins::datetime::parse_iso(s)
 }
 
-fn run(
-    model: &Path,
-    out: Option<PathBuf>,
-    seed: Option<String>,
-    clock: Option<String>,
-    verbose: bool,
-) -> ExitCode {
-    let lopts = LowerOptions {
-        seed: seed.as_deref().map(Seed::parse),
-    };
+fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<String>, verbose: bool) -> ExitCode {
+    let lopts = LowerOptions { seed: seed.as_deref().map(Seed::parse) };
     let (sources, m, diags) = lower_file(model, &lopts);
     if diags.has_errors() || m.is_none() {
         report(&diags, &sources, None);
@@ -107,23 +91,18 @@ fn run(
         use std::hash::{BuildHasher, Hasher};
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0),
         );
         Seed::Int((h.finish() >> 1) as i128)
     });
     let clock = match clock.as_deref() {
-        Some(c) => {
-            match parse_clock(c) {
-                Some(t) => t,
-                None => {
-                    eprintln!("error: --clock '{c}' is not an RFC 3339 datetime (e.g. 2025-01-01T12:00:00Z)");
-                    return ExitCode::from(2);
-                }
+        Some(c) => match parse_clock(c) {
+            Some(t) => t,
+            None => {
+                eprintln!("error: --clock '{c}' is not an RFC 3339 datetime (e.g. 2025-01-01T12:00:00Z)");
+                return ExitCode::from(2);
             }
-        }
+        },
         // Seeded runs freeze "now" (dsl §2.5); unseeded runs read the wall clock once.
         None if seeded => jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
         None => jiff::Zoned::now()
@@ -132,25 +111,9 @@ fn run(
             .round(jiff::Unit::Second)
             .unwrap_or_default(),
     };
-    let out_dir = out.unwrap_or_else(|| {
-        model
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
-            .join("output")
-    });
-    let opts = RunOptions {
-        out_dir: out_dir.clone(),
-        seed: seed.clone(),
-        clock,
-        verbose,
-    };
-    eprintln!(
-        "datamimic {}: seed {}, clock {}",
-        datamimic::VERSION,
-        seed.display(),
-        clock
-    );
+    let out_dir = out.unwrap_or_else(|| model.parent().map(Path::to_path_buf).unwrap_or_default().join("output"));
+    let opts = RunOptions { out_dir: out_dir.clone(), seed: seed.clone(), clock, verbose, rows: None };
+    eprintln!("datamimic {}: seed {}, clock {}", datamimic::VERSION, seed.display(), clock);
     match engine::run(&m, &opts) {
         Ok(rep) => {
             let base = m.base_dir.clone();
@@ -159,12 +122,7 @@ fn run(
                 version: datamimic::VERSION,
                 format_version: FORMAT_VERSION,
                 model: manifest::input_file(model, &base),
-                includes: m
-                    .files
-                    .iter()
-                    .skip(1)
-                    .map(|f| manifest::input_file(f, &base))
-                    .collect(),
+                includes: m.files.iter().skip(1).map(|f| manifest::input_file(f, &base)).collect(),
                 seed: seed.display(),
                 clock: clock.to_string(),
                 outputs: &rep.outputs,
@@ -225,18 +183,8 @@ fn main() -> ExitCode {
         }
     };
     match cli.cmd {
-        Cmd::Run {
-            model,
-            out,
-            seed,
-            clock,
-            verbose,
-        } => run(&model, out, seed, clock, verbose),
-        Cmd::Check {
-            model,
-            format,
-            deny,
-        } => check(&model, format, deny),
+        Cmd::Run { model, out, seed, clock, verbose } => run(&model, out, seed, clock, verbose),
+        Cmd::Check { model, format, deny } => check(&model, format, deny),
         Cmd::Version => {
             println!("datamimic {}", datamimic::VERSION);
             ExitCode::SUCCESS

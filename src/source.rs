@@ -21,18 +21,10 @@ pub struct Span {
 
 impl Span {
     /// A span that points nowhere (compiler-made values).
-    pub const DETACHED: Span = Span {
-        source: SourceId(u32::MAX),
-        start: 0,
-        end: 0,
-    };
+    pub const DETACHED: Span = Span { source: SourceId(u32::MAX), start: 0, end: 0 };
 
     pub fn new(source: SourceId, start: usize, end: usize) -> Span {
-        Span {
-            source,
-            start: start as u32,
-            end: end.max(start) as u32,
-        }
+        Span { source, start: start as u32, end: end.max(start) as u32 }
     }
 
     pub fn is_detached(&self) -> bool {
@@ -73,11 +65,7 @@ impl SourceFile {
                 line_starts.push(i as u32 + 1);
             }
         }
-        SourceFile {
-            path,
-            text,
-            line_starts,
-        }
+        SourceFile { path, text, line_starts }
     }
 
     /// 1-based line and column (columns count characters) of a byte offset.
@@ -88,11 +76,7 @@ impl SourceFile {
         };
         let start = self.line_starts[line] as usize;
         let end = (offset as usize).min(self.text.len());
-        let col = self
-            .text
-            .get(start..end)
-            .map(|s| s.chars().count())
-            .unwrap_or(end - start);
+        let col = self.text.get(start..end).map(|s| s.chars().count()).unwrap_or(end - start);
         (line + 1, col + 1)
     }
 }
@@ -122,10 +106,7 @@ impl SourceMap {
     }
 
     pub fn find(&self, path: &Path) -> Option<SourceId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| SourceId(i as u32))
+        self.files.iter().position(|f| f.path == path).map(|i| SourceId(i as u32))
     }
 }
 

@@ -8,26 +8,15 @@ fn bin() -> Command {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/cli")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli").join(name)
 }
 
 fn model(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("models")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(name)
 }
 
 fn run(model: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    bin()
-        .arg("run")
-        .arg(model)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .expect("binary runs")
+    bin().arg("run").arg(model).arg("--out").arg(out).args(extra).output().expect("binary runs")
 }
 
 fn read(p: &Path) -> String {
@@ -36,11 +25,7 @@ fn read(p: &Path) -> String {
 
 fn files(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().to_string())
-                .collect()
-        })
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().to_string()).collect())
         .unwrap_or_default();
     v.sort();
     v
@@ -51,38 +36,16 @@ fn quickstart_is_byte_identical_across_runs() {
     let a = tempfile::tempdir().expect("tmp");
     let b = tempfile::tempdir().expect("tmp");
     let ra = run(&model("quickstart.xml"), a.path(), &[]);
-    assert!(
-        ra.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ra.stderr)
-    );
+    assert!(ra.status.success(), "{}", String::from_utf8_lossy(&ra.stderr));
     let rb = run(&model("quickstart.xml"), b.path(), &[]);
     assert!(rb.status.success());
-    assert_eq!(
-        files(a.path()),
-        vec![
-            "customers.csv",
-            "customers.json",
-            "manifest.json",
-            "orders.csv"
-        ]
-    );
+    assert_eq!(files(a.path()), vec!["customers.csv", "customers.json", "manifest.json", "orders.csv"]);
     for f in files(a.path()) {
-        assert_eq!(
-            read(&a.path().join(&f)),
-            read(&b.path().join(&f)),
-            "{f} differs between runs"
-        );
+        assert_eq!(read(&a.path().join(&f)), read(&b.path().join(&f)), "{f} differs between runs");
     }
-    insta::assert_snapshot!(
-        "quickstart_customers_csv",
-        read(&a.path().join("customers.csv"))
-    );
+    insta::assert_snapshot!("quickstart_customers_csv", read(&a.path().join("customers.csv")));
     insta::assert_snapshot!("quickstart_orders_csv", read(&a.path().join("orders.csv")));
-    insta::assert_snapshot!(
-        "quickstart_customers_json",
-        read(&a.path().join("customers.json"))
-    );
+    insta::assert_snapshot!("quickstart_customers_json", read(&a.path().join("customers.json")));
     let manifest = read(&a.path().join("manifest.json"));
     let manifest = manifest.replace(env!("CARGO_PKG_VERSION"), "[version]");
     insta::assert_snapshot!("quickstart_manifest", manifest);
@@ -92,24 +55,12 @@ fn quickstart_is_byte_identical_across_runs() {
 fn another_seed_gives_other_values() {
     let a = tempfile::tempdir().expect("tmp");
     let b = tempfile::tempdir().expect("tmp");
-    assert!(run(&model("quickstart.xml"), a.path(), &["--seed", "1"])
-        .status
-        .success());
-    assert!(run(&model("quickstart.xml"), b.path(), &["--seed", "2"])
-        .status
-        .success());
-    let (x, y) = (
-        read(&a.path().join("customers.csv")),
-        read(&b.path().join("customers.csv")),
-    );
+    assert!(run(&model("quickstart.xml"), a.path(), &["--seed", "1"]).status.success());
+    assert!(run(&model("quickstart.xml"), b.path(), &["--seed", "2"]).status.success());
+    let (x, y) = (read(&a.path().join("customers.csv")), read(&b.path().join("customers.csv")));
     assert_ne!(x, y);
     // Increments do not depend on the seed.
-    let ids = |s: &str| {
-        s.lines()
-            .skip(1)
-            .map(|l| l.split(',').next().unwrap_or("").to_string())
-            .collect::<Vec<_>>()
-    };
+    let ids = |s: &str| s.lines().skip(1).map(|l| l.split(',').next().unwrap_or("").to_string()).collect::<Vec<_>>();
     assert_eq!(ids(&x), ids(&y));
 }
 
@@ -130,19 +81,10 @@ fn bad_expression_is_reported_inside_the_attribute() {
     assert_eq!(r.status.code(), Some(1));
     let err = String::from_utf8_lossy(&r.stderr).replace(env!("CARGO_MANIFEST_DIR"), "[root]");
     // `nmae` starts at line 4, column 30 (after `script="`).
-    assert!(
-        err.contains("bad_expr.xml:4:30: error[DM502]: unknown name 'nmae'"),
-        "{err}"
-    );
+    assert!(err.contains("bad_expr.xml:4:30: error[DM502]: unknown name 'nmae'"), "{err}");
     insta::assert_snapshot!("bad_expression", err);
     assert!(files(out.path()).is_empty());
-    let chk = bin()
-        .arg("check")
-        .arg(fixture("bad_expr.xml"))
-        .arg("--format")
-        .arg("json")
-        .output()
-        .expect("runs");
+    let chk = bin().arg("check").arg(fixture("bad_expr.xml")).arg("--format").arg("json").output().expect("runs");
     assert_eq!(chk.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&chk.stdout).expect("json");
     assert_eq!(json["diagnostics"][0]["code"], "DM502");
@@ -167,43 +109,13 @@ fn a_run_time_error_leaves_no_output_at_all() {
 fn check_accepts_the_example_models() {
     for m in ["quickstart.xml"] {
         let r = bin().arg("check").arg(model(m)).output().expect("runs");
-        assert!(
-            r.status.success(),
-            "{m}: {}",
-            String::from_utf8_lossy(&r.stderr)
-        );
+        assert!(r.status.success(), "{m}: {}", String::from_utf8_lossy(&r.stderr));
     }
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(
-        bin()
-            .arg("run")
-            .arg("/nonexistent/model.xml")
-            .output()
-            .expect("runs")
-            .status
-            .code(),
-        Some(2)
-    );
-    assert_eq!(
-        bin()
-            .arg("frobnicate")
-            .output()
-            .expect("runs")
-            .status
-            .code(),
-        Some(2)
-    );
-    assert_eq!(
-        bin()
-            .arg("check")
-            .arg("/nonexistent.xml")
-            .output()
-            .expect("runs")
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(bin().arg("run").arg("/nonexistent/model.xml").output().expect("runs").status.code(), Some(2));
+    assert_eq!(bin().arg("frobnicate").output().expect("runs").status.code(), Some(2));
+    assert_eq!(bin().arg("check").arg("/nonexistent.xml").output().expect("runs").status.code(), Some(2));
 }

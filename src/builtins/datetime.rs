@@ -19,15 +19,7 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
+const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 /// Python `datetime.strftime` (C89 directives plus `%f`; `%Nf` gives N fractional digits).
 pub fn strftime(dt: DateTime, fmt: &str) -> String {
@@ -64,15 +56,7 @@ pub fn strftime(dt: DateTime, fmt: &str) -> String {
             'm' => write!(out, "{:02}", dt.month()),
             'd' => write!(out, "{:02}", dt.day()),
             'H' => write!(out, "{:02}", dt.hour()),
-            'I' => write!(
-                out,
-                "{:02}",
-                if dt.hour() % 12 == 0 {
-                    12
-                } else {
-                    dt.hour() % 12
-                }
-            ),
+            'I' => write!(out, "{:02}", if dt.hour() % 12 == 0 { 12 } else { dt.hour() % 12 }),
             'M' => write!(out, "{:02}", dt.minute()),
             'S' => write!(out, "{:02}", dt.second()),
             'f' => {
@@ -115,35 +99,11 @@ pub fn strftime(dt: DateTime, fmt: &str) -> String {
                 dt.second(),
                 dt.year()
             ),
-            'x' => write!(
-                out,
-                "{:02}/{:02}/{:02}",
-                dt.month(),
-                dt.day(),
-                dt.year().rem_euclid(100)
-            ),
-            'X' => write!(
-                out,
-                "{:02}:{:02}:{:02}",
-                dt.hour(),
-                dt.minute(),
-                dt.second()
-            ),
+            'x' => write!(out, "{:02}/{:02}/{:02}", dt.month(), dt.day(), dt.year().rem_euclid(100)),
+            'X' => write!(out, "{:02}:{:02}:{:02}", dt.hour(), dt.minute(), dt.second()),
             'F' => write!(out, "{:04}-{:02}-{:02}", dt.year(), dt.month(), dt.day()),
-            'T' => write!(
-                out,
-                "{:02}:{:02}:{:02}",
-                dt.hour(),
-                dt.minute(),
-                dt.second()
-            ),
-            'D' => write!(
-                out,
-                "{:02}/{:02}/{:02}",
-                dt.month(),
-                dt.day(),
-                dt.year().rem_euclid(100)
-            ),
+            'T' => write!(out, "{:02}:{:02}:{:02}", dt.hour(), dt.minute(), dt.second()),
+            'D' => write!(out, "{:02}/{:02}/{:02}", dt.month(), dt.day(), dt.year().rem_euclid(100)),
             'e' => write!(out, "{:2}", dt.day()),
             'z' | 'Z' => Ok(()),
             '%' => write!(out, "%"),
@@ -158,8 +118,7 @@ pub fn strptime(s: &str, fmt: &str) -> Result<DateTime, String> {
     let bad = || format!("time data '{s}' does not match format '{fmt}'");
     let b = s.as_bytes();
     let mut i = 0usize;
-    let (mut y, mut mo, mut d, mut h, mut mi, mut sec, mut ns) =
-        (1900i32, 1i32, 1i32, 0i32, 0i32, 0i32, 0i32);
+    let (mut y, mut mo, mut d, mut h, mut mi, mut sec, mut ns) = (1900i32, 1i32, 1i32, 0i32, 0i32, 0i32, 0i32);
     let mut pm: Option<bool> = None;
     let mut it = fmt.chars().peekable();
     let num = |i: &mut usize, max: usize| -> Option<i32> {
@@ -326,13 +285,8 @@ pub fn parse_iso(s: &str) -> Option<DateTime> {
 
 /// Seconds since 1970-01-01T00:00:00 for a naive datetime read as UTC (float with micros).
 pub fn to_epoch_micros(dt: DateTime) -> i64 {
-    let days = dt
-        .date()
-        .since(Date::constant(1970, 1, 1))
-        .map(|s| s.get_days() as i64)
-        .unwrap_or(0);
-    let secs =
-        days * 86400 + dt.hour() as i64 * 3600 + dt.minute() as i64 * 60 + dt.second() as i64;
+    let days = dt.date().since(Date::constant(1970, 1, 1)).map(|s| s.get_days() as i64).unwrap_or(0);
+    let secs = days * 86400 + dt.hour() as i64 * 3600 + dt.minute() as i64 * 60 + dt.second() as i64;
     secs * 1_000_000 + (dt.subsec_nanosecond() / 1000) as i64
 }
 
@@ -342,16 +296,8 @@ pub fn from_epoch_micros(us: i64) -> Option<DateTime> {
     let micros = us.rem_euclid(1_000_000);
     let days = secs.div_euclid(86400);
     let rem = secs.rem_euclid(86400);
-    let date = Date::constant(1970, 1, 1)
-        .checked_add(jiff::Span::new().days(days))
-        .ok()?;
-    let time = Time::new(
-        (rem / 3600) as i8,
-        (rem / 60 % 60) as i8,
-        (rem % 60) as i8,
-        (micros * 1000) as i32,
-    )
-    .ok()?;
+    let date = Date::constant(1970, 1, 1).checked_add(jiff::Span::new().days(days)).ok()?;
+    let time = Time::new((rem / 3600) as i8, (rem / 60 % 60) as i8, (rem % 60) as i8, (micros * 1000) as i32).ok()?;
     Some(date.to_datetime(time))
 }
 
@@ -387,9 +333,6 @@ mod tests {
         let us = to_epoch_micros(dt);
         assert_eq!(us, 1_735_732_800_000_000);
         assert_eq!(from_epoch_micros(us), Some(dt));
-        assert_eq!(
-            from_epoch_micros(-1_000_000),
-            Some(jiff::civil::date(1969, 12, 31).at(23, 59, 59, 0))
-        );
+        assert_eq!(from_epoch_micros(-1_000_000), Some(jiff::civil::date(1969, 12, 31).at(23, 59, 59, 0)));
     }
 }

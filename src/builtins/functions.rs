@@ -57,6 +57,7 @@ const VAR: u16 = u16::MAX;
 builtins! {
     Len = "len", 1, 1, Ty::Int;
     Str = "str", 0, 1, Ty::Str;
+    Repr = "repr", 1, 1, Ty::Str;
     Int = "int", 0, 2, Ty::Int;
     Float = "float", 0, 1, Ty::Float;
     Bool = "bool", 0, 1, Ty::Bool;
@@ -121,9 +122,7 @@ pub fn module_constant(path: &str) -> Option<Value> {
         "math.pi" => Value::Float(std::f64::consts::PI),
         "math.e" => Value::Float(std::f64::consts::E),
         "math.inf" => Value::Float(f64::INFINITY),
-        "string.ascii_letters" => {
-            Value::str("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        }
+        "string.ascii_letters" => Value::str("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"),
         "string.ascii_lowercase" => Value::str("abcdefghijklmnopqrstuvwxyz"),
         "string.ascii_uppercase" => Value::str("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
         "string.digits" => Value::str("0123456789"),
@@ -132,21 +131,10 @@ pub fn module_constant(path: &str) -> Option<Value> {
 }
 
 /// Module names known to the expression language.
-pub const MODULES: &[&str] = &[
-    "random", "datetime", "uuid", "math", "json", "hashlib", "string",
-];
+pub const MODULES: &[&str] = &["random", "datetime", "uuid", "math", "json", "hashlib", "string"];
 
 /// Modules of Python that the subset deliberately does not offer.
-pub const UNSUPPORTED_MODULES: &[&str] = &[
-    "os",
-    "re",
-    "pd",
-    "np",
-    "fake",
-    "requests",
-    "sys",
-    "subprocess",
-];
+pub const UNSUPPORTED_MODULES: &[&str] = &["os", "re", "pd", "np", "fake", "requests", "sys", "subprocess"];
 
 macro_rules! methods {
     ($( $variant:ident = $name:literal, $min:literal, $max:expr; )*) => {
@@ -217,28 +205,19 @@ fn arg_int(v: &Value, what: &str) -> Result<i64, String> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
-        other => Err(format!(
-            "{what} must be an integer, not '{}'",
-            other.type_name()
-        )),
+        other => Err(format!("{what} must be an integer, not '{}'", other.type_name())),
     }
 }
 
 fn arg_f64(v: &Value, what: &str) -> Result<f64, String> {
     match v {
-        Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Decimal(_) => {
-            Ok(v.as_f64().unwrap_or(0.0))
-        }
-        other => Err(format!(
-            "{what} must be a number, not '{}'",
-            other.type_name()
-        )),
+        Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Decimal(_) => Ok(v.as_f64().unwrap_or(0.0)),
+        other => Err(format!("{what} must be a number, not '{}'", other.type_name())),
     }
 }
 
 fn arg_str<'a>(v: &'a Value, what: &str) -> Result<&'a str, String> {
-    v.as_str()
-        .ok_or_else(|| format!("{what} must be a str, not '{}'", v.type_name()))
+    v.as_str().ok_or_else(|| format!("{what} must be a str, not '{}'", v.type_name()))
 }
 
 fn kw<'a>(kwargs: &'a [(Arc<str>, Value)], name: &str) -> Option<&'a Value> {
@@ -249,10 +228,7 @@ fn kw<'a>(kwargs: &'a [(Arc<str>, Value)], name: &str) -> Option<&'a Value> {
 pub fn iterate(v: &Value) -> Result<Vec<Value>, String> {
     Ok(match v {
         Value::List(l) | Value::Tuple(l) => l.as_ref().clone(),
-        Value::Str(s) => s
-            .chars()
-            .map(|c| Value::Str(Arc::from(c.to_string())))
-            .collect(),
+        Value::Str(s) => s.chars().map(|c| Value::Str(Arc::from(c.to_string()))).collect(),
         Value::Map(m) => m.keys().map(|k| Value::Str(k.clone())).collect(),
         Value::Bytes(b) => b.iter().map(|x| Value::Int(*x as i64)).collect(),
         other => return Err(format!("'{}' object is not iterable", other.type_name())),
@@ -274,26 +250,21 @@ pub fn to_int(v: &Value) -> Result<i64, String> {
             }
             Ok(t as i64)
         }
-        Value::Decimal(d) => rust_decimal::prelude::ToPrimitive::to_i64(&d.trunc())
-            .ok_or_else(|| "integer overflow".into()),
+        Value::Decimal(d) => {
+            rust_decimal::prelude::ToPrimitive::to_i64(&d.trunc()).ok_or_else(|| "integer overflow".into())
+        }
         Value::Str(s) => {
             let t = s.trim().replace('_', "");
-            t.parse::<i64>()
-                .map_err(|_| format!("invalid literal for int() with base 10: {}", v.py_repr()))
+            t.parse::<i64>().map_err(|_| format!("invalid literal for int() with base 10: {}", v.py_repr()))
         }
-        other => Err(format!(
-            "int() argument must be a string or a number, not '{}'",
-            other.type_name()
-        )),
+        other => Err(format!("int() argument must be a string or a number, not '{}'", other.type_name())),
     }
 }
 
 /// Python `float(x)`.
 pub fn to_float(v: &Value) -> Result<f64, String> {
     match v {
-        Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Decimal(_) => {
-            Ok(v.as_f64().unwrap_or(0.0))
-        }
+        Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Decimal(_) => Ok(v.as_f64().unwrap_or(0.0)),
         Value::Str(s) => {
             let t = s.trim().to_ascii_lowercase();
             match t.as_str() {
@@ -306,10 +277,7 @@ pub fn to_float(v: &Value) -> Result<f64, String> {
                     .map_err(|_| format!("could not convert string to float: {}", v.py_repr())),
             }
         }
-        other => Err(format!(
-            "float() argument must be a string or a number, not '{}'",
-            other.type_name()
-        )),
+        other => Err(format!("float() argument must be a string or a number, not '{}'", other.type_name())),
     }
 }
 
@@ -326,11 +294,7 @@ pub fn round_float(f: f64, n: i64) -> f64 {
         let p = 10f64.powi((-n) as i32);
         let q = f / p;
         let r = q.round();
-        let r = if (q - q.trunc()).abs() == 0.5 {
-            2.0 * (q / 2.0).round()
-        } else {
-            r
-        };
+        let r = if (q - q.trunc()).abs() == 0.5 { 2.0 * (q / 2.0).round() } else { r };
         r * p
     }
 }
@@ -353,26 +317,16 @@ fn sum_values(items: &[Value], start: Value) -> Result<Value, String> {
 }
 
 fn minmax(args: &[Value], want_max: bool) -> Result<Value, String> {
-    let items = if args.len() == 1 {
-        iterate(&args[0])?
-    } else {
-        args.to_vec()
-    };
+    let items = if args.len() == 1 { iterate(&args[0])? } else { args.to_vec() };
     let mut best: Option<Value> = None;
     for v in items {
         best = Some(match best {
             None => v,
             Some(b) => {
                 let ord = v.py_cmp(&b).ok_or_else(|| {
-                    format!(
-                        "'<' not supported between instances of '{}' and '{}'",
-                        v.type_name(),
-                        b.type_name()
-                    )
+                    format!("'<' not supported between instances of '{}' and '{}'", v.type_name(), b.type_name())
                 })?;
-                if (want_max && ord == std::cmp::Ordering::Greater)
-                    || (!want_max && ord == std::cmp::Ordering::Less)
-                {
+                if (want_max && ord == std::cmp::Ordering::Greater) || (!want_max && ord == std::cmp::Ordering::Less) {
                     v
                 } else {
                     b
@@ -380,12 +334,7 @@ fn minmax(args: &[Value], want_max: bool) -> Result<Value, String> {
             }
         });
     }
-    best.ok_or_else(|| {
-        format!(
-            "{}() arg is an empty sequence",
-            if want_max { "max" } else { "min" }
-        )
-    })
+    best.ok_or_else(|| format!("{}() arg is an empty sequence", if want_max { "max" } else { "min" }))
 }
 
 fn digest(kind: Builtin, data: &[u8]) -> Vec<u8> {
@@ -400,13 +349,8 @@ fn digest(kind: Builtin, data: &[u8]) -> Vec<u8> {
 
 /// The datetime of a `datetime.datetime(...)` call.
 fn make_datetime(args: &[Value]) -> Result<DateTime, String> {
-    let g = |i: usize| -> Result<i64, String> {
-        args.get(i)
-            .map(|v| arg_int(v, "datetime field"))
-            .unwrap_or(Ok(0))
-    };
-    let date = Date::new(g(0)? as i16, g(1)? as i8, g(2)? as i8)
-        .map_err(|e| format!("invalid date: {e}"))?;
+    let g = |i: usize| -> Result<i64, String> { args.get(i).map(|v| arg_int(v, "datetime field")).unwrap_or(Ok(0)) };
+    let date = Date::new(g(0)? as i16, g(1)? as i8, g(2)? as i8).map_err(|e| format!("invalid date: {e}"))?;
     let time = Time::new(g(3)? as i8, g(4)? as i8, g(5)? as i8, (g(6)? * 1000) as i32)
         .map_err(|e| format!("invalid time: {e}"))?;
     Ok(date.to_datetime(time))
@@ -427,18 +371,14 @@ pub fn call_builtin(
             Value::List(l) | Value::Tuple(l) => Value::Int(l.len() as i64),
             Value::Map(m) => Value::Int(m.len() as i64),
             Value::Bytes(b) => Value::Int(b.len() as i64),
-            other => {
-                return Err(format!(
-                    "object of type '{}' has no len()",
-                    other.type_name()
-                ))
-            }
+            other => return Err(format!("object of type '{}' has no len()", other.type_name())),
         },
         B::Str => match a0 {
             None => Value::str(""),
             Some(Value::Str(s)) => Value::Str(s.clone()),
             Some(v) => Value::from(v.py_str()),
         },
+        B::Repr => Value::from(args[0].py_repr()),
         B::Int => match (a0, args.get(1)) {
             (None, _) => Value::Int(0),
             (Some(v), None) => Value::Int(to_int(v)?),
@@ -446,13 +386,11 @@ pub fn call_builtin(
                 let s = arg_str(v, "int() with base")?;
                 let b = arg_int(base, "base")? as u32;
                 let t = s.trim().to_ascii_lowercase();
-                let t = t
-                    .trim_start_matches("0x")
-                    .trim_start_matches("0o")
-                    .trim_start_matches("0b");
-                Value::Int(i64::from_str_radix(t, b).map_err(|_| {
-                    format!("invalid literal for int() with base {b}: {}", v.py_repr())
-                })?)
+                let t = t.trim_start_matches("0x").trim_start_matches("0o").trim_start_matches("0b");
+                Value::Int(
+                    i64::from_str_radix(t, b)
+                        .map_err(|_| format!("invalid literal for int() with base {b}: {}", v.py_repr()))?,
+                )
             }
         },
         B::Float => Value::Float(a0.map(to_float).transpose()?.unwrap_or(0.0)),
@@ -474,10 +412,9 @@ pub fn call_builtin(
                 }
                 (Value::Decimal(d), n) => {
                     let n = n.map(|n| arg_int(n, "ndigits")).transpose()?.unwrap_or(0);
-                    Value::Decimal(d.round_dp_with_strategy(
-                        n.max(0) as u32,
-                        rust_decimal::RoundingStrategy::MidpointNearestEven,
-                    ))
+                    Value::Decimal(
+                        d.round_dp_with_strategy(n.max(0) as u32, rust_decimal::RoundingStrategy::MidpointNearestEven),
+                    )
                 }
                 (v, None) | (v, Some(Value::Null)) => {
                     let f = arg_f64(v, "round() argument")?;
@@ -486,10 +423,7 @@ pub fn call_builtin(
                     }
                     Value::Int(round_half_even(f) as i64)
                 }
-                (v, Some(n)) => Value::Float(round_float(
-                    arg_f64(v, "round() argument")?,
-                    arg_int(n, "ndigits")?,
-                )),
+                (v, Some(n)) => Value::Float(round_float(arg_f64(v, "round() argument")?, arg_int(n, "ndigits")?)),
             }
         }
         B::Min => minmax(args, false)?,
@@ -500,20 +434,11 @@ pub fn call_builtin(
             Value::Bool(b) => Value::Int(*b as i64),
             Value::Decimal(d) => Value::Decimal(d.abs()),
             Value::Duration(d) => Value::Duration(d.abs()),
-            other => {
-                return Err(format!(
-                    "bad operand type for abs(): '{}'",
-                    other.type_name()
-                ))
-            }
+            other => return Err(format!("bad operand type for abs(): '{}'", other.type_name())),
         },
         B::Sum => {
             let items = iterate(&args[0])?;
-            let start = args
-                .get(1)
-                .cloned()
-                .or_else(|| kw(kwargs, "start").cloned())
-                .unwrap_or(Value::Int(0));
+            let start = args.get(1).cloned().or_else(|| kw(kwargs, "start").cloned()).unwrap_or(Value::Int(0));
             sum_values(&items, start)?
         }
         B::Sorted => {
@@ -558,9 +483,7 @@ pub fn call_builtin(
                         for pair in iterate(other)? {
                             let kv = iterate(&pair)?;
                             if kv.len() != 2 {
-                                return Err(
-                                    "dictionary update sequence element has wrong length".into()
-                                );
+                                return Err("dictionary update sequence element has wrong length".into());
                             }
                             m.insert(Arc::from(kv[0].py_str()), kv[1].clone());
                         }
@@ -573,10 +496,7 @@ pub fn call_builtin(
             Value::map(m)
         }
         B::Range => {
-            let nums: Vec<i64> = args
-                .iter()
-                .map(|v| arg_int(v, "range() argument"))
-                .collect::<Result<_, _>>()?;
+            let nums: Vec<i64> = args.iter().map(|v| arg_int(v, "range() argument")).collect::<Result<_, _>>()?;
             let (start, stop, step) = match nums.as_slice() {
                 [s] => (0, *s, 1),
                 [a, b] => (*a, *b, 1),
@@ -586,15 +506,10 @@ pub fn call_builtin(
             if step == 0 {
                 return Err("range() arg 3 must not be zero".into());
             }
-            let len = if step > 0 {
-                ceil_div((stop - start).max(0), step)
-            } else {
-                ceil_div((start - stop).max(0), -step)
-            };
+            let len =
+                if step > 0 { ceil_div((stop - start).max(0), step) } else { ceil_div((start - stop).max(0), -step) };
             if len > 10_000_000 {
-                return Err(format!(
-                    "range() of {len} items is larger than the limit of 10000000"
-                ));
+                return Err(format!("range() of {len} items is larger than the limit of 10000000"));
             }
             Value::list((0..len).map(|i| Value::Int(start + i * step)).collect())
         }
@@ -602,11 +517,7 @@ pub fn call_builtin(
         B::All => Value::Bool(iterate(&args[0])?.iter().all(|v| v.truthy())),
         B::Hex => {
             let i = arg_int(&args[0], "hex() argument")?;
-            Value::from(if i < 0 {
-                format!("-0x{:x}", -(i as i128))
-            } else {
-                format!("0x{i:x}")
-            })
+            Value::from(if i < 0 { format!("-0x{:x}", -(i as i128)) } else { format!("0x{i:x}") })
         }
         B::Chr => {
             let i = arg_int(&args[0], "chr() argument")?;
@@ -627,11 +538,7 @@ pub fn call_builtin(
             Value::list(v)
         }
         B::Enumerate => {
-            let start = args
-                .get(1)
-                .map(|v| arg_int(v, "start"))
-                .transpose()?
-                .unwrap_or(0);
+            let start = args.get(1).map(|v| arg_int(v, "start")).transpose()?.unwrap_or(0);
             Value::list(
                 iterate(&args[0])?
                     .into_iter()
@@ -643,11 +550,7 @@ pub fn call_builtin(
         B::Zip => {
             let lists: Vec<Vec<Value>> = args.iter().map(iterate).collect::<Result<_, _>>()?;
             let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
-            Value::list(
-                (0..n)
-                    .map(|i| Value::Tuple(Arc::new(lists.iter().map(|l| l[i].clone()).collect())))
-                    .collect(),
-            )
+            Value::list((0..n).map(|i| Value::Tuple(Arc::new(lists.iter().map(|l| l[i].clone()).collect()))).collect())
         }
         B::RandomRandint => {
             let lo = arg_int(&args[0], "randint() bound")?;
@@ -658,10 +561,7 @@ pub fn call_builtin(
             Value::Int(ctx.rng.range_i64(lo, hi))
         }
         B::RandomRandrange => {
-            let nums: Vec<i64> = args
-                .iter()
-                .map(|v| arg_int(v, "randrange() argument"))
-                .collect::<Result<_, _>>()?;
+            let nums: Vec<i64> = args.iter().map(|v| arg_int(v, "randrange() argument")).collect::<Result<_, _>>()?;
             let (start, stop, step) = match nums.as_slice() {
                 [s] => (0, *s, 1),
                 [a, b] => (*a, *b, 1),
@@ -671,11 +571,8 @@ pub fn call_builtin(
             if step == 0 {
                 return Err("zero step for randrange()".into());
             }
-            let n = if step > 0 {
-                ceil_div((stop - start).max(0), step)
-            } else {
-                ceil_div((start - stop).max(0), -step)
-            };
+            let n =
+                if step > 0 { ceil_div((stop - start).max(0), step) } else { ceil_div((start - stop).max(0), -step) };
             if n == 0 {
                 return Err(format!("empty range for randrange({start}, {stop})"));
             }
@@ -689,29 +586,18 @@ pub fn call_builtin(
         B::RandomRandom => Value::Float(ctx.rng.f64()),
         B::RandomChoice => {
             let items = iterate(&args[0])?;
-            ctx.rng
-                .pick(&items)
-                .cloned()
-                .ok_or("cannot choose from an empty sequence")?
+            ctx.rng.pick(&items).cloned().ok_or("cannot choose from an empty sequence")?
         }
         B::RandomChoices => {
             let items = iterate(&args[0])?;
             if items.is_empty() {
                 return Err("cannot choose from an empty sequence".into());
             }
-            let k = kw(kwargs, "k")
-                .or(args.get(1))
-                .map(|v| arg_int(v, "k"))
-                .transpose()?
-                .unwrap_or(1)
-                .max(0);
+            let k = kw(kwargs, "k").or(args.get(1)).map(|v| arg_int(v, "k")).transpose()?.unwrap_or(1).max(0);
             let weights = kw(kwargs, "weights").map(|w| iterate(w)).transpose()?;
             let table = match weights {
                 Some(w) => {
-                    let ws: Vec<f64> = w
-                        .iter()
-                        .map(|v| arg_f64(v, "weight"))
-                        .collect::<Result<_, _>>()?;
+                    let ws: Vec<f64> = w.iter().map(|v| arg_f64(v, "weight")).collect::<Result<_, _>>()?;
                     if ws.len() != items.len() {
                         return Err("the number of weights does not match the population".into());
                     }
@@ -746,36 +632,19 @@ pub fn call_builtin(
             let sigma = arg_f64(&args[1], "sigma")?;
             let u1 = 1.0 - ctx.rng.f64();
             let u2 = ctx.rng.f64();
-            Value::Float(
-                mu + sigma * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos(),
-            )
+            Value::Float(mu + sigma * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos())
         }
         B::RandomGetrandbits => {
             let k = arg_int(&args[0], "k")?;
             if !(0..=63).contains(&k) {
                 return Err("getrandbits() supports 0 to 63 bits".into());
             }
-            Value::Int(if k == 0 {
-                0
-            } else {
-                (ctx.rng.next_u64() >> (64 - k)) as i64
-            })
+            Value::Int(if k == 0 { 0 } else { (ctx.rng.next_u64() >> (64 - k)) as i64 })
         }
         B::DatetimeNow | B::DatetimeUtcnow | B::DatetimeToday => Value::DateTime(ctx.now),
         B::DatetimeNew => {
             let mut all: Vec<Value> = args.to_vec();
-            for (i, name) in [
-                "year",
-                "month",
-                "day",
-                "hour",
-                "minute",
-                "second",
-                "microsecond",
-            ]
-            .iter()
-            .enumerate()
-            {
+            for (i, name) in ["year", "month", "day", "hour", "minute", "second", "microsecond"].iter().enumerate() {
                 if let Some(v) = kw(kwargs, name) {
                     while all.len() <= i {
                         all.push(Value::Int(0));
@@ -785,21 +654,17 @@ pub fn call_builtin(
             }
             Value::DateTime(make_datetime(&all)?)
         }
-        B::DatetimeStrptime => Value::DateTime(dtm::strptime(
-            arg_str(&args[0], "strptime() argument")?,
-            arg_str(&args[1], "format")?,
-        )?),
+        B::DatetimeStrptime => {
+            Value::DateTime(dtm::strptime(arg_str(&args[0], "strptime() argument")?, arg_str(&args[1], "format")?)?)
+        }
         B::DatetimeFromtimestamp => {
             let f = arg_f64(&args[0], "timestamp")?;
-            Value::DateTime(
-                dtm::from_epoch_micros((f * 1e6).round() as i64).ok_or("timestamp out of range")?,
-            )
+            Value::DateTime(dtm::from_epoch_micros((f * 1e6).round() as i64).ok_or("timestamp out of range")?)
         }
         B::DatetimeFromisoformat => {
             let s = arg_str(&args[0], "fromisoformat() argument")?;
             Value::DateTime(
-                dtm::parse_iso(s)
-                    .ok_or_else(|| format!("Invalid isoformat string: {}", args[0].py_repr()))?,
+                dtm::parse_iso(s).ok_or_else(|| format!("Invalid isoformat string: {}", args[0].py_repr()))?,
             )
         }
         B::DateToday => Value::Date(ctx.now.date()),
@@ -810,30 +675,21 @@ pub fn call_builtin(
         B::DateFromisoformat => {
             let s = arg_str(&args[0], "fromisoformat() argument")?;
             Value::Date(
-                s.trim()
-                    .parse::<Date>()
-                    .map_err(|_| format!("Invalid isoformat string: {}", args[0].py_repr()))?,
+                s.trim().parse::<Date>().map_err(|_| format!("Invalid isoformat string: {}", args[0].py_repr()))?,
             )
         }
         B::Timedelta => {
-            let names = [
-                "days",
-                "seconds",
-                "microseconds",
-                "milliseconds",
-                "minutes",
-                "hours",
-                "weeks",
-            ];
+            let names = ["days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"];
             let factors = [86_400e6, 1e6, 1.0, 1e3, 60e6, 3600e6, 604_800e6];
             let mut total = 0f64;
             for (i, v) in args.iter().enumerate() {
                 total += arg_f64(v, "timedelta argument")? * factors[i];
             }
             for (k, v) in kwargs {
-                let i = names.iter().position(|n| **n == **k).ok_or_else(|| {
-                    format!("'{k}' is an invalid keyword argument for timedelta()")
-                })?;
+                let i = names
+                    .iter()
+                    .position(|n| **n == **k)
+                    .ok_or_else(|| format!("'{k}' is an invalid keyword argument for timedelta()"))?;
                 total += arg_f64(v, "timedelta argument")? * factors[i];
             }
             Value::Duration(total.round() as i64)
@@ -848,9 +704,7 @@ pub fn call_builtin(
         }
         B::MathFloor => Value::Int(arg_f64(&args[0], "floor() argument")?.floor() as i64),
         B::MathCeil => Value::Int(arg_f64(&args[0], "ceil() argument")?.ceil() as i64),
-        B::MathPow => Value::Float(
-            arg_f64(&args[0], "pow() argument")?.powf(arg_f64(&args[1], "pow() argument")?),
-        ),
+        B::MathPow => Value::Float(arg_f64(&args[0], "pow() argument")?.powf(arg_f64(&args[1], "pow() argument")?)),
         B::MathLog => {
             let x = arg_f64(&args[0], "log() argument")?;
             if x <= 0.0 {
@@ -870,8 +724,7 @@ pub fn call_builtin(
         }
         B::JsonLoads => {
             let s = arg_str(&args[0], "loads() argument")?;
-            let j: serde_json::Value =
-                serde_json::from_str(s).map_err(|e| format!("invalid JSON: {e}"))?;
+            let j: serde_json::Value = serde_json::from_str(s).map_err(|e| format!("invalid JSON: {e}"))?;
             from_json(&j)
         }
         B::HashlibMd5 | B::HashlibSha1 | B::HashlibSha256 | B::HashlibSha512 => {
@@ -901,20 +754,15 @@ pub fn from_json(j: &serde_json::Value) -> Value {
         },
         serde_json::Value::String(s) => Value::str(s),
         serde_json::Value::Array(a) => Value::list(a.iter().map(from_json).collect()),
-        serde_json::Value::Object(o) => Value::map(
-            o.iter()
-                .map(|(k, v)| (Arc::from(k.as_str()), from_json(v)))
-                .collect(),
-        ),
+        serde_json::Value::Object(o) => {
+            Value::map(o.iter().map(|(k, v)| (Arc::from(k.as_str()), from_json(v))).collect())
+        }
     }
 }
 
 /// Normalises an entity field name: `givenName` ≡ `given_name` ≡ `GivenName`.
 pub fn normalize_field(name: &str) -> String {
-    name.chars()
-        .filter(|c| *c != '_')
-        .flat_map(|c| c.to_lowercase())
-        .collect()
+    name.chars().filter(|c| *c != '_').flat_map(|c| c.to_lowercase()).collect()
 }
 
 /// `obj.name` for non-call attribute access.
@@ -960,10 +808,7 @@ pub fn get_attr(obj: &Value, name: &str) -> Result<Value, String> {
             "int" => Ok(Value::Int(u128::from_be_bytes(*u) as i64)),
             _ => Err(format!("'UUID' object has no attribute '{name}'")),
         },
-        other => Err(format!(
-            "'{}' object has no attribute '{name}'",
-            other.type_name()
-        )),
+        other => Err(format!("'{}' object has no attribute '{name}'", other.type_name())),
     }
 }
 
@@ -1002,122 +847,97 @@ fn title_case(s: &str) -> String {
 }
 
 /// Calls `recv.m(args)`.
-pub fn call_method(
-    m: Method,
-    recv: &Value,
-    args: &[Value],
-    kwargs: &[(Arc<str>, Value)],
-) -> Result<Value, String> {
+pub fn call_method(m: Method, recv: &Value, args: &[Value], kwargs: &[(Arc<str>, Value)]) -> Result<Value, String> {
     use Method as M;
-    let no_method = || {
-        format!(
-            "'{}' object has no attribute '{}'",
-            recv.type_name(),
-            m.name()
-        )
-    };
+    let no_method = || format!("'{}' object has no attribute '{}'", recv.type_name(), m.name());
     match recv {
-        Value::Str(s) => Ok(match m {
-            M::Upper => Value::from(s.to_uppercase()),
-            M::Lower => Value::from(s.to_lowercase()),
-            M::Strip | M::Lstrip | M::Rstrip => {
-                let chars = args.first().and_then(|v| v.as_str());
-                Value::from(strip_chars(s, chars, m != M::Rstrip, m != M::Lstrip))
-            }
-            M::Replace => {
-                let old = arg_str(&args[0], "replace() argument")?;
-                let new = arg_str(&args[1], "replace() argument")?;
-                match args.get(2) {
-                    Some(c) => {
-                        Value::from(s.replacen(old, new, arg_int(c, "count")?.max(0) as usize))
-                    }
-                    None => Value::from(s.replace(old, new)),
+        Value::Str(s) => {
+            Ok(match m {
+                M::Upper => Value::from(s.to_uppercase()),
+                M::Lower => Value::from(s.to_lowercase()),
+                M::Strip | M::Lstrip | M::Rstrip => {
+                    let chars = args.first().and_then(|v| v.as_str());
+                    Value::from(strip_chars(s, chars, m != M::Rstrip, m != M::Lstrip))
                 }
-            }
-            M::Split => {
-                let sep = args
-                    .first()
-                    .or_else(|| kw(kwargs, "sep"))
-                    .filter(|v| !v.is_null());
-                let parts: Vec<Value> = match sep {
-                    Some(sep) => {
-                        let sep = arg_str(sep, "separator")?;
-                        if sep.is_empty() {
-                            return Err("empty separator".into());
+                M::Replace => {
+                    let old = arg_str(&args[0], "replace() argument")?;
+                    let new = arg_str(&args[1], "replace() argument")?;
+                    match args.get(2) {
+                        Some(c) => Value::from(s.replacen(old, new, arg_int(c, "count")?.max(0) as usize)),
+                        None => Value::from(s.replace(old, new)),
+                    }
+                }
+                M::Split => {
+                    let sep = args.first().or_else(|| kw(kwargs, "sep")).filter(|v| !v.is_null());
+                    let parts: Vec<Value> = match sep {
+                        Some(sep) => {
+                            let sep = arg_str(sep, "separator")?;
+                            if sep.is_empty() {
+                                return Err("empty separator".into());
+                            }
+                            s.split(sep).map(Value::str).collect()
                         }
-                        s.split(sep).map(Value::str).collect()
-                    }
-                    None => s.split_whitespace().map(Value::str).collect(),
-                };
-                Value::list(parts)
-            }
-            M::Join => {
-                let items = iterate(&args[0])?;
-                let mut out = String::new();
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(s);
-                    }
-                    out.push_str(v.as_str().ok_or_else(|| {
-                        format!(
-                            "sequence item {i}: expected str instance, {} found",
-                            v.type_name()
-                        )
-                    })?);
-                }
-                Value::from(out)
-            }
-            M::Startswith => Value::Bool(match &args[0] {
-                Value::Tuple(t) => t
-                    .iter()
-                    .any(|p| p.as_str().is_some_and(|p| s.starts_with(p))),
-                v => s.starts_with(arg_str(v, "prefix")?),
-            }),
-            M::Endswith => Value::Bool(match &args[0] {
-                Value::Tuple(t) => t.iter().any(|p| p.as_str().is_some_and(|p| s.ends_with(p))),
-                v => s.ends_with(arg_str(v, "suffix")?),
-            }),
-            M::Format => Value::from(str_format(s, args, kwargs)?),
-            M::Zfill => {
-                let w = arg_int(&args[0], "width")?.max(0) as usize;
-                let n = s.chars().count();
-                if n >= w {
-                    Value::Str(s.clone())
-                } else {
-                    let (sign, rest) = if s.starts_with(['-', '+']) {
-                        s.split_at(1)
-                    } else {
-                        ("", &**s)
+                        None => s.split_whitespace().map(Value::str).collect(),
                     };
-                    Value::from(format!("{sign}{}{rest}", "0".repeat(w - n)))
+                    Value::list(parts)
                 }
-            }
-            M::Title => Value::from(title_case(s)),
-            M::Capitalize => {
-                let mut c = s.chars();
-                Value::from(match c.next() {
-                    Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
-                    None => String::new(),
-                })
-            }
-            M::Encode => Value::Bytes(Arc::from(s.as_bytes())),
-            M::Find => Value::Int(match s.find(arg_str(&args[0], "sub")?) {
-                Some(b) => s[..b].chars().count() as i64,
-                None => -1,
-            }),
-            M::Index => match s.find(arg_str(&args[0], "sub")?) {
-                Some(b) => Value::Int(s[..b].chars().count() as i64),
-                None => return Err("substring not found".into()),
-            },
-            M::Count => Value::Int(s.matches(arg_str(&args[0], "sub")?).count() as i64),
-            M::Isdigit => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
-            M::Isalpha => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_alphabetic())),
-            _ => return Err(no_method()),
-        }),
+                M::Join => {
+                    let items = iterate(&args[0])?;
+                    let mut out = String::new();
+                    for (i, v) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(s);
+                        }
+                        out.push_str(v.as_str().ok_or_else(|| {
+                            format!("sequence item {i}: expected str instance, {} found", v.type_name())
+                        })?);
+                    }
+                    Value::from(out)
+                }
+                M::Startswith => Value::Bool(match &args[0] {
+                    Value::Tuple(t) => t.iter().any(|p| p.as_str().is_some_and(|p| s.starts_with(p))),
+                    v => s.starts_with(arg_str(v, "prefix")?),
+                }),
+                M::Endswith => Value::Bool(match &args[0] {
+                    Value::Tuple(t) => t.iter().any(|p| p.as_str().is_some_and(|p| s.ends_with(p))),
+                    v => s.ends_with(arg_str(v, "suffix")?),
+                }),
+                M::Format => Value::from(str_format(s, args, kwargs)?),
+                M::Zfill => {
+                    let w = arg_int(&args[0], "width")?.max(0) as usize;
+                    let n = s.chars().count();
+                    if n >= w {
+                        Value::Str(s.clone())
+                    } else {
+                        let (sign, rest) = if s.starts_with(['-', '+']) { s.split_at(1) } else { ("", &**s) };
+                        Value::from(format!("{sign}{}{rest}", "0".repeat(w - n)))
+                    }
+                }
+                M::Title => Value::from(title_case(s)),
+                M::Capitalize => {
+                    let mut c = s.chars();
+                    Value::from(match c.next() {
+                        Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
+                        None => String::new(),
+                    })
+                }
+                M::Encode => Value::Bytes(Arc::from(s.as_bytes())),
+                M::Find => Value::Int(match s.find(arg_str(&args[0], "sub")?) {
+                    Some(b) => s[..b].chars().count() as i64,
+                    None => -1,
+                }),
+                M::Index => match s.find(arg_str(&args[0], "sub")?) {
+                    Some(b) => Value::Int(s[..b].chars().count() as i64),
+                    None => return Err("substring not found".into()),
+                },
+                M::Count => Value::Int(s.matches(arg_str(&args[0], "sub")?).count() as i64),
+                M::Isdigit => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
+                M::Isalpha => Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_alphabetic())),
+                _ => return Err(no_method()),
+            })
+        }
         Value::Bytes(b) => Ok(match m {
-            M::Decode => {
-                Value::from(String::from_utf8(b.to_vec()).map_err(|_| "bytes are not valid UTF-8")?)
-            }
+            M::Decode => Value::from(String::from_utf8(b.to_vec()).map_err(|_| "bytes are not valid UTF-8")?),
             M::Hexdigest | M::Hex => Value::from(hex(b)),
             M::Digest => recv.clone(),
             _ => return Err(no_method()),
@@ -1134,30 +954,20 @@ pub fn call_method(
             M::Keys => Value::list(map.keys().map(|k| Value::Str(k.clone())).collect()),
             M::Values => Value::list(map.values().cloned().collect()),
             M::Items => Value::list(
-                map.iter()
-                    .map(|(k, v)| Value::Tuple(Arc::new(vec![Value::Str(k.clone()), v.clone()])))
-                    .collect(),
+                map.iter().map(|(k, v)| Value::Tuple(Arc::new(vec![Value::Str(k.clone()), v.clone()]))).collect(),
             ),
             M::ToDict => recv.clone(),
             _ => return Err(no_method()),
         }),
         Value::List(l) | Value::Tuple(l) => Ok(match m {
             M::Count => Value::Int(l.iter().filter(|v| v.py_eq(&args[0])).count() as i64),
-            M::Index => Value::Int(
-                l.iter()
-                    .position(|v| v.py_eq(&args[0]))
-                    .ok_or("value is not in list")? as i64,
-            ),
+            M::Index => Value::Int(l.iter().position(|v| v.py_eq(&args[0])).ok_or("value is not in list")? as i64),
             M::ToDict => recv.clone(),
             _ => return Err(no_method()),
         }),
         Value::DateTime(dt) => Ok(match m {
             M::Isoformat => {
-                let sep = args
-                    .first()
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| s.chars().next())
-                    .unwrap_or('T');
+                let sep = args.first().and_then(|v| v.as_str()).and_then(|s| s.chars().next()).unwrap_or('T');
                 let mut s = String::new();
                 crate::vm::value::write_datetime(&mut s, *dt, sep);
                 Value::from(s)
@@ -1170,10 +980,7 @@ pub fn call_method(
         }),
         Value::Date(d) => Ok(match m {
             M::Isoformat => Value::from(d.to_string()),
-            M::Strftime => Value::from(dtm::strftime(
-                d.to_datetime(Time::midnight()),
-                arg_str(&args[0], "format")?,
-            )),
+            M::Strftime => Value::from(dtm::strftime(d.to_datetime(Time::midnight()), arg_str(&args[0], "format")?)),
             M::Weekday => Value::Int(d.weekday().to_monday_zero_offset() as i64),
             _ => return Err(no_method()),
         }),
@@ -1202,9 +1009,7 @@ fn str_format(s: &str, args: &[Value], kwargs: &[(Arc<str>, Value)]) -> Result<S
             }
             '{' => {
                 let rest = &s[i + 1..];
-                let close = rest
-                    .find('}')
-                    .ok_or("Single '{' encountered in format string")?;
+                let close = rest.find('}').ok_or("Single '{' encountered in format string")?;
                 let field = &rest[..close];
                 let (name, spec) = field.split_once(':').unwrap_or((field, ""));
                 let (name, conv) = match name.split_once('!') {
@@ -1216,13 +1021,9 @@ fn str_format(s: &str, args: &[Value], kwargs: &[(Arc<str>, Value)]) -> Result<S
                     auto += 1;
                     v.clone()
                 } else if let Ok(idx) = name.parse::<usize>() {
-                    args.get(idx)
-                        .ok_or("Replacement index out of range")?
-                        .clone()
+                    args.get(idx).ok_or("Replacement index out of range")?.clone()
                 } else {
-                    kw(kwargs, name)
-                        .cloned()
-                        .ok_or_else(|| format!("KeyError: '{name}'"))?
+                    kw(kwargs, name).cloned().ok_or_else(|| format!("KeyError: '{name}'"))?
                 };
                 let v = match conv {
                     Some('r') | Some('a') => Value::from(v.py_repr()),
@@ -1318,19 +1119,12 @@ pub fn format_value(v: &Value, spec: &str) -> Result<String, String> {
             let n = match v {
                 Value::Int(n) => *n,
                 Value::Bool(b) => *b as i64,
-                _ => {
-                    return Err(format!(
-                        "Unknown format code 'd' for object of type '{}'",
-                        v.type_name()
-                    ))
-                }
+                _ => return Err(format!("Unknown format code 'd' for object of type '{}'", v.type_name())),
             };
             (n < 0, group(&n.unsigned_abs().to_string(), grouping))
         }
         (Some('x' | 'X' | 'o' | 'b'), _) if numeric => {
-            let n = v.as_i64().ok_or_else(|| {
-                format!("Unknown format code for object of type '{}'", v.type_name())
-            })?;
+            let n = v.as_i64().ok_or_else(|| format!("Unknown format code for object of type '{}'", v.type_name()))?;
             let a = n.unsigned_abs();
             let (digits, prefix) = match ty {
                 Some('x') => (format!("{a:x}"), "0x"),
@@ -1338,23 +1132,14 @@ pub fn format_value(v: &Value, spec: &str) -> Result<String, String> {
                 Some('o') => (format!("{a:o}"), "0o"),
                 _ => (format!("{a:b}"), "0b"),
             };
-            (
-                n < 0,
-                if alt {
-                    format!("{prefix}{digits}")
-                } else {
-                    digits
-                },
-            )
+            (n < 0, if alt { format!("{prefix}{digits}") } else { digits })
         }
         (Some('f' | 'F' | '%' | 'e' | 'E' | 'g' | 'G'), _) | (None, Value::Float(_)) if numeric => {
             let f = v.as_f64().unwrap_or(0.0);
             let neg = f.is_sign_negative() && f != 0.0 || (f == 0.0 && f.is_sign_negative());
             let a = f.abs();
             let s = match ty {
-                Some('f' | 'F') => {
-                    group_float(&format!("{:.*}", precision.unwrap_or(6), a), grouping)
-                }
+                Some('f' | 'F') => group_float(&format!("{:.*}", precision.unwrap_or(6), a), grouping),
                 Some('%') => format!("{:.*}%", precision.unwrap_or(6), a * 100.0),
                 Some('e' | 'E') => {
                     let s = py_exp(a, precision.unwrap_or(6));
@@ -1366,13 +1151,15 @@ pub fn format_value(v: &Value, spec: &str) -> Result<String, String> {
                 }
                 Some('g' | 'G') => {
                     let p = precision.unwrap_or(6).max(1);
-                    let exp = if a == 0.0 {
-                        0
-                    } else {
-                        a.log10().floor() as i32
-                    };
+                    let exp = if a == 0.0 { 0 } else { a.log10().floor() as i32 };
                     if exp < -4 || exp >= p as i32 {
-                        py_exp(a, p - 1)
+                        let e = py_exp(a, p - 1);
+                        match e.split_once('e') {
+                            Some((m, x)) if m.contains('.') => {
+                                format!("{}e{x}", m.trim_end_matches('0').trim_end_matches('.'))
+                            }
+                            _ => e,
+                        }
                     } else {
                         let s = format!("{:.*}", (p as i32 - 1 - exp).max(0) as usize, a);
                         if s.contains('.') {
@@ -1398,10 +1185,7 @@ pub fn format_value(v: &Value, spec: &str) -> Result<String, String> {
         }
         (None, other) => (false, other.py_str()),
         (Some(t), other) => {
-            return Err(format!(
-                "Unknown format code '{t}' for object of type '{}'",
-                other.type_name()
-            ))
+            return Err(format!("Unknown format code '{t}' for object of type '{}'", other.type_name()))
         }
     };
     let sign_str = if neg {

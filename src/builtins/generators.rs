@@ -12,12 +12,7 @@ pub struct GenConfig {
     pub locale: String,
 }
 pub const GENERATOR_NAMES: &[(&str, &[&str])] = &[("IncrementGenerator", &["start"])];
-pub fn construct(
-    _n: &str,
-    _a: &[Value],
-    _k: &[(String, Value)],
-    _c: &GenConfig,
-) -> Result<Generator, String> {
+pub fn construct(_n: &str, _a: &[Value], _k: &[(String, Value)], _c: &GenConfig) -> Result<Generator, String> {
     Ok(Generator)
 }
 impl Generator {

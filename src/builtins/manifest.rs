@@ -29,13 +29,8 @@ pub struct Manifest<'a> {
 /// Describes an input file by its name relative to `base` and its hash.
 pub fn input_file(path: &Path, base: &Path) -> InputFile {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    let sha256 = std::fs::read(path)
-        .map(|b| sha256_hex(&b))
-        .unwrap_or_else(|_| "<missing>".into());
-    InputFile {
-        path: rel.to_string_lossy().replace('\\', "/"),
-        sha256,
-    }
+    let sha256 = std::fs::read(path).map(|b| sha256_hex(&b)).unwrap_or_else(|_| "<missing>".into());
+    InputFile { path: rel.to_string_lossy().replace('\\', "/"), sha256 }
 }
 
 /// Writes `dir/manifest.json` atomically (temp file, then rename).

@@ -77,10 +77,7 @@ impl CharSet {
             }
         }
         let total = clean.iter().map(|(lo, hi)| (hi - lo + 1) as u64).sum();
-        CharSet {
-            ranges: clean,
-            total,
-        }
+        CharSet { ranges: clean, total }
     }
 
     #[cfg(test)]
@@ -125,10 +122,7 @@ impl CharSet {
     }
 
     fn chars(&self) -> Vec<char> {
-        self.ranges
-            .iter()
-            .flat_map(|&(lo, hi)| (lo..=hi).filter_map(char::from_u32))
-            .collect()
+        self.ranges.iter().flat_map(|&(lo, hi)| (lo..=hi).filter_map(char::from_u32)).collect()
     }
 }
 
@@ -149,12 +143,7 @@ fn digits() -> CharSet {
 }
 
 fn word_ascii() -> Vec<(u32, u32)> {
-    vec![
-        ('0' as u32, '9' as u32),
-        ('A' as u32, 'Z' as u32),
-        ('_' as u32, '_' as u32),
-        ('a' as u32, 'z' as u32),
-    ]
+    vec![('0' as u32, '9' as u32), ('A' as u32, 'Z' as u32), ('_' as u32, '_' as u32), ('a' as u32, 'z' as u32)]
 }
 
 fn word() -> CharSet {
@@ -192,23 +181,13 @@ struct Parser<'a> {
 impl Pattern {
     /// Parses a pattern; the error names the problem and its byte offset.
     pub fn parse(src: &str) -> Result<Pattern, String> {
-        let mut p = Parser {
-            src,
-            pos: 0,
-            groups: 0,
-            closed: Vec::new(),
-            names: Vec::new(),
-        };
+        let mut p = Parser { src, pos: 0, groups: 0, closed: Vec::new(), names: Vec::new() };
         let root = p.alternation()?;
         if p.pos < src.len() {
             // Only an unmatched `)` stops the top-level alternation early.
             return Err(format!("unbalanced parenthesis at offset {}", p.pos));
         }
-        Ok(Pattern {
-            root,
-            groups: p.groups,
-            src: src.to_string(),
-        })
+        Ok(Pattern { root, groups: p.groups, src: src.to_string() })
     }
 
     /// The pattern text.
@@ -320,11 +299,7 @@ impl Parser<'_> {
             self.pos += 1;
             alts.push(self.sequence()?);
         }
-        Ok(if alts.len() == 1 {
-            alts.pop().unwrap_or(Node::Empty)
-        } else {
-            Node::Alt(alts)
-        })
+        Ok(if alts.len() == 1 { alts.pop().unwrap_or(Node::Empty) } else { Node::Alt(alts) })
     }
 
     fn sequence(&mut self) -> Result<Node, String> {
@@ -361,8 +336,7 @@ impl Parser<'_> {
             return Ok(None);
         }
         let num = |s: &str| -> Result<u32, String> {
-            s.parse::<u32>()
-                .map_err(|_| format!("repeat count too large at offset {}", self.pos))
+            s.parse::<u32>().map_err(|_| format!("repeat count too large at offset {}", self.pos))
         };
         let min = if lo.is_empty() { 0 } else { num(lo)? };
         let max = match hi {
@@ -372,10 +346,7 @@ impl Parser<'_> {
         };
         if let Some(m) = max {
             if m < min {
-                return Err(format!(
-                    "min repeat greater than max repeat at offset {}",
-                    self.pos
-                ));
+                return Err(format!("min repeat greater than max repeat at offset {}", self.pos));
             }
         }
         self.pos += close + 1;
@@ -415,11 +386,7 @@ impl Parser<'_> {
             if matches!(self.peek(), Some('?') | Some('+')) {
                 self.pos += 1;
             }
-            atom = Node::Repeat {
-                node: Box::new(atom),
-                min: q.0,
-                max: q.1,
-            };
+            atom = Node::Repeat { node: Box::new(atom), min: q.0, max: q.1 };
             repeated = true;
         }
     }
@@ -427,9 +394,7 @@ impl Parser<'_> {
     /// One atom and whether a quantifier may follow it.
     fn atom(&mut self) -> Result<(Node, bool), String> {
         let at = self.pos;
-        let c = self
-            .bump()
-            .ok_or_else(|| format!("unexpected end of pattern at offset {at}"))?;
+        let c = self.bump().ok_or_else(|| format!("unexpected end of pattern at offset {at}"))?;
         Ok(match c {
             '(' => (self.group(at)?, true),
             '[' => (Node::Set(self.class(at)?), true),
@@ -462,17 +427,14 @@ impl Parser<'_> {
                     .ok_or_else(|| format!("missing '>' in group name at offset {}", self.pos))?;
                 let n = &self.src[self.pos..self.pos + end];
                 if n.is_empty() || !n.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                    return Err(format!(
-                        "bad character in group name '{n}' at offset {}",
-                        self.pos
-                    ));
+                    return Err(format!("bad character in group name '{n}' at offset {}", self.pos));
                 }
                 name = Some(n.to_string());
                 self.pos += end + 1;
             } else if self.eat("P=") {
-                let end = self.src[self.pos..].find(')').ok_or_else(|| {
-                    format!("missing ')' in group reference at offset {}", self.pos)
-                })?;
+                let end = self.src[self.pos..]
+                    .find(')')
+                    .ok_or_else(|| format!("missing ')' in group reference at offset {}", self.pos))?;
                 let n = &self.src[self.pos..self.pos + end];
                 let idx = self
                     .names
@@ -489,9 +451,7 @@ impl Parser<'_> {
                 self.pos += end + 1;
                 return Ok(Node::Empty);
             } else if matches!(self.peek(), Some('=') | Some('!') | Some('<')) {
-                return Err(format!(
-                    "lookaround assertions are not supported (offset {at})"
-                ));
+                return Err(format!("lookaround assertions are not supported (offset {at})"));
             } else {
                 // Inline flags `(?i)`, `(?x)`, ...: accepted and ignored.
                 let start = self.pos;
@@ -543,9 +503,7 @@ impl Parser<'_> {
             'x' => self.hex(2, at)?,
             'u' => self.hex(4, at)?,
             'U' => self.hex(8, at)?,
-            c if c.is_ascii_alphanumeric() => {
-                return Err(format!("bad escape \\{c} at offset {at}"))
-            }
+            c if c.is_ascii_alphanumeric() => return Err(format!("bad escape \\{c} at offset {at}")),
             c => c,
         })
     }
@@ -556,15 +514,12 @@ impl Parser<'_> {
             return Err(format!("incomplete escape at offset {at}"));
         }
         self.pos += n;
-        let v =
-            u32::from_str_radix(&digits, 16).map_err(|_| format!("bad escape at offset {at}"))?;
+        let v = u32::from_str_radix(&digits, 16).map_err(|_| format!("bad escape at offset {at}"))?;
         char::from_u32(v).ok_or_else(|| format!("bad escape: code point {v:#x} at offset {at}"))
     }
 
     fn escape(&mut self, at: usize) -> Result<(Node, bool), String> {
-        let c = self
-            .bump()
-            .ok_or_else(|| format!("bad escape (end of pattern) at offset {at}"))?;
+        let c = self.bump().ok_or_else(|| format!("bad escape (end of pattern) at offset {at}"))?;
         if let Some(set) = class_escape(c) {
             return Ok((Node::Set(set), true));
         }
@@ -593,18 +548,14 @@ impl Parser<'_> {
         let mut first = true;
         loop {
             let item_at = self.pos;
-            let c = self
-                .bump()
-                .ok_or_else(|| format!("unterminated character set at offset {at}"))?;
+            let c = self.bump().ok_or_else(|| format!("unterminated character set at offset {at}"))?;
             if c == ']' && !first {
                 break;
             }
             first = false;
             // One item: a char, or a class escape.
             let lo: u32 = if c == '\\' {
-                let e = self
-                    .bump()
-                    .ok_or_else(|| format!("unterminated character set at offset {at}"))?;
+                let e = self.bump().ok_or_else(|| format!("unterminated character set at offset {at}"))?;
                 if let Some(set) = class_escape(e) {
                     ranges.extend(set.ranges);
                     continue;
@@ -621,13 +572,9 @@ impl Parser<'_> {
             if self.peek() == Some('-') && self.peek_at(1).is_some_and(|n| n != ']') {
                 self.pos += 1;
                 let hi_at = self.pos;
-                let h = self
-                    .bump()
-                    .ok_or_else(|| format!("unterminated character set at offset {at}"))?;
+                let h = self.bump().ok_or_else(|| format!("unterminated character set at offset {at}"))?;
                 let hi: u32 = if h == '\\' {
-                    let e = self
-                        .bump()
-                        .ok_or_else(|| format!("unterminated character set at offset {at}"))?;
+                    let e = self.bump().ok_or_else(|| format!("unterminated character set at offset {at}"))?;
                     if class_escape(e).is_some() {
                         return Err(format!("bad character range at offset {item_at}"));
                     }
@@ -640,13 +587,8 @@ impl Parser<'_> {
                     h as u32
                 };
                 if hi < lo {
-                    let show =
-                        |v: u32| char::from_u32(v).map(|c| c.to_string()).unwrap_or_default();
-                    return Err(format!(
-                        "bad character range {}-{} at offset {item_at}",
-                        show(lo),
-                        show(hi)
-                    ));
+                    let show = |v: u32| char::from_u32(v).map(|c| c.to_string()).unwrap_or_default();
+                    return Err(format!("bad character range {}-{} at offset {item_at}", show(lo), show(hi)));
                 }
                 ranges.push((lo, hi));
             } else {
@@ -654,15 +596,9 @@ impl Parser<'_> {
             }
         }
         let set = CharSet::from_ranges(ranges);
-        let set = if negate {
-            set.subtract_from(&printable_ascii())
-        } else {
-            set
-        };
+        let set = if negate { set.subtract_from(&printable_ascii()) } else { set };
         if set.total == 0 {
-            return Err(format!(
-                "character set at offset {at} matches no printable character"
-            ));
+            return Err(format!("character set at offset {at} matches no printable character"));
         }
         Ok(set)
     }
@@ -673,18 +609,13 @@ mod tests {
     use super::*;
 
     fn gen1(p: &str, seed: u64) -> String {
-        Pattern::parse(p)
-            .expect("valid pattern")
-            .generate(&mut Stream::new(seed))
+        Pattern::parse(p).expect("valid pattern").generate(&mut Stream::new(seed))
     }
 
     fn is_upper_digit_form(s: &str) -> bool {
         // ^[A-Z]{3}-\d$
         let b = s.as_bytes();
-        b.len() == 5
-            && b[..3].iter().all(u8::is_ascii_uppercase)
-            && b[3] == b'-'
-            && b[4].is_ascii_digit()
+        b.len() == 5 && b[..3].iter().all(u8::is_ascii_uppercase) && b[3] == b'-' && b[4].is_ascii_digit()
     }
 
     #[test]
@@ -732,11 +663,7 @@ mod tests {
             let c = s.chars().next().expect("one char");
             assert!(c.is_alphanumeric() || c == '_', "{c:?}");
             let s = gen1(r"[\d_-]", seed);
-            assert!(
-                s.chars()
-                    .all(|c| c.is_ascii_digit() || c == '_' || c == '-'),
-                "{s}"
-            );
+            assert!(s.chars().all(|c| c.is_ascii_digit() || c == '_' || c == '-'), "{s}");
             let s = gen1(r".", seed);
             let c = s.chars().next().expect("one char");
             assert!((' '..='~').contains(&c) || ('\u{c0}'..='\u{ff}').contains(&c));
@@ -745,13 +672,7 @@ mod tests {
             assert!(v[0].is_whitespace() && !v[1].is_whitespace() && !v[2].is_ascii_digit());
             assert!(!(v[3].is_alphanumeric() || v[3] == '_'));
         }
-        assert_eq!(
-            gen1(r"\x41\u00e4\.\t[]a]", 0)
-                .chars()
-                .take(4)
-                .collect::<String>(),
-            "Aä.\t"
-        );
+        assert_eq!(gen1(r"\x41\u00e4\.\t[]a]", 0).chars().take(4).collect::<String>(), "Aä.\t");
         assert!(matches!(gen1(r"[]a]", 0).as_str(), "]" | "a"));
         // `.` and `\w` reach Latin-1 letters.
         let any_latin = (0..2000).any(|s| gen1(r"\w", s).chars().any(|c| !c.is_ascii()));
@@ -797,13 +718,7 @@ mod tests {
     fn char_set_of_single_classes() {
         let p = Pattern::parse("[A-C]").expect("valid");
         assert_eq!(p.char_set(), Some(vec!['A', 'B', 'C']));
-        assert_eq!(
-            Pattern::parse(r"\d")
-                .expect("valid")
-                .char_set()
-                .map(|v| v.len()),
-            Some(10)
-        );
+        assert_eq!(Pattern::parse(r"\d").expect("valid").char_set().map(|v| v.len()), Some(10));
         assert_eq!(Pattern::parse("[A-C]x").expect("valid").char_set(), None);
         let set = CharSet::from_ranges(vec![(0x41, 0x43)]);
         assert!(set.contains('B' as u32) && !set.contains('D' as u32));

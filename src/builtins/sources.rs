@@ -15,22 +15,13 @@ pub type Rows = Vec<Arc<Map>>;
 pub const MAX_SOURCE_BYTES: u64 = 1 << 30;
 
 fn read_text(path: &Path) -> Result<String, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
     if meta.len() > MAX_SOURCE_BYTES {
-        return Err(format!(
-            "'{}' is larger than the limit of 1 GiB",
-            path.display()
-        ));
+        return Err(format!("'{}' is larger than the limit of 1 GiB", path.display()));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| format!("'{}' is not valid UTF-8", path.display()))?;
-    Ok(text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text))
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("'{}' is not valid UTF-8", path.display()))?;
+    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
 }
 
 /// Reads a CSV file with a header row; every value is a string.
@@ -43,15 +34,10 @@ pub fn read_csv(path: &Path, separator: &str) -> Result<Rows, String> {
 pub fn parse_csv(text: &str, separator: &str) -> Result<Rows, String> {
     let sep = separator.as_bytes();
     if sep.len() != 1 {
-        return Err(format!(
-            "the CSV separator must be one character, got '{separator}'"
-        ));
+        return Err(format!("the CSV separator must be one character, got '{separator}'"));
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(sep[0])
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().delimiter(sep[0]).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut header: Option<Vec<Arc<str>>> = None;
     for (i, rec) in rdr.records().enumerate() {
@@ -80,11 +66,8 @@ pub fn csv_header(path: &Path, separator: &str) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(path).ok()?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let sep = *separator.as_bytes().first()?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(sep)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().delimiter(sep).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let rec = rdr.records().next()?.ok()?;
     Some(rec.iter().map(|h| h.trim().to_string()).collect())
 }
@@ -92,8 +75,8 @@ pub fn csv_header(path: &Path, separator: &str) -> Option<Vec<String>> {
 /// Reads a JSON file: an array of objects (rows) or one object (one row).
 pub fn read_json(path: &Path) -> Result<Rows, String> {
     let text = read_text(path)?;
-    let j: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
+    let j: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
     json_rows(&j).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -104,10 +87,7 @@ pub fn json_rows(j: &serde_json::Value) -> Result<Rows, String> {
             .enumerate()
             .map(|(i, it)| match from_json(it) {
                 Value::Map(m) => Ok(m),
-                other => Err(format!(
-                    "item {i} is a {}, not an object",
-                    other.type_name()
-                )),
+                other => Err(format!("item {i} is a {}, not an object", other.type_name())),
             })
             .collect(),
         serde_json::Value::Object(_) => match from_json(j) {
@@ -124,17 +104,15 @@ pub fn read_xml(path: &Path) -> Result<Rows, String> {
     let text = read_text(path)?;
     let root = crate::parser::xml::parse(&text, crate::source::SourceId(u32::MAX - 1))
         .map_err(|d| format!("{}: {}", path.display(), d.message))?;
-    let items: Vec<&crate::parser::xml::Element> = if root
-        .children
-        .iter()
-        .all(|c| c.name == root.children.first().map(|f| f.name.as_str()).unwrap_or(""))
-        && root.children.len() > 1
-        || root.name == "list"
-    {
-        root.children.iter().collect()
-    } else {
-        vec![&root]
-    };
+    let items: Vec<&crate::parser::xml::Element> =
+        if root.children.iter().all(|c| c.name == root.children.first().map(|f| f.name.as_str()).unwrap_or(""))
+            && root.children.len() > 1
+            || root.name == "list"
+        {
+            root.children.iter().collect()
+        } else {
+            vec![&root]
+        };
     let mut rows = Vec::new();
     for it in items {
         match xml_value(it) {
@@ -182,11 +160,8 @@ fn xml_value(el: &crate::parser::xml::Element) -> Value {
 pub fn read_weighted(path: &Path, separator: &str) -> Result<(Vec<Value>, Vec<f64>), String> {
     let text = read_text(path)?;
     let sep = separator.as_bytes().first().copied().unwrap_or(b',');
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(sep)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().delimiter(sep).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut values = Vec::new();
     let mut weights = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -196,23 +171,14 @@ pub fn read_weighted(path: &Path, separator: &str) -> Result<(Vec<Value>, Vec<f6
         match w.map(|w| w.parse::<f64>()) {
             Some(Ok(w)) => {
                 if !(w.is_finite() && w >= 0.0) {
-                    return Err(format!(
-                        "{}: line {}: weight must be a non-negative number",
-                        path.display(),
-                        i + 1
-                    ));
+                    return Err(format!("{}: line {}: weight must be a non-negative number", path.display(), i + 1));
                 }
                 values.push(Value::from(v));
                 weights.push(w);
             }
             Some(Err(_)) if i == 0 => continue,
             Some(Err(_)) => {
-                return Err(format!(
-                    "{}: line {}: weight '{}' is not a number",
-                    path.display(),
-                    i + 1,
-                    w.unwrap_or("")
-                ))
+                return Err(format!("{}: line {}: weight '{}' is not a number", path.display(), i + 1, w.unwrap_or("")))
             }
             None => {
                 if v.is_empty() {
@@ -236,10 +202,7 @@ pub fn parse_properties(text: &str) -> Vec<(String, String)> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
-        .filter_map(|l| {
-            l.split_once('=')
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        })
+        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
         .collect()
 }
 
@@ -264,9 +227,6 @@ mod tests {
     #[test]
     fn properties_split_at_first_equals() {
         let p = parse_properties("# c\nN = 10\nurl=a=b\n\n");
-        assert_eq!(
-            p,
-            vec![("N".into(), "10".into()), ("url".into(), "a=b".into())]
-        );
+        assert_eq!(p, vec![("N".into(), "10".into()), ("url".into(), "a=b".into())]);
     }
 }

@@ -299,10 +299,7 @@ pub fn uuid5(namespace: uuid::Uuid, name: &str) -> uuid::Uuid {
 
 /// The documented namespace of datamimic ids: `uuid5(NAMESPACE_URL, "https://datamimic.io/ns/<kind>")`.
 pub fn namespace(kind: &str) -> uuid::Uuid {
-    uuid5(
-        uuid::Uuid::NAMESPACE_URL,
-        &format!("https://datamimic.io/ns/{kind}"),
-    )
+    uuid5(uuid::Uuid::NAMESPACE_URL, &format!("https://datamimic.io/ns/{kind}"))
 }
 
 /// Hex SHA-256 of bytes.
@@ -331,10 +328,7 @@ mod tests {
         let k = root.path_key("/setup/generate[a]/key[b]");
         let a: Vec<u64> = (0..4).map(|_| Stream::for_field(7, k).next_u64()).collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]));
-        assert_ne!(
-            Stream::for_field(7, k).next_u64(),
-            Stream::for_field(8, k).next_u64()
-        );
+        assert_ne!(Stream::for_field(7, k).next_u64(), Stream::for_field(8, k).next_u64());
         let other = RootKey::from_seed(&Seed::Int(43)).path_key("/setup/generate[a]/key[b]");
         assert_ne!(k, other);
     }

@@ -16,12 +16,7 @@ use crate::vm::value::{Map, Value};
 
 /// Generates one entity object for the record with stream key `key`.
 pub fn generate(spec: &EntitySpec, key: u64, now: DateTime) -> Result<Value, String> {
-    let g = Gen {
-        key,
-        now,
-        loc: locale(&spec.dataset),
-        params: &spec.params,
-    };
+    let g = Gen { key, now, loc: locale(&spec.dataset), params: &spec.params };
     Ok(Value::map(match spec.kind {
         "Person" => g.person()?.to_map(),
         "Address" => g.address(mix(key, 0xADD)).to_map(g.loc),
@@ -76,10 +71,7 @@ pub struct Person {
 impl Person {
     fn to_map(&self) -> Map {
         map(vec![
-            (
-                "birthdate",
-                Value::DateTime(self.birthdate.to_datetime(jiff::civil::Time::midnight())),
-            ),
+            ("birthdate", Value::DateTime(self.birthdate.to_datetime(jiff::civil::Time::midnight()))),
             ("given_name", s(&self.given)),
             ("family_name", s(&self.family)),
             ("full_name", s(&self.full_name)),
@@ -131,42 +123,30 @@ impl Address {
 pub fn format_address(loc: &Locale, street: &str, no: &str, c: &City) -> String {
     match loc.code {
         "DE" => format!("{street} {no}, {} {}", c.postal_code, c.name),
-        "VN" => format!(
-            "{no} {street}, {}, {}",
-            c.name,
-            loc.state_name(&c.state).unwrap_or(&c.state)
-        ),
+        "VN" => format!("{no} {street}, {}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
         _ => format!("{no} {street}, {}, {} {}", c.name, c.state, c.postal_code),
     }
 }
 
 impl Gen<'_> {
     fn param_f64(&self, name: &str) -> Option<f64> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.as_f64())
+        self.params.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.as_f64())
     }
 
     fn param_i64(&self, name: &str) -> Option<i64> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| match v {
-                Value::Int(i) => Some(*i),
-                Value::Float(f) => Some(*f as i64),
-                Value::Str(t) => t.trim().parse().ok(),
-                _ => None,
-            })
+        self.params.iter().find(|(k, _)| k == name).and_then(|(_, v)| match v {
+            Value::Int(i) => Some(*i),
+            Value::Float(f) => Some(*f as i64),
+            Value::Str(t) => t.trim().parse().ok(),
+            _ => None,
+        })
     }
 
     fn person(&self) -> Result<Person, String> {
         let min_age = self.param_i64("min_age").unwrap_or(18);
         let max_age = self.param_i64("max_age").unwrap_or(65);
         if min_age < 0 || max_age > 130 || min_age > max_age {
-            return Err(format!(
-                "person ages must satisfy 0 <= min_age <= max_age <= 130, got {min_age}..{max_age}"
-            ));
+            return Err(format!("person ages must satisfy 0 <= min_age <= max_age <= 130, got {min_age}..{max_age}"));
         }
         let female_quota = self.param_f64("female_quota").unwrap_or(0.5);
         let other_quota = self.param_f64("other_gender_quota").unwrap_or(0.0);
@@ -191,43 +171,24 @@ impl Gen<'_> {
             _ => gs.chance(0.5),
         };
         let mut ns = stream(k, "given_name");
-        let given = if names_female {
-            loc.given_female.pick(&mut ns)
-        } else {
-            loc.given_male.pick(&mut ns)
-        }
-        .cloned()
-        .unwrap_or_else(|| Arc::from("Alex"));
+        let given = if names_female { loc.given_female.pick(&mut ns) } else { loc.given_male.pick(&mut ns) }
+            .cloned()
+            .unwrap_or_else(|| Arc::from("Alex"));
         let mut ms = stream(k, "middle_name");
         let middle = if loc.code == "VN" {
-            if names_female {
-                loc.middle_female.pick(&mut ms)
-            } else {
-                loc.middle_male.pick(&mut ms)
-            }
-            .cloned()
+            if names_female { loc.middle_female.pick(&mut ms) } else { loc.middle_male.pick(&mut ms) }.cloned()
         } else {
             None
         };
         let mut fs = stream(k, "family_name");
-        let family = loc
-            .family
-            .pick(&mut fs)
-            .cloned()
-            .unwrap_or_else(|| Arc::from("Smith"));
+        let family = loc.family.pick(&mut fs).cloned().unwrap_or_else(|| Arc::from("Smith"));
         // Birthdate: a date uniform in [now - (max_age+1)y + 1d, now - min_age y].
         let today = self.now.date();
         let latest = sub_years(today, min_age);
         let earliest = sub_years(today, max_age + 1).tomorrow().unwrap_or(today);
-        let span_days = latest
-            .since(earliest)
-            .map(|sp| sp.get_days() as i64)
-            .unwrap_or(0)
-            .max(0);
+        let span_days = latest.since(earliest).map(|sp| sp.get_days() as i64).unwrap_or(0).max(0);
         let mut bs = stream(k, "birthdate");
-        let birthdate = earliest
-            .checked_add(jiff::Span::new().days(bs.range_i64(0, span_days)))
-            .unwrap_or(earliest);
+        let birthdate = earliest.checked_add(jiff::Span::new().days(bs.range_i64(0, span_days))).unwrap_or(earliest);
         let age = completed_years(birthdate, today);
         let mut ts = stream(k, "academic_title");
         let academic_title = match loc.academic_titles.pick(&mut ts) {
@@ -286,11 +247,7 @@ impl Gen<'_> {
     /// An e-mail from the person's own names: ASCII, lower case, locale webmail domain.
     fn email(&self, k: u64, given: &str, middle: Option<&str>, family: &str) -> String {
         let clean = |x: &str| -> String {
-            ascii_fold(x)
-                .to_ascii_lowercase()
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .collect()
+            ascii_fold(x).to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect()
         };
         let (g, f) = (clean(given), clean(family));
         let mut es = stream(k, "email");
@@ -304,12 +261,7 @@ impl Gen<'_> {
             },
             _ => format!("{g}.{f}{}", es.range_i64(1, 99)),
         };
-        let domain = self
-            .loc
-            .webmail
-            .pick(&mut es)
-            .map(|d| d.to_string())
-            .unwrap_or_else(|| "example.com".into());
+        let domain = self.loc.webmail.pick(&mut es).map(|d| d.to_string()).unwrap_or_else(|| "example.com".into());
         format!("{local}@{domain}")
     }
 
@@ -324,11 +276,7 @@ impl Gen<'_> {
             population: 1,
         });
         let mut ss = stream(k, "street");
-        let street = loc
-            .streets
-            .pick(&mut ss)
-            .cloned()
-            .unwrap_or_else(|| Arc::from("Main Street"));
+        let street = loc.streets.pick(&mut ss).cloned().unwrap_or_else(|| Arc::from("Main Street"));
         let street: Arc<str> = if loc.code == "VN" && !street.starts_with("Đường") {
             Arc::from(format!("Đường {street}"))
         } else {
@@ -357,15 +305,7 @@ impl Gen<'_> {
         let mobile = mobile_number(loc, &mut ms, &city);
         let mut os = stream(k, "organization");
         let organization = company_name(loc, &mut os);
-        Address {
-            street,
-            house_number,
-            city,
-            phone,
-            mobile,
-            fax,
-            organization,
-        }
+        Address { street, house_number, city, phone, mobile, fax, organization }
     }
 
     fn city(&self) -> Map {
@@ -378,10 +318,7 @@ impl Gen<'_> {
                 ("postal_code", s(&c.postal_code)),
                 ("area_code", s(&c.area_code)),
                 ("state", s(&c.state)),
-                (
-                    "language",
-                    s(loc.country.locale.split('_').next().unwrap_or("")),
-                ),
+                ("language", s(loc.country.locale.split('_').next().unwrap_or(""))),
                 ("population", Value::Int(c.population)),
                 ("name_extension", s("")),
                 ("country", s(&loc.country.name)),
@@ -407,36 +344,21 @@ impl Gen<'_> {
         let mut ns = stream(k, "short_name");
         let short = company_name(loc, &mut ns);
         let mut ls = stream(k, "legal_form");
-        let legal = loc
-            .legal_forms
-            .pick(&mut ls)
-            .map(|x| x.to_string())
-            .unwrap_or_default();
+        let legal = loc.legal_forms.pick(&mut ls).map(|x| x.to_string()).unwrap_or_default();
         let full = match loc.code {
             "VN" => format!("{legal} {short}"),
             _ => format!("{short} {legal}"),
         };
         let mut ds = stream(k, "domain");
-        let tld = loc
-            .tlds
-            .pick(&mut ds)
-            .map(|x| x.to_string())
-            .unwrap_or_else(|| "com".into());
-        let slug: String = ascii_fold(&short)
-            .to_ascii_lowercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
+        let tld = loc.tlds.pick(&mut ds).map(|x| x.to_string()).unwrap_or_else(|| "com".into());
+        let slug: String =
+            ascii_fold(&short).to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
         let domain = format!("{slug}.{tld}");
         let mut es = stream(k, "email");
         let mailbox = ["info", "contact", "office", "hello", "sales"][es.below(5) as usize];
         let addr = self.address(mix(k, 0xADD));
         let mut ss = stream(k, "sector");
-        let sector = loc
-            .sectors
-            .pick(&mut ss)
-            .map(|x| x.to_string())
-            .unwrap_or_default();
+        let sector = loc.sectors.pick(&mut ss).map(|x| x.to_string()).unwrap_or_default();
         let mut is = stream(k, "id");
         let id = format!("{:08X}", is.next_u64() >> 32);
         map(vec![
@@ -448,10 +370,7 @@ impl Gen<'_> {
             ("email", s(&format!("{mailbox}@{domain}"))),
             ("url", s(&format!("https://www.{domain}"))),
             ("phone_number", s(&addr.phone)),
-            (
-                "office_phone",
-                s(&landline(loc, &mut stream(k, "office_phone"), &addr.city)),
-            ),
+            ("office_phone", s(&landline(loc, &mut stream(k, "office_phone"), &addr.city))),
             ("fax", s(&addr.fax)),
             ("street", s(&addr.street)),
             ("house_number", s(&addr.house_number)),
@@ -466,16 +385,8 @@ impl Gen<'_> {
 
 /// A fictional company name from the pack's parts.
 pub fn company_name(loc: &Locale, st: &mut Stream) -> String {
-    let p = loc
-        .company_prefix
-        .pick(st)
-        .map(|x| x.to_string())
-        .unwrap_or_else(|| "North".into());
-    let q = loc
-        .company_suffix
-        .pick(st)
-        .map(|x| x.to_string())
-        .unwrap_or_else(|| "Works".into());
+    let p = loc.company_prefix.pick(st).map(|x| x.to_string()).unwrap_or_else(|| "North".into());
+    let q = loc.company_suffix.pick(st).map(|x| x.to_string()).unwrap_or_else(|| "Works".into());
     if loc.code == "US" && st.chance(0.4) {
         format!("{p}{}", q.to_ascii_lowercase())
     } else {
@@ -522,11 +433,7 @@ pub fn landline(loc: &Locale, st: &mut Stream, c: &City) -> String {
 pub fn mobile_number(loc: &Locale, st: &mut Stream, c: &City) -> String {
     match loc.code {
         "DE" | "VN" => {
-            let prefix = loc
-                .mobile_prefixes
-                .pick(st)
-                .map(|p| p.to_string())
-                .unwrap_or_else(|| "170".into());
+            let prefix = loc.mobile_prefixes.pick(st).map(|p| p.to_string()).unwrap_or_else(|| "170".into());
             let cc = if loc.code == "DE" { "49" } else { "84" };
             let n = if loc.code == "DE" {
                 11usize.saturating_sub(prefix.len())
@@ -542,9 +449,7 @@ pub fn mobile_number(loc: &Locale, st: &mut Stream, c: &City) -> String {
 fn sub_years(d: Date, years: i64) -> Date {
     let y = (d.year() as i64 - years).clamp(-9999, 9999) as i16;
     // Feb 29 falls back to Feb 28 in non-leap years.
-    Date::new(y, d.month(), d.day())
-        .or_else(|_| Date::new(y, d.month(), 28))
-        .unwrap_or(d)
+    Date::new(y, d.month(), d.day()).or_else(|_| Date::new(y, d.month(), 28)).unwrap_or(d)
 }
 
 /// Whole years between `birth` and `today`.
@@ -562,13 +467,7 @@ mod tests {
     use crate::domains::determinism::PathKey;
 
     fn spec(kind: &'static str, dataset: &str, params: Vec<(String, Value)>) -> EntitySpec {
-        EntitySpec {
-            kind,
-            dataset: dataset.into(),
-            locale: "en".into(),
-            params,
-            key: PathKey(7),
-        }
+        EntitySpec { kind, dataset: dataset.into(), locale: "en".into(), params, key: PathKey(7) }
     }
 
     fn get<'a>(m: &'a Value, k: &str) -> &'a Value {
@@ -588,50 +487,30 @@ mod tests {
             let sp = spec("Person", ds, vec![]);
             for i in 0..10_000u64 {
                 let p = generate(&sp, mix(99, i), now()).expect("person");
-                let Value::DateTime(b) = get(&p, "birthdate") else {
-                    panic!("birthdate")
-                };
-                assert_eq!(
-                    (b.hour(), b.minute(), b.second()),
-                    (0, 0, 0),
-                    "birthdate is a date"
-                );
+                let Value::DateTime(b) = get(&p, "birthdate") else { panic!("birthdate") };
+                assert_eq!((b.hour(), b.minute(), b.second()), (0, 0, 0), "birthdate is a date");
                 let age = get(&p, "age").as_i64().expect("age");
                 assert_eq!(age, completed_years(b.date(), now().date()));
                 assert!((18..=65).contains(&age), "{age}");
                 let email = get(&p, "email").as_str().expect("email").to_string();
-                assert!(
-                    email.is_ascii() && !email.contains(' ') && email == email.to_lowercase(),
-                    "{email}"
-                );
+                assert!(email.is_ascii() && !email.contains(' ') && email == email.to_lowercase(), "{email}");
                 let given = get(&p, "given_name").as_str().expect("given");
                 let local = email.split('@').next().unwrap_or("");
-                let folded: String = ascii_fold(given)
-                    .to_ascii_lowercase()
-                    .chars()
-                    .filter(|c| c.is_ascii_alphanumeric())
-                    .collect();
+                let folded: String =
+                    ascii_fold(given).to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
                 assert!(
-                    local.contains(&folded)
-                        || local.starts_with(folded.chars().next().unwrap_or('?')),
+                    local.contains(&folded) || local.starts_with(folded.chars().next().unwrap_or('?')),
                     "{email} vs {given}"
                 );
                 let title = get(&p, "academic_title").as_str().expect("title");
                 if !title.is_empty() {
-                    let min = locale(ds)
-                        .academic_titles
-                        .items
-                        .iter()
-                        .find(|(t, _)| &**t == title)
-                        .map(|(_, m)| *m);
+                    let min = locale(ds).academic_titles.items.iter().find(|(t, _)| &**t == title).map(|(_, m)| *m);
                     assert!(min.is_some_and(|m| age >= m && m >= 18), "{title} at {age}");
                 }
                 let mobile = get(&p, "mobile_phone").as_str().expect("mobile");
                 match ds {
                     "DE" => assert!(
-                        mobile.starts_with("+49-15")
-                            || mobile.starts_with("+49-16")
-                            || mobile.starts_with("+49-17"),
+                        mobile.starts_with("+49-15") || mobile.starts_with("+49-16") || mobile.starts_with("+49-17"),
                         "{mobile}"
                     ),
                     "VN" => assert!(mobile.starts_with("+84-"), "{mobile}"),
@@ -653,14 +532,8 @@ mod tests {
         let full = get(&p, "full_name").as_str().expect("full").to_string();
         let family = get(&p, "family_name").as_str().expect("family").to_string();
         let given = get(&p, "given_name").as_str().expect("given").to_string();
-        assert!(
-            full.starts_with(&family) && full.ends_with(&given),
-            "{full}"
-        );
-        assert_eq!(
-            full.split(' ').count(),
-            3 + family.matches(' ').count() + given.matches(' ').count()
-        );
+        assert!(full.starts_with(&family) && full.ends_with(&given), "{full}");
+        assert_eq!(full.split(' ').count(), 3 + family.matches(' ').count() + given.matches(' ').count());
     }
 
     #[test]
@@ -673,19 +546,11 @@ mod tests {
                 let city = get(&a, "city").as_str().expect("city");
                 let state = get(&a, "state").as_str().expect("state");
                 let zip = get(&a, "postal_code").as_str().expect("zip");
-                let row = loc
-                    .cities
-                    .items
-                    .iter()
-                    .find(|c| &*c.name == city && &*c.state == state && &*c.postal_code == zip);
                 let row =
-                    row.unwrap_or_else(|| panic!("{ds}: {city}/{state}/{zip} is not one row"));
+                    loc.cities.items.iter().find(|c| &*c.name == city && &*c.state == state && &*c.postal_code == zip);
+                let row = row.unwrap_or_else(|| panic!("{ds}: {city}/{state}/{zip} is not one row"));
                 let phone = get(&a, "phone").as_str().expect("phone");
-                assert!(
-                    phone.contains(&format!("-{}-", row.area_code)),
-                    "{phone} vs {}",
-                    row.area_code
-                );
+                assert!(phone.contains(&format!("-{}-", row.area_code)), "{phone} vs {}", row.area_code);
                 assert_eq!(zip.len(), 5, "{zip}");
                 assert_eq!(get(&a, "country_code").as_str(), Some(ds));
             }

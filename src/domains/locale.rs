@@ -92,24 +92,14 @@ pub struct Locale {
 
 impl Locale {
     pub fn state_name(&self, code: &str) -> Option<&str> {
-        self.states
-            .iter()
-            .find(|s| &*s.code == code)
-            .map(|s| &*s.name)
+        self.states.iter().find(|s| &*s.code == code).map(|s| &*s.name)
     }
 }
 
 /// Rows of a pack file: comment lines skipped, header row consumed.
 fn rows(text: &str) -> Vec<Vec<String>> {
-    let body: String = text
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(body.as_bytes());
+    let body: String = text.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(body.as_bytes());
     rdr.records()
         .filter_map(Result::ok)
         .map(|r| r.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>())
@@ -118,9 +108,7 @@ fn rows(text: &str) -> Vec<Vec<String>> {
 }
 
 fn num(s: Option<&String>) -> f64 {
-    s.and_then(|x| x.parse::<f64>().ok())
-        .filter(|w| *w > 0.0)
-        .unwrap_or(1.0)
+    s.and_then(|x| x.parse::<f64>().ok()).filter(|w| *w > 0.0).unwrap_or(1.0)
 }
 
 /// `value,weight` files.
@@ -132,10 +120,8 @@ fn weighted(text: &str) -> Weighted<Arc<str>> {
 }
 
 fn company_parts(text: &str, position: &str) -> Weighted<Arc<str>> {
-    let r: Vec<Vec<String>> = rows(text)
-        .into_iter()
-        .filter(|x| x.get(1).map(|p| p.as_str()) == Some(position))
-        .collect();
+    let r: Vec<Vec<String>> =
+        rows(text).into_iter().filter(|x| x.get(1).map(|p| p.as_str()) == Some(position)).collect();
     let items = r.iter().map(|x| Arc::from(x[0].as_str())).collect();
     let w: Vec<f64> = r.iter().map(|x| num(x.get(2))).collect();
     Weighted::new(items, &w)
@@ -149,12 +135,8 @@ macro_rules! pack_file {
 
 macro_rules! load_pack {
     ($code:literal, $dir:literal, middle: $middle:expr, mobile: $mobile:expr) => {{
-        let version = pack_file!($dir, "PACK")
-            .lines()
-            .find_map(|l| l.strip_prefix("version="))
-            .unwrap_or("0")
-            .trim()
-            .to_string();
+        let version =
+            pack_file!($dir, "PACK").lines().find_map(|l| l.strip_prefix("version=")).unwrap_or("0").trim().to_string();
         let states: Vec<State> = rows(pack_file!($dir, "states.csv"))
             .into_iter()
             .map(|r| State {
@@ -175,19 +157,12 @@ macro_rules! load_pack {
             })
             .collect();
         // Population-weighted, damped so that small towns still appear.
-        let cw: Vec<f64> = cities
-            .iter()
-            .map(|c| (c.population.max(1) as f64).sqrt())
-            .collect();
+        let cw: Vec<f64> = cities.iter().map(|c| (c.population.max(1) as f64).sqrt()).collect();
         let titles = rows(pack_file!($dir, "academic_titles.csv"));
         let nob = rows(pack_file!($dir, "nobility_titles.csv"));
         let sal = rows(pack_file!($dir, "salutations.csv"));
         let sal_for = |g: &str| -> Vec<Arc<str>> {
-            sal.iter()
-                .filter(|r| r[0] == g)
-                .filter_map(|r| r.get(1))
-                .map(|s| Arc::from(s.as_str()))
-                .collect()
+            sal.iter().filter(|r| r[0] == g).filter_map(|r| r.get(1)).map(|s| Arc::from(s.as_str())).collect()
         };
         let country = rows(pack_file!($dir, "country.csv"))
             .into_iter()
@@ -228,23 +203,13 @@ macro_rules! load_pack {
             academic_titles: Weighted::new(
                 titles
                     .iter()
-                    .map(|r| {
-                        (
-                            Arc::from(r[0].as_str()),
-                            r.get(1).and_then(|a| a.parse().ok()).unwrap_or(25),
-                        )
-                    })
+                    .map(|r| (Arc::from(r[0].as_str()), r.get(1).and_then(|a| a.parse().ok()).unwrap_or(25)))
                     .collect(),
                 &titles.iter().map(|r| num(r.get(2))).collect::<Vec<_>>(),
             ),
             nobility: Weighted::new(
                 nob.iter()
-                    .map(|r| {
-                        (
-                            Arc::from(r[0].as_str()),
-                            Arc::from(r.get(1).map(|s| s.as_str()).unwrap_or("")),
-                        )
-                    })
+                    .map(|r| (Arc::from(r[0].as_str()), Arc::from(r.get(1).map(|s| s.as_str()).unwrap_or(""))))
                     .collect(),
                 &nob.iter().map(|r| num(r.get(2))).collect::<Vec<_>>(),
             ),
@@ -266,7 +231,9 @@ fn us() -> &'static Locale {
 
 fn de() -> &'static Locale {
     static L: OnceLock<Locale> = OnceLock::new();
-    L.get_or_init(|| load_pack!("DE", "de", middle: (NO_ROWS, NO_ROWS), mobile: pack_file!("de", "area_codes_mobile.csv")))
+    L.get_or_init(
+        || load_pack!("DE", "de", middle: (NO_ROWS, NO_ROWS), mobile: pack_file!("de", "area_codes_mobile.csv")),
+    )
 }
 
 fn vn() -> &'static Locale {
@@ -287,11 +254,7 @@ pub const PACKS: &[&str] = &["US", "DE", "VN"];
 /// Maps a dataset or locale (`de_DE`, `de`, `DE`) to a pack code, if we have one.
 pub fn pack_code(dataset: &str) -> Option<&'static str> {
     let d = dataset.trim();
-    let cc = d
-        .rsplit(['_', '-'])
-        .next()
-        .unwrap_or(d)
-        .to_ascii_uppercase();
+    let cc = d.rsplit(['_', '-']).next().unwrap_or(d).to_ascii_uppercase();
     let cc = match (d.len(), cc.as_str()) {
         (2, _) => match d.to_ascii_lowercase().as_str() {
             "en" | "us" => "US".to_string(),
@@ -315,11 +278,7 @@ pub fn locale(dataset: &str) -> &'static Locale {
 
 /// `(pack, version)` of every pack, for the manifest.
 pub fn versions() -> Vec<(&'static str, String)> {
-    vec![
-        ("US", us().version.clone()),
-        ("DE", de().version.clone()),
-        ("VN", vn().version.clone()),
-    ]
+    vec![("US", us().version.clone()), ("DE", de().version.clone()), ("VN", vn().version.clone())]
 }
 
 /// ASCII transliteration for e-mail local parts and domains: German umlauts as `ae/oe/ue/ss`,
@@ -381,10 +340,7 @@ fn strip_diacritic(c: char) -> Option<char> {
         ('d', "ďđ"),
         ('D', "ĎĐ"),
     ];
-    GROUPS
-        .iter()
-        .find(|(_, set)| set.contains(c))
-        .map(|(b, _)| *b)
+    GROUPS.iter().find(|(_, set)| set.contains(c)).map(|(b, _)| *b)
 }
 
 #[cfg(test)]
@@ -393,11 +349,9 @@ mod tests {
 
     #[test]
     fn packs_load_with_their_minimum_sizes() {
-        for (code, given, family, cities, streets) in [
-            ("US", 500, 1000, 2000, 500),
-            ("DE", 500, 1000, 2000, 1000),
-            ("VN", 100, 50, 200, 200),
-        ] {
+        for (code, given, family, cities, streets) in
+            [("US", 500, 1000, 2000, 500), ("DE", 500, 1000, 2000, 1000), ("VN", 100, 50, 200, 200)]
+        {
             let l = locale(code);
             assert_eq!(l.code, code);
             assert!(l.given_female.items.len() >= given, "{code} female names");
@@ -408,17 +362,8 @@ mod tests {
             assert!(l.webmail.items.len() >= 10, "{code} webmail");
             assert!(!l.version.is_empty());
             for c in &l.cities.items {
-                assert!(
-                    l.state_name(&c.state).is_some(),
-                    "{code}: city {} has unknown state {}",
-                    c.name,
-                    c.state
-                );
-                assert!(
-                    c.postal_code.chars().all(|d| d.is_ascii_digit()),
-                    "{code}: postal {}",
-                    c.postal_code
-                );
+                assert!(l.state_name(&c.state).is_some(), "{code}: city {} has unknown state {}", c.name, c.state);
+                assert!(c.postal_code.chars().all(|d| d.is_ascii_digit()), "{code}: postal {}", c.postal_code);
             }
         }
         assert!(locale("VN").middle_female.items.len() >= 30);

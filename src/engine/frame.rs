@@ -38,11 +38,7 @@ impl<'m> Frame<'m> {
         }
         if field && !self.set[i] {
             // A key named like a dynamic source column overwrites it in place.
-            if let Some(e) = self
-                .extra
-                .iter_mut()
-                .find(|(k, _)| **k == *self.layout.names[i])
-            {
+            if let Some(e) = self.extra.iter_mut().find(|(k, _)| **k == *self.layout.names[i]) {
                 e.1 = v.clone();
                 self.values[i] = v;
                 self.set[i] = true;
@@ -50,11 +46,7 @@ impl<'m> Frame<'m> {
             }
             self.order.push(slot);
         } else if field {
-            if let Some(e) = self
-                .extra
-                .iter_mut()
-                .find(|(k, _)| **k == *self.layout.names[i])
-            {
+            if let Some(e) = self.extra.iter_mut().find(|(k, _)| **k == *self.layout.names[i]) {
                 e.1 = v.clone();
             }
         }
@@ -64,13 +56,7 @@ impl<'m> Frame<'m> {
 
     /// Sets a source column: its field slot when the layout has one, else an extra column.
     pub fn set_by_name(&mut self, name: &Arc<str>, v: Value) {
-        if let Some(i) = self
-            .layout
-            .names
-            .iter()
-            .zip(&self.layout.is_field)
-            .position(|(n, f)| *f && **n == **name)
-        {
+        if let Some(i) = self.layout.names.iter().zip(&self.layout.is_field).position(|(n, f)| *f && **n == **name) {
             self.set(i as u16, v, true);
             return;
         }
@@ -100,12 +86,7 @@ impl<'m> Frame<'m> {
                 var = Some(self.values[i].clone());
             }
         }
-        var.or_else(|| {
-            self.extra
-                .iter()
-                .find(|(k, _)| &**k == name)
-                .map(|(_, v)| v.clone())
-        })
+        var.or_else(|| self.extra.iter().find(|(k, _)| &**k == name).map(|(_, v)| v.clone()))
     }
 
     /// The record's fields in column order: extra (source) columns first, then slots.
@@ -114,10 +95,7 @@ impl<'m> Frame<'m> {
         for (k, v) in &self.extra {
             out.push((k.clone(), v.clone()));
         }
-        let nested = self
-            .order
-            .iter()
-            .any(|s| self.layout.names[*s as usize].contains('|'));
+        let nested = self.order.iter().any(|s| self.layout.names[*s as usize].contains('|'));
         for s in &self.order {
             let i = *s as usize;
             out.push((self.layout.names[i].clone(), self.values[i].clone()));

@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub clock: DateTime,
     /// Print `<echo>` output and notes to stderr.
     pub verbose: bool,
+    /// Generate only rows `[start, end)` of every top-level product (row seek).
+    pub rows: Option<(u64, u64)>,
 }
 
 /// One output file of a finished run.
@@ -102,52 +104,34 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
     let mut rt = Runtime {
         model,
         globals: vec![Value::Null; model.globals.len()],
-        props: model
-            .props
-            .iter()
-            .map(|(_, v)| Value::Str(v.clone()))
-            .collect(),
+        props: model.props.iter().map(|(_, v)| Value::Str(v.clone())).collect(),
         frames: Vec::new(),
         states: (0..model.states).map(|_| State::Empty).collect(),
         memstores: HashMap::new(),
         scratch: Scratch::default(),
         now: opts.clock,
         root64: root.root64(),
-        conv: ConvConfig {
-            hash_key: root.purpose_key("hash-converter"),
-        },
+        conv: ConvConfig { hash_key: root.purpose_key("hash-converter") },
         sinks: HashMap::new(),
         pending: Vec::new(),
         report: RunReport::default(),
         opts: opts.clone(),
+        templates: HashMap::new(),
     };
     let r = rt.exec_setup(&model.body);
     let r = r.and_then(|_| rt.close_all_sinks());
     match r {
         Ok(()) => {
             for p in &rt.pending {
-                p.commit().map_err(|e| {
-                    run_err(
-                        format!("cannot write '{}': {e}", p.path.display()),
-                        Span::DETACHED,
-                    )
-                })?;
+                p.commit().map_err(|e| run_err(format!("cannot write '{}': {e}", p.path.display()), Span::DETACHED))?;
             }
             let mut report = rt.report;
             report.outputs = rt
                 .pending
                 .iter()
                 .map(|p| OutputFile {
-                    name: p
-                        .path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().to_string())
-                        .unwrap_or_default(),
-                    product: p
-                        .path
-                        .file_stem()
-                        .map(|n| n.to_string_lossy().to_string())
-                        .unwrap_or_default(),
+                    name: p.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+                    product: p.path.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
                     rows: p.rows,
                     sha256: p.sha256.clone(),
                 })
@@ -188,21 +172,106 @@ struct Runtime<'m> {
     pending: Vec<Pending>,
     report: RunReport,
     opts: RunOptions,
+    /// Expressions found in scripted source data, compiled once per distinct text.
+    templates: HashMap<String, Arc<crate::vm::op::Chunk>>,
+}
+
+/// The scope of expressions inside data: every name is looked up at run time.
+struct DynScope;
+
+impl crate::vm::compile::Scope for DynScope {
+    fn resolve(&self, _name: &str) -> Option<(crate::vm::op::Slot, crate::ir::types::Ty)> {
+        None
+    }
+    fn dynamic(&self) -> bool {
+        true
+    }
+    fn names(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl<'m> Runtime<'m> {
+    /// Evaluates an expression found in data (`sourceScripted`).
+    fn eval_text(&mut self, text: &str, span: Span) -> Result<Value, RunError> {
+        let chunk = match self.templates.get(text) {
+            Some(c) => c.clone(),
+            None => {
+                let parsed = crate::parser::expr::parse_expr(text)
+                    .map_err(|e| run_err(format!("in source data `{text}`: {}", e.message), span))?;
+                let (chunk, _) = crate::vm::compile::compile(&parsed, text, &DynScope, &|_| span).map_err(|errs| {
+                    let first = errs.first().map(|e| e.message.clone()).unwrap_or_default();
+                    run_err(format!("in source data `{text}`: {first}"), span)
+                })?;
+                let c = Arc::new(chunk);
+                self.templates.insert(text.to_string(), c.clone());
+                c
+            }
+        };
+        let mut rng = Stream::new(mix(self.row_key(), crate::domains::determinism::path_key(text).0));
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let r = exec::run(&chunk, self, &mut rng, self.now, &mut scratch);
+        self.scratch = scratch;
+        r.map_err(|err| run_err(format!("{} (in source data `{text}`)", err.message), span))
+    }
+
+    /// Source templates (dsl §5.5): `{expr}` keeps the value's type; markers interpolate.
+    fn template_value(&mut self, v: Value, prefix: &str, suffix: &str, span: Span) -> Result<Value, RunError> {
+        Ok(match v {
+            Value::Str(t) => {
+                let tt = t.trim();
+                if tt.len() > 2 && tt.starts_with('{') && tt.ends_with('}') && !tt[1..tt.len() - 1].contains('{') {
+                    self.eval_text(&tt[1..tt.len() - 1], span)?
+                } else if !prefix.is_empty() && !suffix.is_empty() && t.contains(prefix) {
+                    let mut out = String::new();
+                    let mut rest: &str = &t;
+                    while let Some(p) = rest.find(prefix) {
+                        let after = &rest[p + prefix.len()..];
+                        match after.find(suffix).filter(|e| *e > 0) {
+                            Some(e) if !after[..e].contains(char::is_whitespace) => {
+                                out.push_str(&rest[..p]);
+                                self.eval_text(&after[..e], span)?.write_py_str(&mut out);
+                                rest = &after[e + suffix.len()..];
+                            }
+                            _ => {
+                                out.push_str(&rest[..p + prefix.len()]);
+                                rest = after;
+                            }
+                        }
+                    }
+                    out.push_str(rest);
+                    Value::from(out)
+                } else {
+                    Value::Str(t)
+                }
+            }
+            Value::Map(m) => {
+                let mut out = Map::with_capacity(m.len());
+                for (k, x) in m.iter() {
+                    out.insert(k.clone(), self.template_value(x.clone(), prefix, suffix, span)?);
+                }
+                Value::map(out)
+            }
+            Value::List(l) => {
+                let mut out = Vec::with_capacity(l.len());
+                for x in l.iter() {
+                    out.push(self.template_value(x.clone(), prefix, suffix, span)?);
+                }
+                Value::list(out)
+            }
+            other => other,
+        })
+    }
+
     fn eval(&mut self, e: &Expr, rng: &mut Stream) -> Result<Value, RunError> {
         let mut scratch = std::mem::take(&mut self.scratch);
         let r = exec::run(&e.chunk, self, rng, self.now, &mut scratch);
         self.scratch = scratch;
         r.map_err(|err| {
             Box::new(
-                Diagnostic::error(
-                    "DM002",
-                    format!("{} (in `{}`)", err.message, e.chunk.text.trim()),
-                )
-                .with_span(err.span)
-                .with_label("evaluating this"),
+                Diagnostic::error("DM002", format!("{} (in `{}`)", err.message, e.chunk.text.trim()))
+                    .with_span(err.span)
+                    .with_label("evaluating this"),
             )
         })
     }
@@ -229,10 +298,7 @@ impl<'m> Runtime<'m> {
                         Some(pipeline::Produced::Value(v)) => self.globals[*slot as usize] = v,
                         Some(pipeline::Produced::Exhausted) => {
                             return Err(run_err(
-                                format!(
-                                    "setup variable '{}' has no value: its source is empty",
-                                    field.name
-                                ),
+                                format!("setup variable '{}' has no value: its source is empty", field.name),
                                 field.span,
                             ))
                         }
@@ -247,21 +313,14 @@ impl<'m> Runtime<'m> {
                     let text = self.eval_template(parts, &mut rng)?;
                     self.echo(text);
                 }
-                Stmt::Assert {
-                    cond,
-                    message,
-                    span,
-                } => {
+                Stmt::Assert { cond, message, span } => {
                     let v = self.eval(cond, &mut rng)?;
                     if !v.truthy() {
                         return Err(run_err(
                             format!(
                                 "assertion failed: {}{}",
                                 cond.chunk.text,
-                                message
-                                    .as_ref()
-                                    .map(|m| format!(" ({m})"))
-                                    .unwrap_or_default()
+                                message.as_ref().map(|m| format!(" ({m})")).unwrap_or_default()
                             ),
                             *span,
                         ));
@@ -323,9 +382,7 @@ impl<'m> Runtime<'m> {
                             | Mode::Rows(_)
                             | Mode::RowsExpr { .. }
                     ) {
-                        if !matches!(f.mode, Mode::Rows(_) | Mode::RowsExpr { .. })
-                            || self.frames.len() > 1
-                        {
+                        if !matches!(f.mode, Mode::Rows(_) | Mode::RowsExpr { .. }) || self.frames.len() > 1 {
                             self.states[f.state as usize] = State::Empty;
                         }
                     }
@@ -342,13 +399,7 @@ impl<'m> Runtime<'m> {
     }
 
     /// The count of a generate or list in the current scope.
-    fn count(
-        &mut self,
-        c: &Count,
-        key: u64,
-        source_len: Option<usize>,
-        span: Span,
-    ) -> Result<u64, RunError> {
+    fn count(&mut self, c: &Count, key: u64, source_len: Option<usize>, span: Span) -> Result<u64, RunError> {
         Ok(match c {
             Count::Fixed(n) => *n,
             Count::Range { min, max } => {
@@ -359,18 +410,13 @@ impl<'m> Runtime<'m> {
                 let mut s = Stream::new(mix(key, 0xC1));
                 let v = self.eval(e, &mut s)?;
                 let n = match &v {
-                    Value::Str(t) => t
-                        .trim()
-                        .parse::<i64>()
-                        .map_err(|_| run_err(format!("count '{t}' is not an integer"), span))?,
-                    v => crate::builtins::functions::to_int(v)
-                        .map_err(|m| run_err(format!("count: {m}"), span))?,
+                    Value::Str(t) => {
+                        t.trim().parse::<i64>().map_err(|_| run_err(format!("count '{t}' is not an integer"), span))?
+                    }
+                    v => crate::builtins::functions::to_int(v).map_err(|m| run_err(format!("count: {m}"), span))?,
                 };
                 if n < 0 {
-                    return Err(run_err(
-                        format!("count evaluated to {n}, a negative number"),
-                        span,
-                    ));
+                    return Err(run_err(format!("count evaluated to {n}, a negative number"), span));
                 }
                 n as u64
             }
@@ -379,17 +425,10 @@ impl<'m> Runtime<'m> {
     }
 
     /// Source rows for one execution of a generate/nestedKey, in selection order.
-    fn source_rows(
-        &mut self,
-        src: &'m Source,
-        key: u64,
-        count: Option<u64>,
-    ) -> Result<Vec<Arc<Map>>, RunError> {
+    fn source_rows(&mut self, src: &'m Source, key: u64, count: Option<u64>) -> Result<Vec<Arc<Map>>, RunError> {
         let all: Arc<Vec<Arc<Map>>> = match &src.kind {
             SourceKind::Rows(r) => r.clone(),
-            SourceKind::Memstore { entity, .. } => {
-                Arc::new(self.memstores.get(entity).cloned().unwrap_or_default())
-            }
+            SourceKind::Memstore { entity, .. } => Arc::new(self.memstores.get(entity).cloned().unwrap_or_default()),
             SourceKind::Script(e) => {
                 let mut s = Stream::new(mix(key, 0x5C));
                 let v = self.eval(e, &mut s)?;
@@ -413,10 +452,7 @@ impl<'m> Runtime<'m> {
         };
         let n = match (fixed_count, &rows) {
             (Some(n), Some(r))
-                if !g
-                    .source
-                    .as_ref()
-                    .is_some_and(|s| s.cyclic || s.distribution == Distribution::Cumulated) =>
+                if !g.source.as_ref().is_some_and(|s| s.cyclic || s.distribution == Distribution::Cumulated) =>
             {
                 n.min(r.len() as u64)
             }
@@ -428,68 +464,62 @@ impl<'m> Runtime<'m> {
             Some((_, _, ticks, _)) => n * ticks,
             None => n,
         };
-        let collect =
-            g.bind_slot.is_some() || g.targets.iter().any(|t| matches!(t, Target::Memstore(_)));
+        let collect = g.bind_slot.is_some() || g.targets.iter().any(|t| matches!(t, Target::Memstore(_)));
         let mut collected: Vec<Value> = Vec::new();
         let depth = g.depth as usize;
         let mut rec_buf: Vec<(Arc<str>, Value)> = Vec::new();
-        for i in 0..n {
+        let (first, last) = match (g.depth, self.opts.rows) {
+            (0, Some((a, b))) => (a.min(n), b.min(n)),
+            _ => (0, n),
+        };
+        for i in first..last {
             let rk = row_key(g.key, mix(self.root64, parent_key), i);
             self.push_frame(&g.layout, rk, depth);
             if let Some(rows) = &rows {
                 if let Some(row) = rows.get(i as usize % rows.len().max(1)) {
                     let row = row.clone();
-                    let scripted = g.source.as_ref().is_some_and(|s| s.scripted);
                     let f = self.frames.last_mut().expect("frame");
                     for (k, v) in row.iter() {
                         f.set_by_name(k, v.clone());
                     }
-                    let _ = scripted;
                 }
             }
             if let Some((start, iv, ticks, slot)) = g.series {
                 let step = i % ticks.max(1);
                 let series = i / ticks.max(1);
                 let mut ts = Map::new();
-                let now =
-                    crate::builtins::datetime::add_micros(start, iv * step as i64).unwrap_or(start);
+                let now = crate::builtins::datetime::add_micros(start, iv * step as i64).unwrap_or(start);
                 ts.insert(Arc::from("now"), Value::DateTime(now));
                 ts.insert(Arc::from("step"), Value::Int(step as i64));
                 ts.insert(Arc::from("series"), Value::Int(series as i64));
-                self.frames
-                    .last_mut()
-                    .expect("frame")
-                    .set(slot, Value::map(ts), false);
+                self.frames.last_mut().expect("frame").set(slot, Value::map(ts), false);
             }
-            let flow = self
-                .exec_body(&g.body)
-                .map_err(|e| with_row(e, &g.name, i))?;
+            let flow = self.exec_body(&g.body).map_err(|e| with_row(e, &g.name, i))?;
             if flow == Flow::Exhausted {
                 self.frames.pop();
                 if self.opts.verbose {
-                    eprintln!(
-                        "note: '{}' stopped after {i} records: a source or sequence ran out",
-                        g.name
-                    );
+                    eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);
                 }
                 break;
             }
-            let frame = self.frames.pop().expect("frame");
-            frame.record_into(&mut rec_buf);
+            self.frames.last().expect("frame").record_into(&mut rec_buf);
+            if let Some(src) = g.source.as_ref().filter(|s| s.scripted) {
+                for k in 0..rec_buf.len() {
+                    let v = std::mem::take(&mut rec_buf[k].1);
+                    rec_buf[k].1 = self
+                        .template_value(v, &src.prefix, &src.suffix, src.span)
+                        .map_err(|e| with_row(e, &g.name, i))?;
+                }
+            }
+            self.frames.pop();
             if !g.converters.is_empty() {
                 let mut m: Map = rec_buf.drain(..).collect();
                 for c in &g.converters {
-                    match c
-                        .apply(Value::map(m.clone()), &self.conv)
-                        .map_err(|e| run_err(e, g.span))?
-                    {
+                    match c.apply(Value::map(m.clone()), &self.conv).map_err(|e| run_err(e, g.span))? {
                         Value::Map(mm) => m = mm.as_ref().clone(),
                         other => {
                             return Err(run_err(
-                                format!(
-                                    "a converter on <generate> must return a record, got {}",
-                                    other.type_name()
-                                ),
+                                format!("a converter on <generate> must return a record, got {}", other.type_name()),
                                 g.span,
                             ))
                         }
@@ -552,10 +582,7 @@ impl<'m> Runtime<'m> {
             let mut sinks = Vec::new();
             for t in &g.targets {
                 if let Target::File(spec) = t {
-                    sinks.push(
-                        targets::open(spec, &dir, &g.out_name, &fo)
-                            .map_err(|e| run_err(e, g.span))?,
-                    );
+                    sinks.push(targets::open(spec, &dir, &g.out_name, &fo).map_err(|e| run_err(e, g.span))?);
                 }
             }
             self.sinks.insert(g.state, Sinks { sinks });
@@ -624,20 +651,12 @@ impl<'m> Runtime<'m> {
                     }
                 }
             }
-            Stmt::While {
-                cond,
-                max,
-                body,
-                span,
-            } => {
+            Stmt::While { cond, max, body, span } => {
                 let mut rng = Stream::new(mix(self.row_key(), 0x3117));
                 let mut n = 0u64;
                 while self.eval(cond, &mut rng)?.truthy() {
                     if n >= *max {
-                        return Err(run_err(
-                            format!("<while> needed more than maxIterations={max} passes"),
-                            *span,
-                        ));
+                        return Err(run_err(format!("<while> needed more than maxIterations={max} passes"), *span));
                     }
                     n += 1;
                     if self.exec_body(body)? == Flow::Exhausted {
@@ -656,27 +675,16 @@ impl<'m> Runtime<'m> {
                     }
                 }
             }
-            Stmt::Assert {
-                cond,
-                message,
-                span,
-            } => {
+            Stmt::Assert { cond, message, span } => {
                 let mut rng = Stream::new(mix(self.row_key(), 0xA5));
                 let v = self.eval(cond, &mut rng)?;
                 if !v.truthy() {
-                    let rec = self
-                        .frames
-                        .last()
-                        .map(|f| Value::map(f.as_map()))
-                        .unwrap_or_default();
+                    let rec = self.frames.last().map(|f| Value::map(f.as_map())).unwrap_or_default();
                     return Err(run_err(
                         format!(
                             "assertion failed: {}{}; record: {}",
                             cond.chunk.text,
-                            message
-                                .as_ref()
-                                .map(|m| format!(" ({m})"))
-                                .unwrap_or_default(),
+                            message.as_ref().map(|m| format!(" ({m})")).unwrap_or_default(),
                             rec.py_repr()
                         ),
                         *span,
@@ -725,10 +733,7 @@ impl<'m> Runtime<'m> {
                 }
                 other => {
                     return Err(run_err(
-                        format!(
-                            "nestedKey condition must be a bool, got {}",
-                            other.type_name()
-                        ),
+                        format!("nestedKey condition must be a bool, got {}", other.type_name()),
                         n.span,
                     ))
                 }
@@ -773,11 +778,7 @@ impl<'m> Runtime<'m> {
                 self.enrich(n, v, rk)?
             }
             NestedMode::Enrich => {
-                let cur = self
-                    .frames
-                    .last()
-                    .and_then(|f| f.get_by_name(&n.name))
-                    .unwrap_or(Value::Null);
+                let cur = self.frames.last().and_then(|f| f.get_by_name(&n.name)).unwrap_or(Value::Null);
                 self.enrich(n, cur, rk)?
             }
             NestedMode::Source { source, count } => {
@@ -785,23 +786,22 @@ impl<'m> Runtime<'m> {
                     Some(c) => Some(self.count(c, rk, None, n.span)?),
                     None => None,
                 };
-                let mut src = source.clone();
-                if src.distribution == Distribution::Random && !src.cyclic && count.is_none() {
-                    src.distribution = Distribution::Random;
-                }
-                let rows = {
-                    let s: &'m Source = source;
-                    self.source_rows(s, rk, k)?
-                };
+                let rows = self.source_rows(source, rk, k)?;
                 let rows: Vec<Arc<Map>> = match k {
                     Some(k) if !source.cyclic => rows.into_iter().take(k as usize).collect(),
                     _ => rows,
                 };
-                let single = matches!(&source.kind, SourceKind::Rows(_)) && false;
-                let _ = single;
                 let mut items = Vec::with_capacity(rows.len());
                 for (i, r) in rows.iter().enumerate() {
-                    match self.map_of_children(&n.layout, mix(rk, i as u64), &n.body, Some(r))? {
+                    let r = if source.scripted {
+                        match self.template_value(Value::Map(r.clone()), &source.prefix, &source.suffix, source.span)? {
+                            Value::Map(m) => m,
+                            _ => r.clone(),
+                        }
+                    } else {
+                        r.clone()
+                    };
+                    match self.map_of_children(&n.layout, mix(rk, i as u64), &n.body, Some(&r))? {
                         Some(m) => items.push(apply(self, m)?),
                         None => return Ok(Flow::Exhausted),
                     }
@@ -829,12 +829,7 @@ impl<'m> Runtime<'m> {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, it) in items.iter().enumerate() {
                     match it {
-                        Value::Map(m) => match self.map_of_children(
-                            &n.layout,
-                            mix(rk, i as u64),
-                            &n.body,
-                            Some(m),
-                        )? {
+                        Value::Map(m) => match self.map_of_children(&n.layout, mix(rk, i as u64), &n.body, Some(m))? {
                             Some(mm) => out.push(conv(self, Value::map(mm))?),
                             None => break,
                         },
@@ -846,11 +841,7 @@ impl<'m> Runtime<'m> {
             Value::Null if n.body.is_empty() => Value::Null,
             other => {
                 return Err(run_err(
-                    format!(
-                        "nestedKey '{}' needs a dict or a list of dicts, got {}",
-                        n.name,
-                        other.type_name()
-                    ),
+                    format!("nestedKey '{}' needs a dict or a list of dicts, got {}", n.name, other.type_name()),
                     n.span,
                 ))
             }
@@ -977,38 +968,24 @@ fn rows_of(v: &Value) -> Result<Vec<Arc<Map>>, String> {
             .iter()
             .map(|x| match x {
                 Value::Map(m) => Ok(m.clone()),
-                other => Err(format!(
-                    "source rows must be dicts, got {}",
-                    other.type_name()
-                )),
+                other => Err(format!("source rows must be dicts, got {}", other.type_name())),
             })
             .collect(),
         Value::Map(m) => Ok(vec![m.clone()]),
         Value::Null => Ok(vec![]),
-        other => Err(format!(
-            "a script source must return a list of dicts, got {}",
-            other.type_name()
-        )),
+        other => Err(format!("a script source must return a list of dicts, got {}", other.type_name())),
     }
 }
 
 /// Applies distribution/unique/cyclic to a pool of rows (dsl §5.3).
-fn select_rows(
-    all: &[Arc<Map>],
-    src: &Source,
-    key: u64,
-    count: Option<u64>,
-) -> Result<Vec<Arc<Map>>, String> {
+fn select_rows(all: &[Arc<Map>], src: &Source, key: u64, count: Option<u64>) -> Result<Vec<Arc<Map>>, String> {
     let mut pool: Vec<Arc<Map>> = all.to_vec();
     if src.unique {
         let mut seen = std::collections::HashSet::new();
         pool.retain(|r| seen.insert(Value::Map(r.clone()).dedup_key()));
         if let Some(c) = count {
             if c as usize > pool.len() {
-                return Err(format!(
-                    "unique source has {} distinct rows, {c} requested",
-                    pool.len()
-                ));
+                return Err(format!("unique source has {} distinct rows, {c} requested", pool.len()));
             }
         }
     }

@@ -29,9 +29,7 @@ impl<'m> Runtime<'m> {
     ) -> Result<Option<Produced>, RunError> {
         // 1. condition (strict bool)
         if let Some(c) = &f.condition {
-            let mut crng = Stream::new(
-                mix(f.key.0, self.frames.last().map(|x| x.row_key).unwrap_or(0)) ^ 0xC0,
-            );
+            let mut crng = Stream::new(mix(f.key.0, self.frames.last().map(|x| x.row_key).unwrap_or(0)) ^ 0xC0);
             match self.eval(c, &mut crng)? {
                 Value::Bool(true) => {}
                 Value::Bool(false) => {
@@ -73,24 +71,19 @@ impl<'m> Runtime<'m> {
         if !v.is_null() {
             // 4. inDateFormat
             if let Some(fmt) = &f.in_date_format {
-                v = parse_date(&v, fmt)
-                    .map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
+                v = parse_date(&v, fmt).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
             }
             // 5. outDateFormat
             if let Some(fmt) = &f.out_date_format {
-                v = format_date(&v, fmt)
-                    .map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
+                v = format_date(&v, fmt).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
             }
             // 6. cast
             if let Some(c) = f.cast {
-                v = cast(v, c, f.granularity)
-                    .map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
+                v = cast(v, c, f.granularity).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
             }
             // 7. converters
             for c in &f.converters {
-                v = c
-                    .apply(v, &self.conv)
-                    .map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
+                v = c.apply(v, &self.conv).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
             }
         }
         // 8. <element> children
@@ -114,11 +107,7 @@ impl<'m> Runtime<'m> {
             Mode::Script(e) => self.eval(e, rng)?,
             Mode::Constant(v) => v.clone(),
             Mode::Template(t) => Value::from(self.eval_template(t, rng)?),
-            Mode::Values {
-                values,
-                weights,
-                unique,
-            } => {
+            Mode::Values { values, weights, unique } => {
                 if *unique {
                     let st = &mut self.states[f.state as usize];
                     if !matches!(st, State::Pool { .. }) {
@@ -130,16 +119,10 @@ impl<'m> Runtime<'m> {
                         s.shuffle(&mut order);
                         *st = State::Pool { order, pos: 0 };
                     }
-                    let State::Pool { order, pos } = st else {
-                        unreachable_state()?
-                    };
+                    let State::Pool { order, pos } = st else { unreachable_state()? };
                     if *pos >= order.len() {
                         return Err(run_err(
-                            format!(
-                                "'{}' is unique but all {} distinct values are used up",
-                                f.name,
-                                values.len()
-                            ),
+                            format!("'{}' is unique but all {} distinct values are used up", f.name, values.len()),
                             f.span,
                         ));
                     }
@@ -158,13 +141,8 @@ impl<'m> Runtime<'m> {
                 if !matches!(st, State::Gen(_)) {
                     *st = State::Gen(Default::default());
                 }
-                let State::Gen(gs) = st else {
-                    unreachable_state()?
-                };
-                match g
-                    .next(gs, rng, self.now)
-                    .map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?
-                {
+                let State::Gen(gs) = st else { unreachable_state()? };
+                match g.next(gs, rng, self.now).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))? {
                     Some(v) => v,
                     None => return Ok(None),
                 }
@@ -173,24 +151,14 @@ impl<'m> Runtime<'m> {
             Mode::Native(_) => Value::Null,
             Mode::Entity(spec) => {
                 let row = self.frames.last().map(|x| x.row_key).unwrap_or(self.root64);
-                let key = mix(
-                    spec.key.0,
-                    if self.frames.is_empty() {
-                        self.root64
-                    } else {
-                        row
-                    },
-                );
-                crate::domains::entities::generate(spec, key, self.now)
-                    .map_err(|m| run_err(m, f.span))?
+                let key = mix(spec.key.0, if self.frames.is_empty() { self.root64 } else { row });
+                crate::domains::entities::generate(spec, key, self.now).map_err(|m| run_err(m, f.span))?
             }
             Mode::Rows(src) => {
                 if self.frames.is_empty() {
                     // A setup-level source variable holds all its rows.
                     let rows = self.source_rows(src, mix(self.root64, f.key.0), None)?;
-                    return Ok(Some(Value::list(
-                        rows.into_iter().map(Value::Map).collect(),
-                    )));
+                    return Ok(Some(Value::list(rows.into_iter().map(Value::Map).collect())));
                 }
                 return self.next_row(f, src, None);
             }
@@ -221,18 +189,13 @@ impl<'m> Runtime<'m> {
         src: &'m Source,
         given: Option<Arc<Vec<Arc<Map>>>>,
     ) -> Result<Option<Value>, RunError> {
-        let exec_key = mix(
-            f.key.0,
-            self.root64 ^ self.frames.first().map(|x| x.row_key).unwrap_or(0),
-        );
+        let exec_key = mix(f.key.0, self.root64 ^ self.frames.first().map(|x| x.row_key).unwrap_or(0));
         if !matches!(self.states[f.state as usize], State::Rows { .. }) {
             let rows = match given {
                 Some(r) => r,
                 None => Arc::new(match &src.kind {
                     SourceKind::Rows(r) => r.as_ref().clone(),
-                    SourceKind::Memstore { entity, .. } => {
-                        self.memstores.get(entity).cloned().unwrap_or_default()
-                    }
+                    SourceKind::Memstore { entity, .. } => self.memstores.get(entity).cloned().unwrap_or_default(),
                     SourceKind::Script(_) => Vec::new(),
                 }),
             };
@@ -244,22 +207,9 @@ impl<'m> Runtime<'m> {
                 rows = Arc::new(v);
             }
             let order = row_order(rows.len(), src.distribution, exec_key, 0);
-            self.states[f.state as usize] = State::Rows {
-                rows,
-                order,
-                pos: 0,
-                epoch: 0,
-            };
+            self.states[f.state as usize] = State::Rows { rows, order, pos: 0, epoch: 0 };
         }
-        let State::Rows {
-            rows,
-            order,
-            pos,
-            epoch,
-        } = &mut self.states[f.state as usize]
-        else {
-            unreachable_state()?
-        };
+        let State::Rows { rows, order, pos, epoch } = &mut self.states[f.state as usize] else { unreachable_state()? };
         if rows.is_empty() {
             return Ok(None);
         }
@@ -268,9 +218,7 @@ impl<'m> Runtime<'m> {
             *pos += 1;
             let n = rows.len() as u64;
             let sum: u64 = (0..5).map(|_| s.below(n)).sum();
-            return Ok(Some(Value::Map(
-                rows[((sum + 2) / 5).min(n - 1) as usize].clone(),
-            )));
+            return Ok(Some(Value::Map(rows[((sum + 2) / 5).min(n - 1) as usize].clone())));
         }
         if *pos >= order.len() {
             if !src.cyclic {
@@ -287,10 +235,7 @@ impl<'m> Runtime<'m> {
 }
 
 fn unreachable_state<T>() -> Result<T, RunError> {
-    Err(run_err(
-        "internal error: statement state mismatch",
-        crate::source::Span::DETACHED,
-    ))
+    Err(run_err("internal error: statement state mismatch", crate::source::Span::DETACHED))
 }
 
 fn row_order(n: usize, d: Distribution, key: u64, epoch: u64) -> Vec<usize> {
@@ -308,18 +253,11 @@ fn parse_date(v: &Value, fmt: &str) -> Result<Value, String> {
         Value::Str(s) => s.trim().to_string(),
         Value::Int(i) if fmt == "epoch" => i.to_string(),
         Value::DateTime(_) => return Ok(v.clone()),
-        other => {
-            return Err(format!(
-                "inDateFormat needs a string, got {}",
-                other.type_name()
-            ))
-        }
+        other => return Err(format!("inDateFormat needs a string, got {}", other.type_name())),
     };
     if fmt == "epoch" {
         let digits = s.trim_start_matches('-');
-        let n: i64 = s
-            .parse()
-            .map_err(|_| format!("'{s}' is not an epoch number"))?;
+        let n: i64 = s.parse().map_err(|_| format!("'{s}' is not an epoch number"))?;
         let us = match digits.len() {
             0..=10 => n.checked_mul(1_000_000),
             11..=13 => n.checked_mul(1000),
@@ -327,9 +265,7 @@ fn parse_date(v: &Value, fmt: &str) -> Result<Value, String> {
             _ => Some(n / 1000),
         }
         .ok_or("epoch out of range")?;
-        return dtm::from_epoch_micros(us)
-            .map(Value::DateTime)
-            .ok_or_else(|| "epoch out of range".into());
+        return dtm::from_epoch_micros(us).map(Value::DateTime).ok_or_else(|| "epoch out of range".into());
     }
     dtm::strptime(&s, fmt).map(Value::DateTime)
 }
@@ -339,14 +275,10 @@ fn format_date(v: &Value, fmt: &str) -> Result<Value, String> {
     let dt = match v {
         Value::DateTime(d) => *d,
         Value::Date(d) => d.to_datetime(jiff::civil::Time::midnight()),
-        Value::Str(s) => dtm::parse_iso(s)
-            .ok_or_else(|| format!("outDateFormat needs a datetime, got the string '{s}'"))?,
-        other => {
-            return Err(format!(
-                "outDateFormat needs a datetime, got {}",
-                other.type_name()
-            ))
+        Value::Str(s) => {
+            dtm::parse_iso(s).ok_or_else(|| format!("outDateFormat needs a datetime, got the string '{s}'"))?
         }
+        other => return Err(format!("outDateFormat needs a datetime, got {}", other.type_name())),
     };
     let us = dtm::to_epoch_micros(dt);
     Ok(Value::from(match fmt {
@@ -359,11 +291,7 @@ fn format_date(v: &Value, fmt: &str) -> Result<Value, String> {
 }
 
 /// `type=` casts (dsl §4.2 step 6).
-pub fn cast(
-    v: Value,
-    c: Cast,
-    granularity: Option<rust_decimal::Decimal>,
-) -> Result<Value, String> {
+pub fn cast(v: Value, c: Cast, granularity: Option<rust_decimal::Decimal>) -> Result<Value, String> {
     Ok(match c {
         Cast::Str => match v {
             Value::Str(_) => v,
@@ -383,18 +311,13 @@ pub fn cast(
         Cast::Decimal => {
             let d: rust_decimal::Decimal = match &v {
                 Value::Decimal(d) => *d,
-                other => other
-                    .py_str()
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("cannot cast {} to decimal", other.py_repr()))?,
+                other => {
+                    other.py_str().trim().parse().map_err(|_| format!("cannot cast {} to decimal", other.py_repr()))?
+                }
             };
             let d = match granularity {
                 Some(g) if !g.is_zero() => {
-                    let q = (d / g).round_dp_with_strategy(
-                        0,
-                        rust_decimal::RoundingStrategy::MidpointNearestEven,
-                    );
+                    let q = (d / g).round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointNearestEven);
                     let r = q * g;
                     r.round_dp(g.scale())
                 }
@@ -422,25 +345,18 @@ impl Env for Runtime<'_> {
     fn load(&self, slot: Slot) -> Result<Value, String> {
         match slot {
             Slot::Frame { depth, slot } => {
-                let f = self
-                    .frames
-                    .get(depth as usize)
-                    .ok_or("internal error: no such frame")?;
+                let f = self.frames.get(depth as usize).ok_or("internal error: no such frame")?;
                 f.get(slot).cloned().ok_or_else(|| {
                     let name = f.layout.names.get(slot as usize).map(|n| n.to_string()).unwrap_or_default();
                     format!("'{name}' has no value here (it is set later or in a branch that did not run)")
                 })
             }
-            Slot::Global(g) => self
-                .globals
-                .get(g as usize)
-                .cloned()
-                .ok_or_else(|| "internal error: no such global".into()),
-            Slot::Prop(p) => self
-                .props
-                .get(p as usize)
-                .cloned()
-                .ok_or_else(|| "internal error: no such property".into()),
+            Slot::Global(g) => {
+                self.globals.get(g as usize).cloned().ok_or_else(|| "internal error: no such global".into())
+            }
+            Slot::Prop(p) => {
+                self.props.get(p as usize).cloned().ok_or_else(|| "internal error: no such property".into())
+            }
             Slot::Local(_) => Err("internal error: local outside a comprehension".into()),
         }
     }
@@ -461,10 +377,7 @@ impl Env for Runtime<'_> {
     }
 
     fn this(&self) -> Value {
-        self.frames
-            .last()
-            .map(|f| Value::map(f.as_map()))
-            .unwrap_or_else(|| Value::map(Map::new()))
+        self.frames.last().map(|f| Value::map(f.as_map())).unwrap_or_else(|| Value::map(Map::new()))
     }
 
     fn parent(&self) -> Result<Value, String> {
@@ -476,9 +389,6 @@ impl Env for Runtime<'_> {
     }
 
     fn root(&self) -> Value {
-        self.frames
-            .first()
-            .map(|f| Value::map(f.as_map()))
-            .unwrap_or_else(|| Value::map(Map::new()))
+        self.frames.first().map(|f| Value::map(f.as_map())).unwrap_or_else(|| Value::map(Map::new()))
     }
 }

@@ -41,10 +41,7 @@ pub fn lower_file(path: &Path, opts: &LowerOptions) -> (SourceMap, Option<Model>
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            let d = Diagnostic::error(
-                "DM001",
-                format!("cannot read model '{}': {e}", path.display()),
-            );
+            let d = Diagnostic::error("DM001", format!("cannot read model '{}': {e}", path.display()));
             return (sm, None, d.into());
         }
     };
@@ -76,14 +73,7 @@ struct FrameCx {
 
 impl FrameCx {
     fn new(dynamic: bool) -> FrameCx {
-        FrameCx {
-            layout: Layout {
-                dynamic,
-                ..Layout::default()
-            },
-            tys: Vec::new(),
-            defined: Vec::new(),
-        }
+        FrameCx { layout: Layout { dynamic, ..Layout::default() }, tys: Vec::new(), defined: Vec::new() }
     }
 
     fn define(&mut self, name: &str, field: bool, ty: Ty) -> u16 {
@@ -93,11 +83,7 @@ impl FrameCx {
             self.tys.resize(i + 1, Ty::Any);
             self.defined.resize(i + 1, false);
         }
-        self.tys[i] = if self.defined[i] && self.tys[i] != ty {
-            Ty::Any.join(ty)
-        } else {
-            ty
-        };
+        self.tys[i] = if self.defined[i] && self.tys[i] != ty { Ty::Any.join(ty) } else { ty };
         self.defined[i] = true;
         slot
     }
@@ -108,9 +94,7 @@ impl FrameCx {
             .iter()
             .zip(&self.layout.is_field)
             .enumerate()
-            .find(|(i, (n, f))| {
-                &***n == name && **f == field && self.defined.get(*i).copied().unwrap_or(false)
-            })
+            .find(|(i, (n, f))| &***n == name && **f == field && self.defined.get(*i).copied().unwrap_or(false))
             .map(|(i, _)| (i as u16, self.tys[i]))
     }
 }
@@ -132,6 +116,8 @@ struct Lower {
     path: Vec<String>,
     sibling_counts: Vec<HashMap<String, u32>>,
     include_stack: Vec<PathBuf>,
+    /// Literal counts of the enclosing generates (`None` when not literal), for DM317/DM318.
+    count_stack: Vec<Option<u64>>,
 }
 
 struct ScopeView<'a> {
@@ -143,13 +129,7 @@ impl Scope for ScopeView<'_> {
         let lw = self.lw;
         for (d, f) in lw.frames.iter().enumerate() {
             if let Some((s, t)) = f.find(name, true).or_else(|| f.find(name, false)) {
-                return Some((
-                    Slot::Frame {
-                        depth: d as u16,
-                        slot: s,
-                    },
-                    t,
-                ));
+                return Some((Slot::Frame { depth: d as u16, slot: s }, t));
             }
             if d == 0 {
                 if let Some(g) = lw.globals.iter().position(|(n, _)| &**n == name) {
@@ -162,10 +142,7 @@ impl Scope for ScopeView<'_> {
                 return Some((Slot::Global(g as u16), lw.globals[g].1));
             }
         }
-        lw.props
-            .iter()
-            .rposition(|(n, _)| &**n == name)
-            .map(|p| (Slot::Prop(p as u16), Ty::Str))
+        lw.props.iter().rposition(|(n, _)| &**n == name).map(|p| (Slot::Prop(p as u16), Ty::Str))
     }
 
     fn dynamic(&self) -> bool {
@@ -204,12 +181,8 @@ fn literal_expr(e: &crate::parser::expr::ast::Expr) -> Result<Value, String> {
         ExprKind::Int(i) => Value::Int(*i),
         ExprKind::Float(f) => Value::Float(*f),
         ExprKind::Str(s) => Value::str(s),
-        ExprKind::List(items) => {
-            Value::list(items.iter().map(literal_expr).collect::<Result<_, _>>()?)
-        }
-        ExprKind::Tuple(items) => Value::Tuple(Arc::new(
-            items.iter().map(literal_expr).collect::<Result<_, _>>()?,
-        )),
+        ExprKind::List(items) => Value::list(items.iter().map(literal_expr).collect::<Result<_, _>>()?),
+        ExprKind::Tuple(items) => Value::Tuple(Arc::new(items.iter().map(literal_expr).collect::<Result<_, _>>()?)),
         ExprKind::Dict(items) => {
             let mut m = Map::new();
             for (k, v) in items {
@@ -235,8 +208,7 @@ fn is_prop_ref(v: &str) -> Option<&str> {
     let ok = !inner.is_empty()
         && inner.split('.').all(|p| {
             let mut c = p.chars();
-            c.next().is_some_and(|f| f.is_alphabetic() || f == '_')
-                && c.all(|x| x.is_alphanumeric() || x == '_')
+            c.next().is_some_and(|f| f.is_alphabetic() || f == '_') && c.all(|x| x.is_alphanumeric() || x == '_')
         });
     ok.then_some(inner)
 }
@@ -259,31 +231,21 @@ impl Lower {
             path: vec!["setup".into()],
             sibling_counts: vec![HashMap::new()],
             include_stack: vec![file],
+            count_stack: Vec::new(),
         }
     }
 
     fn dir(&self) -> &Path {
-        self.dirs
-            .last()
-            .map(PathBuf::as_path)
-            .unwrap_or(Path::new("."))
+        self.dirs.last().map(PathBuf::as_path).unwrap_or(Path::new("."))
     }
 
     fn err(&mut self, code: &'static str, msg: impl Into<String>, span: Span) -> &mut Diagnostic {
-        self.diags.push(
-            Diagnostic::error(code, msg)
-                .with_span(span)
-                .with_path(self.path_str()),
-        );
+        self.diags.push(Diagnostic::error(code, msg).with_span(span).with_path(self.path_str()));
         self.diags.0.last_mut().expect("just pushed")
     }
 
     fn warn(&mut self, code: &'static str, msg: impl Into<String>, span: Span) {
-        self.diags.push(
-            Diagnostic::warning(code, msg)
-                .with_span(span)
-                .with_path(self.path_str()),
-        );
+        self.diags.push(Diagnostic::warning(code, msg).with_span(span).with_path(self.path_str()));
     }
 
     fn path_str(&self) -> String {
@@ -334,8 +296,8 @@ impl Lower {
                 Some(b) => b,
                 None => {
                     let sp = self.attr_span(el, name);
-                    self.err("DM105", format!("'{v}' is not a boolean for {name}"), sp)
-                        .help = Some("use true or false".into());
+                    self.err("DM105", format!("'{v}' is not a boolean for {name}"), sp).help =
+                        Some("use true or false".into());
                     default
                 }
             },
@@ -385,22 +347,15 @@ impl Lower {
                 let sp = span_of(pe.span);
                 let path = self.path_str();
                 self.diags.push(
-                    Diagnostic::error(
-                        code,
-                        format!("{} in expression `{}`", pe.message, text.trim()),
-                    )
-                    .with_span(sp)
-                    .with_label(if pe.unsupported {
-                        "outside the supported subset"
-                    } else {
-                        "syntax error"
-                    })
-                    .with_help(if pe.unsupported {
-                        "rewrite with the supported Python subset (dsl §12.1)"
-                    } else {
-                        "expressions use Python syntax"
-                    })
-                    .with_path(path),
+                    Diagnostic::error(code, format!("{} in expression `{}`", pe.message, text.trim()))
+                        .with_span(sp)
+                        .with_label(if pe.unsupported { "outside the supported subset" } else { "syntax error" })
+                        .with_help(if pe.unsupported {
+                            "rewrite with the supported Python subset (dsl §12.1)"
+                        } else {
+                            "expressions use Python syntax"
+                        })
+                        .with_path(path),
                 );
                 return None;
             }
@@ -410,16 +365,8 @@ impl Lower {
             Ok((chunk, ty)) => Some(Expr { chunk, ty }),
             Err(errs) => {
                 let path = self.path_str();
-                for CompileError {
-                    code,
-                    message,
-                    span,
-                    help,
-                } in errs
-                {
-                    let mut d = Diagnostic::error(code, message)
-                        .with_span(span_of(span))
-                        .with_path(path.clone());
+                for CompileError { code, message, span, help } in errs {
+                    let mut d = Diagnostic::error(code, message).with_span(span_of(span)).with_path(path.clone());
                     d.label = Some("in this expression".into());
                     d.help = help;
                     self.diags.push(d);
@@ -443,26 +390,15 @@ impl Lower {
             self.err("DM501", format!("empty expression in {name}"), a.value_span);
             return None;
         }
-        if let Some(p) = text
-            .find(&self.settings.var_prefix)
-            .filter(|_| self.settings.var_prefix == "__")
-        {
+        if let Some(p) = text.find(&self.settings.var_prefix).filter(|_| self.settings.var_prefix == "__") {
             let rest = &text[p + 2..];
-            if rest.find("__").is_some_and(|q| {
-                q > 0 && rest[..q].chars().all(|c| c.is_alphanumeric() || c == '.')
-            }) && !rest.starts_with('_')
-                && text[..p]
-                    .chars()
-                    .last()
-                    .is_none_or(|c| !c.is_alphanumeric())
+            if rest.find("__").is_some_and(|q| q > 0 && rest[..q].chars().all(|c| c.is_alphanumeric() || c == '.'))
+                && !rest.starts_with('_')
+                && text[..p].chars().last().is_none_or(|c| !c.is_alphanumeric())
             {
                 let sp = a.source_span(p, p + 2);
-                self.err(
-                    "DM314",
-                    "__name__ markers are for string= templates, not expressions",
-                    sp,
-                )
-                .help = Some("write the name directly (p.name instead of __p.name__)".into());
+                self.err("DM314", "__name__ markers are for string= templates, not expressions", sp).help =
+                    Some("write the name directly (p.name instead of __p.name__)".into());
                 return None;
             }
         }
@@ -523,13 +459,7 @@ impl Lower {
     }
 
     /// `string="id-__n__"`: `prefix EXPR suffix` markers (dsl §4.5).
-    fn marker_template(
-        &mut self,
-        el: &Element,
-        name: &str,
-        prefix: &str,
-        suffix: &str,
-    ) -> Template {
+    fn marker_template(&mut self, el: &Element, name: &str, prefix: &str, suffix: &str) -> Template {
         let text = self.av(el, name).unwrap_or_default();
         let attr = el.attr(name).filter(|a| a.value == text);
         let mut parts = Vec::new();
@@ -538,17 +468,10 @@ impl Lower {
         while i < text.len() {
             if text[i..].starts_with(prefix) && !prefix.is_empty() {
                 let start = i + prefix.len();
-                let first_ok = text[start..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| !prefix.starts_with(c) && !c.is_whitespace());
+                let first_ok =
+                    text[start..].chars().next().is_some_and(|c| !prefix.starts_with(c) && !c.is_whitespace());
                 if first_ok {
-                    let mut j = start
-                        + text[start..]
-                            .chars()
-                            .next()
-                            .map(|c| c.len_utf8())
-                            .unwrap_or(1);
+                    let mut j = start + text[start..].chars().next().map(|c| c.len_utf8()).unwrap_or(1);
                     let mut found = None;
                     while j <= text.len() {
                         if text[j..].starts_with(suffix) && !suffix.is_empty() {
@@ -585,12 +508,8 @@ impl Lower {
 
     fn model(&mut self, root: &Element, opts: &LowerOptions) -> Option<Model> {
         if root.name != "setup" {
-            self.err(
-                "DM106",
-                format!("the root element must be <setup>, found <{}>", root.name),
-                root.name_span,
-            )
-            .help = Some("wrap the model in <setup>…</setup>".into());
+            self.err("DM106", format!("the root element must be <setup>, found <{}>", root.name), root.name_span)
+                .help = Some("wrap the model in <setup>…</setup>".into());
             return None;
         }
         // conf/environment.env.properties beside the model.
@@ -603,6 +522,36 @@ impl Lower {
             }
         }
         self.setup_attrs(root);
+        if self.settings.seed.is_none() && opts.seed.is_none() {
+            self.diags.push(
+                Diagnostic::hint("DM303", "the model has no rngSeed: every run produces different data")
+                    .with_span(root.name_span)
+                    .with_help("add rngSeed=\"42\" to <setup> (or pass --seed) for reproducible output")
+                    .with_path("/setup"),
+            );
+        }
+        if root.attr("rngSeed").is_some() && has_parallel_hint(root) {
+            self.diags.push(
+                Diagnostic::hint(
+                    "DM304",
+                    "numProcess/multiprocessing are hints: seeded runs are deterministic on any number of threads",
+                )
+                .with_span(root.name_span)
+                .with_path("/setup"),
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        for g in root.children.iter().filter(|c| c.name == "generate" || c.name == "iterate") {
+            if let Some(n) = g.get("name") {
+                if !seen.insert(n.to_string()) {
+                    self.diags.push(
+                        Diagnostic::warning("DM403", format!("another generate is also named '{n}'"))
+                            .with_span(g.name_span)
+                            .with_help("the second product's file gets a suffix; give each generate its own name"),
+                    );
+                }
+            }
+        }
         self.settings.seed = opts.seed.clone().or(self.settings.seed.take());
         let body = self.setup_body(&root.children);
         let files = self.files.clone();
@@ -631,10 +580,7 @@ impl Lower {
             self.settings.locale = s;
         }
         if let Some(s) = self.av(root, "defaultLineSeparator") {
-            self.settings.line_separator = s
-                .replace("\\r", "\r")
-                .replace("\\n", "\n")
-                .replace("\\t", "\t");
+            self.settings.line_separator = s.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t");
         }
         if let Some(s) = self.av(root, "defaultVariablePrefix") {
             self.settings.var_prefix = s;
@@ -664,10 +610,7 @@ impl Lower {
                                 self.globals.len() - 1
                             }
                         } as u16;
-                        out.push(Stmt::Global {
-                            slot,
-                            field: Box::new(f.0),
-                        });
+                        out.push(Stmt::Global { slot, field: Box::new(f.0) });
                     }
                     self.leave();
                 }
@@ -692,18 +635,24 @@ impl Lower {
                 "state-machine" => self.state_machine(c),
                 "comment" => {}
                 "execute" => {
-                    self.err("DM506", "not supported: <execute> (Python, SQL and shell scripts are not run)", c.name_span)
-                        .help = Some("define values with generators, entities or expressions; databases come with <database>".into());
-                }
-                "database" | "mongodb" => {
                     self.err(
                         "DM506",
-                        format!("not supported yet: <{}>", c.name),
+                        "not supported: <execute> (Python, SQL and shell scripts are not run)",
                         c.name_span,
+                    )
+                    .help = Some(
+                        "define values with generators, entities or expressions; databases come with <database>".into(),
                     );
                 }
+                "database" | "mongodb" => {
+                    self.err("DM506", format!("not supported yet: <{}>", c.name), c.name_span);
+                }
                 "demographics" => {
-                    self.warn("DM506", "<demographics> profiles are not applied yet; built-in age distributions are used", c.name_span);
+                    self.warn(
+                        "DM506",
+                        "<demographics> profiles are not applied yet; built-in age distributions are used",
+                        c.name_span,
+                    );
                 }
                 other => self.unknown_element(c, other, "setup"),
             }
@@ -746,11 +695,7 @@ impl Lower {
             "comment",
         ];
         if KNOWN.contains(&other) {
-            self.err(
-                "DM102",
-                format!("<{other}> is not allowed inside <{parent}>"),
-                c.name_span,
-            );
+            self.err("DM102", format!("<{other}> is not allowed inside <{parent}>"), c.name_span);
         } else {
             let d = self.err("DM101", format!("unknown element <{other}>"), c.name_span);
             if let Some(s) = did_you_mean(other, KNOWN.iter().copied()) {
@@ -777,12 +722,8 @@ impl Lower {
         let path = self.dir().join(&uri);
         let span = self.attr_span(c, "uri");
         if !path.is_file() {
-            self.err(
-                "DM405",
-                format!("included file '{uri}' does not exist"),
-                span,
-            )
-            .help = Some(format!("paths are relative to {}", self.dir().display()));
+            self.err("DM405", format!("included file '{uri}' does not exist"), span).help =
+                Some(format!("paths are relative to {}", self.dir().display()));
             return vec![];
         }
         if uri.ends_with(".properties") {
@@ -800,43 +741,19 @@ impl Lower {
             return vec![];
         }
         if !uri.ends_with(".xml") {
-            self.err(
-                "DM402",
-                format!("cannot include '{uri}': only .xml and .properties files"),
-                span,
-            );
+            self.err("DM402", format!("cannot include '{uri}': only .xml and .properties files"), span);
             return vec![];
         }
         let canon = path.canonicalize().unwrap_or(path.clone());
-        if self
-            .include_stack
-            .iter()
-            .any(|p| p.canonicalize().unwrap_or(p.clone()) == canon)
-        {
-            let chain: Vec<String> = self
-                .include_stack
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
-            self.err(
-                "DM405",
-                format!(
-                    "include cycle: {} -> {}",
-                    chain.join(" -> "),
-                    path.display()
-                ),
-                span,
-            );
+        if self.include_stack.iter().any(|p| p.canonicalize().unwrap_or(p.clone()) == canon) {
+            let chain: Vec<String> = self.include_stack.iter().map(|p| p.display().to_string()).collect();
+            self.err("DM405", format!("include cycle: {} -> {}", chain.join(" -> "), path.display()), span);
             return vec![];
         }
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                self.err(
-                    "DM601",
-                    format!("cannot read '{}': {e}", path.display()),
-                    span,
-                );
+                self.err("DM601", format!("cannot read '{}': {e}", path.display()), span);
                 return vec![];
             }
         };
@@ -855,13 +772,8 @@ impl Lower {
             return vec![];
         }
         self.include_stack.push(path.clone());
-        self.dirs
-            .push(path.parent().map(Path::to_path_buf).unwrap_or_default());
-        let out = if at_setup {
-            self.setup_body(&root.children)
-        } else {
-            self.record_body(&root.children, "generate")
-        };
+        self.dirs.push(path.parent().map(Path::to_path_buf).unwrap_or_default());
+        let out = if at_setup { self.setup_body(&root.children) } else { self.record_body(&root.children, "generate") };
         self.dirs.pop();
         self.include_stack.pop();
         out
@@ -869,34 +781,20 @@ impl Lower {
 
     fn echo(&mut self, c: &Element) -> Stmt {
         let text = c.text.trim().to_string();
-        let parts = if text.contains('{') {
-            self.fstring_template(&text, None, true)
-        } else {
-            vec![TemplatePart::Lit(text)]
-        };
-        Stmt::Echo {
-            parts,
-            span: c.name_span,
-        }
+        let parts =
+            if text.contains('{') { self.fstring_template(&text, None, true) } else { vec![TemplatePart::Lit(text)] };
+        Stmt::Echo { parts, span: c.name_span }
     }
 
     fn assert(&mut self, c: &Element) -> Option<Stmt> {
         let cond = self.expr_attr(c, "condition")?;
-        Some(Stmt::Assert {
-            cond,
-            message: self.av(c, "message"),
-            span: c.name_span,
-        })
+        Some(Stmt::Assert { cond, message: self.av(c, "message"), span: c.name_span })
     }
 
     fn gen_config(&self, el: &Element) -> GenConfig {
         GenConfig {
-            dataset: self
-                .av(el, "dataset")
-                .unwrap_or_else(|| self.settings.dataset.clone()),
-            locale: self
-                .av(el, "locale")
-                .unwrap_or_else(|| self.settings.locale.clone()),
+            dataset: self.av(el, "dataset").unwrap_or_else(|| self.settings.dataset.clone()),
+            locale: self.av(el, "locale").unwrap_or_else(|| self.settings.locale.clone()),
         }
     }
 
@@ -927,11 +825,7 @@ impl Lower {
             parts.push(format!("{from}->{to}:{w}"));
         }
         if parts.is_empty() {
-            self.err(
-                "DM104",
-                "<state-machine> needs at least one <transition>",
-                c.name_span,
-            );
+            self.err("DM104", "<state-machine> needs at least one <transition>", c.name_span);
             return;
         }
         let start = self.av(c, "start");
@@ -959,11 +853,7 @@ impl Lower {
         let parsed = match parse_expr(text.trim()) {
             Ok(e) => e,
             Err(e) => {
-                self.err(
-                    "DM501",
-                    format!("cannot parse generator `{text}`: {}", e.message),
-                    span,
-                );
+                self.err("DM501", format!("cannot parse generator `{text}`: {}", e.message), span);
                 return None;
             }
         };
@@ -977,11 +867,7 @@ impl Lower {
                 }
             },
             _ => {
-                self.err(
-                    "DM507",
-                    format!("`{text}` is not a generator name or call"),
-                    span,
-                );
+                self.err("DM507", format!("`{text}` is not a generator name or call"), span);
                 return None;
             }
         };
@@ -993,11 +879,7 @@ impl Lower {
                     match inner.first().map(literal_expr) {
                         Some(Ok(v)) => v,
                         _ => {
-                            self.err(
-                                "DM508",
-                                "NumberDistribution takes a distribution name",
-                                span,
-                            );
+                            self.err("DM508", "NumberDistribution takes a distribution name", span);
                             return None;
                         }
                     }
@@ -1012,16 +894,10 @@ impl Lower {
                             Some((_, v)) => Value::str(v),
                             None => {
                                 let sp = attr
-                                    .map(|at| {
-                                        at.source_span(a.span.start as usize, a.span.end as usize)
-                                    })
+                                    .map(|at| at.source_span(a.span.start as usize, a.span.end as usize))
                                     .unwrap_or(span);
-                                self.err(
-                                    "DM508",
-                                    format!("generator argument `{src}` must be a literal"),
-                                    sp,
-                                )
-                                .help = Some("write the value directly, e.g. dataset='DE'".into());
+                                self.err("DM508", format!("generator argument `{src}` must be a literal"), sp).help =
+                                    Some("write the value directly, e.g. dataset='DE'".into());
                                 return None;
                             }
                         }
@@ -1037,16 +913,10 @@ impl Lower {
         match generators::construct(&name, &vals, &kws, cfg) {
             Ok(g) => Some(g),
             Err(e) => {
-                let code = if generators::GENERATOR_NAMES.iter().any(|(n, _)| *n == name) {
-                    "DM508"
-                } else {
-                    "DM507"
-                };
+                let code = if generators::GENERATOR_NAMES.iter().any(|(n, _)| *n == name) { "DM508" } else { "DM507" };
                 let d = self.err(code, e, span);
                 if code == "DM507" {
-                    if let Some(s) =
-                        did_you_mean(&name, generators::GENERATOR_NAMES.iter().map(|(n, _)| *n))
-                    {
+                    if let Some(s) = did_you_mean(&name, generators::GENERATOR_NAMES.iter().map(|(n, _)| *n)) {
                         d.help = Some(format!("did you mean {s}?"));
                     }
                 }
@@ -1072,9 +942,7 @@ impl Lower {
     /// Loads a file source into rows; `None` when it is not a file source.
     fn file_rows(&mut self, el: &Element, src: &str, span: Span) -> Option<Arc<Vec<Arc<Map>>>> {
         let path = self.dir().join(src);
-        let sep = self
-            .av(el, "separator")
-            .unwrap_or_else(|| self.settings.separator.clone());
+        let sep = self.av(el, "separator").unwrap_or_else(|| self.settings.separator.clone());
         let lower = src.to_ascii_lowercase();
         let rows = if lower.ends_with(".csv") {
             sources::read_csv(&path, &sep)
@@ -1109,8 +977,8 @@ impl Lower {
             Some("cumulated") => Distribution::Cumulated,
             Some(other) => {
                 let sp = self.attr_span(el, "distribution");
-                self.err("DM105", format!("unknown distribution '{other}'"), sp)
-                    .help = Some("use random, ordered or cumulated".into());
+                self.err("DM105", format!("unknown distribution '{other}'"), sp).help =
+                    Some("use random, ordered or cumulated".into());
                 Distribution::Random
             }
         }
@@ -1118,17 +986,39 @@ impl Lower {
 
     /// A `source=` of generate/variable/nestedKey: file, memstore, or (for variables) an
     /// expression. Returns the source and its statically known column names.
-    fn source(
-        &mut self,
-        el: &Element,
-        allow_expr: bool,
-    ) -> Option<(Source, Option<Vec<(String, Ty)>>)> {
+    fn source(&mut self, el: &Element, allow_expr: bool) -> Option<(Source, Option<Vec<(String, Ty)>>)> {
         let src = self.av(el, "source")?;
         let span = self.attr_span(el, "source");
+        match self.av(el, "distribution").as_deref() {
+            None => self.diags.push(
+                Diagnostic::warning("DM301", format!("'{src}' is read in random order (no distribution given)"))
+                    .with_span(span)
+                    .with_help(
+                        "add distribution=\"ordered\" to keep the source order, or distribution=\"random\" to say so",
+                    )
+                    .with_path(self.path_str()),
+            ),
+            Some("random") | Some("cumulated") => self.diags.push(
+                Diagnostic::hint("DM302", "a random or cumulated distribution loads the whole source into memory")
+                    .with_span(span)
+                    .with_path(self.path_str()),
+            ),
+            _ => {}
+        }
+        if let (Some(_), Some(_)) = (el.attr("type"), el.attr("selector")) {
+            let sp = self.attr_span(el, "selector");
+            self.err("DM205", "type and selector cannot both be given with source", sp);
+        }
+        if el.attr("selector").is_some() {
+            let sp = self.attr_span(el, "selector");
+            self.err("DM211", format!("selector needs a database source, but '{src}' is not a declared database"), sp);
+        }
         let distribution = self.distribution(el);
         let cyclic = self.bool_attr(el, "cyclic", false);
         let unique = self.bool_attr(el, "unique", false);
         let scripted = self.bool_attr(el, "sourceScripted", self.settings.source_scripted);
+        let prefix = self.av(el, "variablePrefix").unwrap_or_else(|| self.settings.var_prefix.clone());
+        let suffix = self.av(el, "variableSuffix").unwrap_or_else(|| self.settings.var_suffix.clone());
         let mk = |kind| Source {
             kind,
             distribution,
@@ -1136,6 +1026,8 @@ impl Lower {
             unique,
             span,
             scripted,
+            prefix: prefix.clone(),
+            suffix: suffix.clone(),
         };
         if let Some(rows) = self.file_rows(el, &src, span) {
             let mut cols: Vec<(String, Ty)> = Vec::new();
@@ -1146,19 +1038,12 @@ impl Lower {
                             Value::Str(_) => Ty::Str,
                             _ => Ty::Any,
                         };
-                        cols.push((
-                            k.to_string(),
-                            if src.ends_with(".csv") { ty } else { Ty::Any },
-                        ));
+                        cols.push((k.to_string(), if src.ends_with(".csv") { ty } else { Ty::Any }));
                     }
                 }
             }
             let dynamic_shape = !src.to_ascii_lowercase().ends_with(".csv");
-            let static_cols = if dynamic_shape && rows.len() > 1000 {
-                None
-            } else {
-                Some(cols)
-            };
+            let static_cols = if dynamic_shape && rows.len() > 1000 { None } else { Some(cols) };
             return Some((mk(SourceKind::Rows(rows)), static_cols));
         }
         if self.memstores.contains(&src) {
@@ -1167,31 +1052,18 @@ impl Lower {
                 .or_else(|| self.av(el, "type"))
                 .or_else(|| self.av(el, "name"))
                 .unwrap_or_default();
-            let cols = self
-                .memstore_fields
-                .get(&entity)
-                .map(|f| f.iter().map(|n| (n.clone(), Ty::Any)).collect());
+            let cols = self.memstore_fields.get(&entity).map(|f| f.iter().map(|n| (n.clone(), Ty::Any)).collect());
             return Some((mk(SourceKind::Memstore { store: src, entity }), cols));
         }
         if allow_expr {
-            let inner = src
-                .strip_prefix('{')
-                .and_then(|s| s.strip_suffix('}'))
-                .unwrap_or(&src)
-                .to_string();
+            let inner = src.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(&src).to_string();
             let attr = el.attr("source");
             let offset = if inner.len() != src.len() { 1 } else { 0 };
             let e = self.expr_in(attr.filter(|a| a.value == src), &inner, offset)?;
             return Some((mk(SourceKind::Script(e)), None));
         }
-        let d = self.err(
-            "DM402",
-            format!("source '{src}' is neither a data file nor a declared memstore"),
-            span,
-        );
-        d.help = Some(
-            "supported files: .csv .json .xml; declare memstores with <memstore id=…/>".into(),
-        );
+        let d = self.err("DM402", format!("source '{src}' is neither a data file nor a declared memstore"), span);
+        d.help = Some("supported files: .csv .json .xml; declare memstores with <memstore id=…/>".into());
         None
     }
 
@@ -1200,11 +1072,7 @@ impl Lower {
         let min = self.av(el, "minCount");
         let max = self.av(el, "maxCount");
         if count.is_some() && (min.is_some() || max.is_some()) {
-            self.err(
-                "DM201",
-                "count cannot be combined with minCount/maxCount",
-                el.name_span,
-            );
+            self.err("DM201", "count cannot be combined with minCount/maxCount", el.name_span);
         }
         if let Some(c) = count {
             let t = c.trim();
@@ -1217,12 +1085,8 @@ impl Lower {
                 return self.expr_in(attr, inner, off).map(Count::Expr);
             }
             let sp = self.attr_span(el, "count");
-            self.err(
-                "DM212",
-                format!("count '{c}' is neither a number nor an {{expression}}"),
-                sp,
-            )
-            .help = Some("write digits, or {expression} for a computed count".into());
+            self.err("DM212", format!("count '{c}' is neither a number nor an {{expression}}"), sp).help =
+                Some("write digits, or {expression} for a computed count".into());
             return None;
         }
         let lo = min.as_ref().map(|_| self.int_attr(el, "minCount"));
@@ -1230,25 +1094,12 @@ impl Lower {
         match (lo, hi) {
             (Some(Some(a)), Some(Some(b))) => {
                 if a > b {
-                    self.err(
-                        "DM201",
-                        format!("minCount {a} is greater than maxCount {b}"),
-                        el.name_span,
-                    );
+                    self.err("DM201", format!("minCount {a} is greater than maxCount {b}"), el.name_span);
                 }
-                Some(Count::Range {
-                    min: a.max(0) as u64,
-                    max: b.max(0) as u64,
-                })
+                Some(Count::Range { min: a.max(0) as u64, max: b.max(0) as u64 })
             }
-            (Some(Some(a)), None) => Some(Count::Range {
-                min: a.max(0) as u64,
-                max: a.max(0) as u64 + 5,
-            }),
-            (None, Some(Some(b))) => Some(Count::Range {
-                min: (b - 5).max(0) as u64,
-                max: b.max(0) as u64,
-            }),
+            (Some(Some(a)), None) => Some(Count::Range { min: a.max(0) as u64, max: a.max(0) as u64 + 5 }),
+            (None, Some(Some(b))) => Some(Count::Range { min: (b - 5).max(0) as u64, max: b.max(0) as u64 }),
             (None, None) if has_source => Some(Count::Source),
             (None, None) => None,
             _ => None,
@@ -1263,11 +1114,28 @@ impl Lower {
         let key = self.enter("generate", &name);
         let depth = self.frames.len() as u16;
         let state = self.new_state();
-        let src = if el.attr("source").is_some() {
-            self.source(el, false)
-        } else {
-            None
-        };
+        if let Some(ps) = el.attr("pageSize").and_then(|a| a.value.trim().parse::<i64>().ok()) {
+            if ps < 100 {
+                self.diags.push(
+                    Diagnostic::hint("DM305", format!("pageSize {ps} has no effect on output; paging is internal"))
+                        .with_span(self.attr_span(el, "pageSize")),
+                );
+            }
+        }
+        if el.attr("source").is_some()
+            && el.get("count").is_some_and(|c| c.trim().parse::<u64>().is_ok())
+            && !el.get("cyclic").is_some_and(|c| parse_bool(c) == Some(true))
+            && el.get("distribution") != Some("cumulated")
+        {
+            self.diags.push(
+                Diagnostic::hint(
+                    "DM316",
+                    "a literal count is capped at the number of source rows (add cyclic=\"true\" to wrap)",
+                )
+                .with_span(self.attr_span(el, "count")),
+            );
+        }
+        let src = if el.attr("source").is_some() { self.source(el, false) } else { None };
         let src = match (src, el.attr("script")) {
             (None, Some(_)) => {
                 let e = self.expr_attr(el, "script");
@@ -1282,6 +1150,8 @@ impl Lower {
                             unique: false,
                             span: self.attr_span(el, "script"),
                             scripted: false,
+                            prefix: String::new(),
+                            suffix: String::new(),
                         },
                         None,
                     )
@@ -1290,20 +1160,12 @@ impl Lower {
             (s, _) => s,
         };
         // Time-series mode.
-        let series_attrs = (
-            self.av(el, "start"),
-            self.av(el, "end"),
-            self.av(el, "interval"),
-        );
+        let series_attrs = (self.av(el, "start"), self.av(el, "end"), self.av(el, "interval"));
         let series = match series_attrs {
             (None, None, None) => None,
             (Some(s), Some(e), Some(i)) => self.series(el, &s, &e, &i),
             _ => {
-                self.err(
-                    "DM217",
-                    "time-series mode needs all of start, end and interval",
-                    el.name_span,
-                );
+                self.err("DM217", "time-series mode needs all of start, end and interval", el.name_span);
                 None
             }
         };
@@ -1313,10 +1175,7 @@ impl Lower {
             None => {
                 self.err(
                     "DM202",
-                    format!(
-                        "<{}> '{name}' has no count, minCount/maxCount, source or script",
-                        el.name
-                    ),
+                    format!("<{}> '{name}' has no count, minCount/maxCount, source or script", el.name),
                     el.name_span,
                 )
                 .help = Some("add count=\"10\" (or a source)".into());
@@ -1333,7 +1192,12 @@ impl Lower {
         }
         let ts_slot = series.map(|_| frame.define("ts", false, Ty::Dict));
         self.frames.push(frame);
+        self.count_stack.push(match &count {
+            Count::Fixed(n) => Some(*n),
+            _ => None,
+        });
         let body = self.record_body(&el.children, "generate");
+        self.count_stack.pop();
         let frame = self.frames.pop().expect("pushed");
         let converters = self.converters(el);
         let out_name = self.av(el, "targetEntity").unwrap_or_else(|| name.clone());
@@ -1375,19 +1239,14 @@ impl Lower {
                                     ];
                                     let help = match did_you_mean(
                                         &id,
-                                        known
-                                            .iter()
-                                            .copied()
-                                            .chain(self.memstores.iter().map(|s| s.as_str())),
+                                        known.iter().copied().chain(self.memstores.iter().map(|s| s.as_str())),
                                     ) {
                                         Some(s) => format!("did you mean '{s}'?"),
-                                        None => format!(
-                                            "targets: {}, or a declared memstore/database id",
-                                            known.join(", ")
-                                        ),
+                                        None => {
+                                            format!("targets: {}, or a declared memstore/database id", known.join(", "))
+                                        }
                                     };
-                                    self.err("DM401", format!("unknown target '{id}'"), span)
-                                        .help = Some(help);
+                                    self.err("DM401", format!("unknown target '{id}'"), span).help = Some(help);
                                 }
                             }
                         }
@@ -1400,13 +1259,7 @@ impl Lower {
         }
         let export_uri = self.av(el, "exportUri");
         self.leave();
-        let bind_slot = if depth > 0 {
-            self.frames
-                .last_mut()
-                .map(|f| f.define(&name, false, Ty::List))
-        } else {
-            None
-        };
+        let bind_slot = if depth > 0 { self.frames.last_mut().map(|f| f.define(&name, false, Ty::List)) } else { None };
         let series = series.zip(ts_slot).map(|((s, i, t), slot)| (s, i, t, slot));
         let (source, _) = src.map(|(s, c)| (Some(s), c)).unwrap_or((None, None));
         Some(Generate {
@@ -1428,39 +1281,32 @@ impl Lower {
         })
     }
 
-    fn series(
-        &mut self,
-        el: &Element,
-        s: &str,
-        e: &str,
-        i: &str,
-    ) -> Option<(jiff::civil::DateTime, i64, u64)> {
+    fn series(&mut self, el: &Element, s: &str, e: &str, i: &str) -> Option<(jiff::civil::DateTime, i64, u64)> {
         let start = crate::builtins::datetime::parse_iso(s);
         let end = crate::builtins::datetime::parse_iso(e);
         let interval = i.parse::<jiff::Span>().ok().and_then(|sp| {
             if sp.get_months() != 0 || sp.get_years() != 0 {
                 return None;
             }
-            sp.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-                .ok()
+            sp.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).ok()
         });
         match (start, end, interval) {
             (Some(a), Some(b), Some(iv)) => {
                 let iv_us = iv.as_micros() as i64;
                 if iv_us <= 0 || b <= a {
-                    self.err(
-                        "DM217",
-                        "time series needs end > start and a positive interval",
-                        el.name_span,
-                    );
+                    self.err("DM217", "time series needs end > start and a positive interval", el.name_span);
                     return None;
                 }
-                let span_us = crate::builtins::datetime::to_epoch_micros(b)
-                    - crate::builtins::datetime::to_epoch_micros(a);
+                let span_us =
+                    crate::builtins::datetime::to_epoch_micros(b) - crate::builtins::datetime::to_epoch_micros(a);
                 Some((a, iv_us, (span_us / iv_us) as u64))
             }
             _ => {
-                self.err("DM105", "start/end must be ISO datetimes and interval an ISO duration (PT1H) without months or years", el.name_span);
+                self.err(
+                    "DM105",
+                    "start/end must be ISO datetimes and interval an ISO duration (PT1H) without months or years",
+                    el.name_span,
+                );
                 None
             }
         }
@@ -1518,12 +1364,7 @@ impl Lower {
                     };
                     let max = self.int_attr(c, "maxIterations").unwrap_or(10_000).max(0) as u64;
                     let body = self.record_body(&c.children, parent);
-                    out.push(Stmt::While {
-                        cond,
-                        max,
-                        body,
-                        span: c.name_span,
-                    });
+                    out.push(Stmt::While { cond, max, body, span: c.name_span });
                 }
                 "echo" => out.push(self.echo(c)),
                 "assert" => {
@@ -1542,11 +1383,7 @@ impl Lower {
                     );
                 }
                 "reference" => {
-                    self.err(
-                        "DM506",
-                        "not supported yet: <reference> (database sources)",
-                        c.name_span,
-                    );
+                    self.err("DM506", "not supported yet: <reference> (database sources)", c.name_span);
                 }
                 other => self.unknown_element(c, other, parent),
             }
@@ -1556,12 +1393,7 @@ impl Lower {
 
     fn condition(&mut self, c: &Element, parent: &str) -> Option<Stmt> {
         let mut branches = Vec::new();
-        for (i, b) in c
-            .children
-            .iter()
-            .filter(|b| b.name != "comment")
-            .enumerate()
-        {
+        for (i, b) in c.children.iter().filter(|b| b.name != "comment").enumerate() {
             let cond = match b.name.as_str() {
                 "if" if i == 0 => Some(self.expr_attr(b, "condition")?),
                 "else-if" if i > 0 => Some(self.expr_attr(b, "condition")?),
@@ -1593,15 +1425,10 @@ impl Lower {
             other => {
                 let sp = self.attr_span(el, "type");
                 let d = self.err("DM105", format!("unknown type '{other}'"), sp);
-                d.help = Some(
-                    match did_you_mean(
-                        other,
-                        ["string", "int", "float", "decimal", "bool", "binary"],
-                    ) {
-                        Some(s) => format!("did you mean '{s}'?"),
-                        None => "types: string, int, float, decimal, bool, binary".into(),
-                    },
-                );
+                d.help = Some(match did_you_mean(other, ["string", "int", "float", "decimal", "bool", "binary"]) {
+                    Some(s) => format!("did you mean '{s}'?"),
+                    None => "types: string, int, float, decimal, bool, binary".into(),
+                });
                 return None;
             }
         })
@@ -1616,6 +1443,7 @@ impl Lower {
         let key = path_key(&self.path_str());
         let state = self.new_state();
         let is_var = el.name == "variable";
+        self.companions(el);
         let condition = match el.attr("condition") {
             Some(_) => Some(self.expr_attr(el, "condition")?),
             None => None,
@@ -1640,42 +1468,20 @@ impl Lower {
         }
         let unique = self.bool_attr(el, "unique", false);
         let cfg = self.gen_config(el);
-        let cast_attr = if is_var && el.attr("source").is_some() {
-            None
-        } else {
-            self.cast_of(el)
-        };
+        let cast_attr = if is_var && el.attr("source").is_some() { None } else { self.cast_of(el) };
         let mut ty = Ty::Any;
-        let modes: Vec<&str> = [
-            "script",
-            "constant",
-            "values",
-            "generator",
-            "pattern",
-            "string",
-            "source",
-            "entity",
-        ]
-        .into_iter()
-        .filter(|m| el.attr(m).is_some())
-        .collect();
-        let value_modes: Vec<&&str> = modes
-            .iter()
-            .filter(|m| **m != "string" || modes.len() == 1)
+        let modes: Vec<&str> = ["script", "constant", "values", "generator", "pattern", "string", "source", "entity"]
+            .into_iter()
+            .filter(|m| el.attr(m).is_some())
             .collect();
+        let value_modes: Vec<&&str> = modes.iter().filter(|m| **m != "string" || modes.len() == 1).collect();
         if value_modes.len() > 1 && !(modes.len() == 2 && modes.contains(&"string")) {
             self.err(
                 "DM203",
-                format!(
-                    "<{}> '{name}' has several value modes: {}",
-                    el.name,
-                    modes.join(", ")
-                ),
+                format!("<{}> '{name}' has several value modes: {}", el.name, modes.join(", ")),
                 el.name_span,
             )
-            .help = Some(
-                "keep exactly one of script, constant, values, generator, pattern, source".into(),
-            );
+            .help = Some("keep exactly one of script, constant, values, generator, pattern, source".into());
         }
         let mode = if is_var && el.attr("source").is_some() {
             let (src, _) = self.source(el, true)?;
@@ -1686,10 +1492,7 @@ impl Lower {
             };
             let _ = sty;
             match src.kind {
-                SourceKind::Script(ref e) => Mode::RowsExpr {
-                    expr: e.clone(),
-                    source: src.clone(),
-                },
+                SourceKind::Script(ref e) => Mode::RowsExpr { expr: e.clone(), source: src.clone() },
                 _ => Mode::Rows(src),
             }
         } else if is_var && el.attr("entity").is_some() {
@@ -1741,12 +1544,8 @@ impl Lower {
             ty = Ty::Str;
             Mode::Constant(Value::from(c))
         } else if el.attr("string").is_some() {
-            let p = self
-                .av(el, "variablePrefix")
-                .unwrap_or_else(|| self.settings.var_prefix.clone());
-            let s = self
-                .av(el, "variableSuffix")
-                .unwrap_or_else(|| self.settings.var_suffix.clone());
+            let p = self.av(el, "variablePrefix").unwrap_or_else(|| self.settings.var_prefix.clone());
+            let s = self.av(el, "variableSuffix").unwrap_or_else(|| self.settings.var_suffix.clone());
             ty = Ty::Str;
             Mode::Template(self.marker_template(el, "string", &p, &s))
         } else if let Some(vtext) = self.av(el, "values") {
@@ -1756,12 +1555,8 @@ impl Lower {
                 Ok(Value::Str(s)) => s.chars().map(|c| Value::from(c.to_string())).collect(),
                 Ok(v) => vec![v],
                 Err(e) => {
-                    self.err(
-                        "DM509",
-                        format!("values must be a Python literal list: {e}"),
-                        sp,
-                    )
-                    .help = Some("quote strings: values=\"'a','b'\"".into());
+                    self.err("DM509", format!("values must be a Python literal list: {e}"), sp).help =
+                        Some("quote strings: values=\"'a','b'\"".into());
                     return None;
                 }
             };
@@ -1776,10 +1571,7 @@ impl Lower {
                 Value::Bool(_) => Ty::Bool,
                 _ => Ty::Any,
             };
-            ty = if vals
-                .iter()
-                .all(|v| std::mem::discriminant(v) == std::mem::discriminant(&vals[0]))
-            {
+            ty = if vals.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(&vals[0])) {
                 first_ty
             } else {
                 Ty::Any
@@ -1802,21 +1594,13 @@ impl Lower {
                     };
                     match ws {
                         Ok(ws) if ws.len() != vals.len() => {
-                            self.err(
-                                "DM509",
-                                format!("{} weights for {} values", ws.len(), vals.len()),
-                                wsp,
-                            );
+                            self.err("DM509", format!("{} weights for {} values", ws.len(), vals.len()), wsp);
                             None
                         }
                         Ok(ws) => match AliasTable::new(&ws) {
                             Some(t) => Some(t),
                             None => {
-                                self.err(
-                                    "DM509",
-                                    "weights must be non-negative with a positive sum",
-                                    wsp,
-                                );
+                                self.err("DM509", "weights must be non-negative with a positive sum", wsp);
                                 None
                             }
                         },
@@ -1829,39 +1613,46 @@ impl Lower {
                 None => None,
             };
             if unique && weights.is_some() {
-                self.err(
-                    "DM204",
-                    "unique cannot be combined with weights",
-                    el.name_span,
-                );
+                self.err("DM204", "unique cannot be combined with weights", el.name_span);
             }
-            Mode::Values {
-                values: Arc::new(vals),
-                weights,
-                unique,
-            }
+            Mode::Values { values: Arc::new(vals), weights, unique }
         } else if let Some(g) = self.av(el, "generator") {
             let span = self.attr_span(el, "generator");
+            let gt = g.trim();
+            if gt.starts_with("IntegerGenerator(") && (gt.contains("min") || gt.contains("max")) {
+                self.diags.push(
+                    Diagnostic::hint("DM310", "prefer type=\"int\" min=… max=… over IntegerGenerator(min, max)")
+                        .with_span(span),
+                );
+            }
+            if gt.starts_with("StringGenerator(") {
+                self.diags.push(
+                    Diagnostic::hint("DM311", "prefer type=\"string\" minLength=… maxLength=… over StringGenerator")
+                        .with_span(span),
+                );
+            }
+            if gt == "IncrementGenerator" && self.frames.len() >= 2 {
+                self.diags.push(
+                    Diagnostic::hint(
+                        "DM315",
+                        "IncrementGenerator restarts at 1 for every parent record in a nested generate",
+                    )
+                    .with_span(span)
+                    .with_help("use GlobalIncrementGenerator for ids unique across parents"),
+                );
+            }
             let trimmed = g.trim().to_string();
             if let Some((_, shared)) = self.named_generators.iter().find(|(n, _)| *n == trimmed) {
                 Mode::Generator(shared.clone(), GenScope::Run)
             } else {
                 let gen = self.construct_generator(&g, &cfg, span, el.attr("generator"))?;
-                let scope = if gen.per_execution() {
-                    GenScope::PerExecution
-                } else {
-                    GenScope::Run
-                };
+                let scope = if gen.per_execution() { GenScope::PerExecution } else { GenScope::Run };
                 Mode::Generator(Arc::new(gen), scope)
             }
         } else if let Some(src) = self.av(el, "source") {
             let span = self.attr_span(el, "source");
             if !src.to_ascii_lowercase().ends_with(".wgt.csv") {
-                self.err(
-                    "DM402",
-                    format!("<{}> source must be a .wgt.csv file, got '{src}'", el.name),
-                    span,
-                );
+                self.err("DM402", format!("<{}> source must be a .wgt.csv file, got '{src}'", el.name), span);
                 return None;
             }
             let sep = self.av(el, "separator").unwrap_or_else(|| ",".into());
@@ -1874,10 +1665,7 @@ impl Lower {
                         return None;
                     };
                     ty = Ty::Str;
-                    Mode::Weighted {
-                        values: Arc::new(vals),
-                        table,
-                    }
+                    Mode::Weighted { values: Arc::new(vals), table }
                 }
                 Err(e) => {
                     self.err(if path.is_file() { "DM601" } else { "DM402" }, e, span);
@@ -1911,21 +1699,12 @@ impl Lower {
             if el.children.iter().any(|c| c.name == "element") {
                 Mode::Keep
             } else {
-                self.err(
-                    "DM203",
-                    format!("<{}> '{name}' has no value mode", el.name),
-                    el.name_span,
-                )
-                .help =
+                self.err("DM203", format!("<{}> '{name}' has no value mode", el.name), el.name_span).help =
                     Some("add script, constant, values, generator, pattern, source or type".into());
                 return None;
             }
         } else {
-            self.err(
-                "DM203",
-                format!("<{}> '{name}' has no value mode", el.name),
-                el.name_span,
-            );
+            self.err("DM203", format!("<{}> '{name}' has no value mode", el.name), el.name_span);
             return None;
         };
         if unique && matches!(mode, Mode::Script(_) | Mode::Constant(_)) {
@@ -1937,14 +1716,8 @@ impl Lower {
             let sp = self.attr_span(el, "outDateFormat");
             self.err("DM220", "outDateFormat needs type string (or no type)", sp);
         }
-        let cast = if matches!(mode, Mode::Pattern(_)) {
-            cast_attr.or(Some(Cast::Str))
-        } else {
-            cast_attr
-        };
-        let granularity = self
-            .av(el, "granularity")
-            .and_then(|g| g.parse::<rust_decimal::Decimal>().ok());
+        let cast = if matches!(mode, Mode::Pattern(_)) { cast_attr.or(Some(Cast::Str)) } else { cast_attr };
+        let granularity = self.av(el, "granularity").and_then(|g| g.parse::<rust_decimal::Decimal>().ok());
         if let Some(c) = cast {
             ty = match c {
                 Cast::Int => Ty::Int,
@@ -1975,29 +1748,15 @@ impl Lower {
             }
             self.leave();
         }
-        for c in el
-            .children
-            .iter()
-            .filter(|c| c.name != "element" && c.name != "comment")
-        {
-            self.err(
-                "DM107",
-                format!("<{}> cannot contain <{}>", el.name, c.name),
-                c.name_span,
-            );
+        for c in el.children.iter().filter(|c| c.name != "element" && c.name != "comment") {
+            self.err("DM107", format!("<{}> cannot contain <{}>", el.name, c.name), c.name_span);
         }
         if !elements.is_empty() {
             ty = Ty::Dict;
         }
         let dest = match self.frames.last_mut() {
-            Some(f) => Dest {
-                slot: f.define(&name, is_field && !is_var, ty),
-                field: is_field && !is_var,
-            },
-            None => Dest {
-                slot: 0,
-                field: false,
-            },
+            Some(f) => Dest { slot: f.define(&name, is_field && !is_var, ty), field: is_field && !is_var },
+            None => Dest { slot: 0, field: false },
         };
         let span = el.name_span;
         Some((
@@ -2063,9 +1822,7 @@ impl Lower {
             }
             if let Some(g) = &gran {
                 match g.trim().parse::<f64>() {
-                    Ok(x) if cast != Cast::Int => {
-                        kwargs.push(("granularity".into(), Value::Float(x)))
-                    }
+                    Ok(x) if cast != Cast::Int => kwargs.push(("granularity".into(), Value::Float(x))),
                     Ok(_) => {}
                     Err(_) => {
                         let sp = self.attr_span(el, "granularity");
@@ -2093,19 +1850,98 @@ impl Lower {
             }
         }
         let span = el.name_span;
+        if let Some(d) = &dist {
+            self.finite_sequence_demand(el, d, cast, min.as_deref(), max.as_deref(), gran.as_deref());
+        }
         match generators::construct(gen_name, &[], &kwargs, cfg) {
             Ok(g) => {
-                let scope = if g.per_execution() {
-                    GenScope::PerExecution
-                } else {
-                    GenScope::Run
-                };
+                let scope = if g.per_execution() { GenScope::PerExecution } else { GenScope::Run };
                 Some(Mode::Generator(Arc::new(g), scope))
             }
             Err(e) => {
                 self.err("DM508", e, span);
                 None
             }
+        }
+    }
+
+    /// DM214: attributes that only make sense with a mode they lack.
+    fn companions(&mut self, el: &Element) {
+        let has = |n: &str| el.attr(n).is_some();
+        let mut missing: Vec<(&str, &str)> = Vec::new();
+        if !has("source") {
+            for a in ["cyclic", "selector", "separator", "sourceScripted", "sourceEntity", "offset", "weightColumn"] {
+                if has(a) {
+                    missing.push((a, "source"));
+                }
+            }
+        }
+        if !has("entity") && !has("generator") {
+            for a in ["dataset", "locale", "ageMin", "ageMax", "conditionsInclude", "conditionsExclude", "rngSeed"] {
+                if has(a) {
+                    missing.push((a, "entity or generator"));
+                }
+            }
+        }
+        if has("defaultValue") && !has("script") && !has("condition") {
+            missing.push(("defaultValue", "script"));
+        }
+        for (a, mode) in missing {
+            let sp = el.attr(a).map(|x| x.name_span).unwrap_or(el.name_span);
+            self.err("DM214", format!("{a} has no effect without {mode}"), sp).help =
+                Some(format!("remove {a}, or add {mode}"));
+        }
+    }
+
+    /// DM317/DM318: a finite numeric sequence in a nested scope continues across parent
+    /// records; more demand than values would silently shorten the product.
+    fn finite_sequence_demand(
+        &mut self,
+        el: &Element,
+        dist: &str,
+        cast: Cast,
+        min: Option<&str>,
+        max: Option<&str>,
+        gran: Option<&str>,
+    ) {
+        let finite = ["step", "increment", "shuffle", "wedge", "bitreverse", "fibonacci", "padovan"];
+        if self.count_stack.len() < 2 || !finite.contains(&dist) {
+            return;
+        }
+        let lo = min.and_then(|m| m.trim().parse::<f64>().ok()).unwrap_or(0.0);
+        let Some(hi) = max.and_then(|m| m.trim().parse::<f64>().ok()) else { return };
+        let g = if cast == Cast::Int { 1.0 } else { gran.and_then(|g| g.trim().parse::<f64>().ok()).unwrap_or(0.1) };
+        let capacity: u64 = match dist {
+            "fibonacci" | "padovan" => {
+                let fib = dist == "fibonacci";
+                let mut seq: Vec<u64> = if fib { vec![0, 1] } else { vec![1, 1, 1] };
+                while seq.len() < 90 {
+                    let n = seq.len();
+                    let next = if fib { seq[n - 1] + seq[n - 2] } else { seq[n - 2] + seq[n - 3] };
+                    if next as f64 > hi {
+                        break;
+                    }
+                    seq.push(next);
+                }
+                seq.iter().filter(|v| **v as f64 >= lo && **v as f64 <= hi).count() as u64
+            }
+            _ => (((hi - lo) / g).floor().max(-1.0) + 1.0) as u64,
+        };
+        let demand: Option<u64> = self.count_stack.iter().try_fold(1u64, |acc, c| c.map(|n| acc.saturating_mul(n)));
+        match demand {
+            Some(d) if d > capacity => {
+                let msg = format!("the '{dist}' sequence has {capacity} values but the nested counts ask for {d}");
+                self.err("DM317", msg, el.name_span).help =
+                    Some("widen min/max, lower the counts, or use a non-finite distribution (uniform)".into());
+            }
+            None => {
+                let msg = format!(
+                    "the '{dist}' sequence ({capacity} values) continues across parent records and may run out"
+                );
+                let path = self.path_str();
+                self.diags.push(Diagnostic::hint("DM318", msg).with_span(el.name_span).with_path(path));
+            }
+            _ => {}
         }
     }
 
@@ -2126,6 +1962,15 @@ impl Lower {
             None => None,
         };
         let ty_attr = self.av(el, "type");
+        if el.attr("script").is_some() {
+            for forbidden in ["type", "source", "separator", "sourceScripted"] {
+                if let Some(a) = el.attr(forbidden) {
+                    let sp = a.name_span;
+                    self.err("DM218", format!("<nestedKey script> cannot have {forbidden}"), sp).help =
+                        Some("the script decides the shape: remove the attribute".into());
+                }
+            }
+        }
         let mut static_cols: Option<Vec<(String, Ty)>> = Some(vec![]);
         let mode = if el.attr("script").is_some() {
             static_cols = None;
@@ -2133,20 +1978,14 @@ impl Lower {
         } else if el.attr("source").is_some() {
             let (src, cols) = self.source(el, true)?;
             static_cols = cols;
-            let count = if el.attr("count").is_some()
-                || el.attr("minCount").is_some()
-                || el.attr("maxCount").is_some()
+            let count = if el.attr("count").is_some() || el.attr("minCount").is_some() || el.attr("maxCount").is_some()
             {
                 self.count(el, false)
             } else {
                 None
             };
             if src.cyclic && count.is_none() {
-                self.err(
-                    "DM213",
-                    "a cyclic nestedKey needs count, minCount or maxCount",
-                    el.name_span,
-                );
+                self.err("DM213", "a cyclic nestedKey needs count, minCount or maxCount", el.name_span);
             }
             NestedMode::Source { source: src, count }
         } else {
@@ -2155,25 +1994,24 @@ impl Lower {
                 Some("list") => match self.count(el, false) {
                     Some(c) => NestedMode::List(c),
                     None => {
-                        self.err(
-                            "DM221",
-                            "a list nestedKey needs count, minCount/maxCount or a source",
-                            el.name_span,
-                        );
+                        self.err("DM221", "a list nestedKey needs count, minCount/maxCount or a source", el.name_span);
                         NestedMode::List(Count::Fixed(0))
                     }
                 },
                 None => {
+                    if el.children.iter().any(|c| c.name != "comment") {
+                        self.diags.push(
+                            Diagnostic::warning("DM216", format!("nestedKey '{name}' has children but no type, source or script"))
+                                .with_span(el.name_span)
+                                .with_help("without type it enriches an existing field of that name; add type=\"dict\" to build a new map"),
+                        );
+                    }
                     static_cols = None;
                     NestedMode::Enrich
                 }
                 Some(other) => {
                     let sp = self.attr_span(el, "type");
-                    self.err(
-                        "DM105",
-                        format!("nestedKey type must be dict or list, got '{other}'"),
-                        sp,
-                    );
+                    self.err("DM105", format!("nestedKey type must be dict or list, got '{other}'"), sp);
                     return None;
                 }
             }
@@ -2192,10 +2030,7 @@ impl Lower {
             NestedMode::List(_) | NestedMode::Source { .. } => Ty::List,
             _ => Ty::Any,
         };
-        let dest = Dest {
-            slot: self.frames.last_mut()?.define(&name, true, ty),
-            field: true,
-        };
+        let dest = Dest { slot: self.frames.last_mut()?.define(&name, true, ty), field: true };
         Some(NestedKey {
             name: Arc::from(name.as_str()),
             dest,
@@ -2230,27 +2065,12 @@ impl Lower {
             let body = self.record_body(&it.children, "item");
             let frame = self.frames.pop().expect("pushed");
             self.leave();
-            items.push(ListItem {
-                condition,
-                layout: frame.layout,
-                depth,
-                body,
-            });
+            items.push(ListItem { condition, layout: frame.layout, depth, body });
         }
         let converters = self.converters(el);
         self.leave();
-        let dest = Dest {
-            slot: self.frames.last_mut()?.define(&name, true, Ty::List),
-            field: true,
-        };
-        Some(ListStmt {
-            name: Arc::from(name.as_str()),
-            dest,
-            items,
-            converters,
-            key,
-            span: el.name_span,
-        })
+        let dest = Dest { slot: self.frames.last_mut()?.define(&name, true, Ty::List), field: true };
+        Some(ListStmt { name: Arc::from(name.as_str()), dest, items, converters, key, span: el.name_span })
     }
 
     fn array(&mut self, el: &Element) -> Option<ArrayStmt> {
@@ -2262,11 +2082,7 @@ impl Lower {
         let ty = self.av(el, "type");
         let mode = if el.attr("script").is_some() {
             if el.attr("count").is_some() || ty.is_some() {
-                self.err(
-                    "DM218",
-                    "<array script> cannot have count or type",
-                    el.name_span,
-                );
+                self.err("DM218", "<array script> cannot have count or type", el.name_span);
             }
             ArrayMode::Script(self.expr_attr(el, "script")?)
         } else if ty.as_deref() == Some("literal") {
@@ -2277,11 +2093,7 @@ impl Lower {
                 .filter_map(|c| c.get("constant").map(Value::str))
                 .collect();
             if el.attr("count").is_some() {
-                self.err(
-                    "DM221",
-                    "a literal array takes <value> children, not count",
-                    el.name_span,
-                );
+                self.err("DM221", "a literal array takes <value> children, not count", el.name_span);
             }
             ArrayMode::Literal(vals)
         } else {
@@ -2293,9 +2105,7 @@ impl Lower {
                 other => {
                     self.err(
                         "DM105",
-                        format!(
-                            "array type must be string, int, float, bool or literal, got {other:?}"
-                        ),
+                        format!("array type must be string, int, float, bool or literal, got {other:?}"),
                         el.name_span,
                     );
                     self.leave();
@@ -2303,32 +2113,22 @@ impl Lower {
                 }
             };
             let Some(count) = self.int_attr(el, "count") else {
-                self.err(
-                    "DM221",
-                    "an array of random values needs count",
-                    el.name_span,
-                );
+                self.err("DM221", "an array of random values needs count", el.name_span);
                 self.leave();
                 return None;
             };
-            ArrayMode::Random {
-                ty: cast,
-                count: count.max(0) as u64,
-            }
+            ArrayMode::Random { ty: cast, count: count.max(0) as u64 }
         };
         self.leave();
-        let dest = Dest {
-            slot: self.frames.last_mut()?.define(&name, true, Ty::List),
-            field: true,
-        };
-        Some(ArrayStmt {
-            name: Arc::from(name.as_str()),
-            dest,
-            mode,
-            key,
-            span: el.name_span,
-        })
+        let dest = Dest { slot: self.frames.last_mut()?.define(&name, true, Ty::List), field: true };
+        Some(ArrayStmt { name: Arc::from(name.as_str()), dest, mode, key, span: el.name_span })
     }
+}
+
+fn has_parallel_hint(el: &Element) -> bool {
+    el.get("numProcess").and_then(|n| n.trim().parse::<i64>().ok()).is_some_and(|n| n > 1)
+        || el.get("multiprocessing").and_then(parse_bool) == Some(true)
+        || el.children.iter().any(has_parallel_hint)
 }
 
 /// `Name` or `Name(k=v, …)` with literal values (entity constructor strings).
@@ -2343,10 +2143,8 @@ fn literal_call(text: &str) -> Result<(String, Vec<(String, Value)>), String> {
             if !args.is_empty() {
                 return Err("entity parameters must be keywords (Person(min_age=30))".into());
             }
-            let params = kwargs
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), literal_expr(v)?)))
-                .collect::<Result<_, String>>()?;
+            let params =
+                kwargs.iter().map(|(k, v)| Ok((k.clone(), literal_expr(v)?))).collect::<Result<_, String>>()?;
             Ok((n.clone(), params))
         }
         _ => Err(format!("`{text}` is not an entity name")),

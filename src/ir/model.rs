@@ -81,12 +81,7 @@ pub struct Layout {
 
 impl Layout {
     pub fn slot(&mut self, name: &str, field: bool) -> u16 {
-        if let Some(i) = self
-            .names
-            .iter()
-            .zip(&self.is_field)
-            .position(|(n, f)| &**n == name && *f == field)
-        {
+        if let Some(i) = self.names.iter().zip(&self.is_field).position(|(n, f)| &**n == name && *f == field) {
             return i as u16;
         }
         self.names.push(Arc::from(name));
@@ -183,6 +178,9 @@ pub struct Source {
     pub span: Span,
     /// Re-evaluate string values as templates (`sourceScripted`).
     pub scripted: bool,
+    /// Interpolation markers for scripted sources (`variablePrefix`/`variableSuffix`).
+    pub prefix: String,
+    pub suffix: String,
 }
 
 /// A target of a generate.
@@ -266,25 +264,11 @@ pub enum GenScope {
 
 #[derive(Debug, Clone)]
 pub enum Native {
-    Int {
-        min: i64,
-        max: i64,
-    },
-    Float {
-        min: f64,
-        max: f64,
-        granularity: Option<f64>,
-        decimals: u32,
-    },
-    Str {
-        min_len: u32,
-        max_len: u32,
-    },
+    Int { min: i64, max: i64 },
+    Float { min: f64, max: f64, granularity: Option<f64>, decimals: u32 },
+    Str { min_len: u32, max_len: u32 },
     Bool,
-    Bytes {
-        min_len: u32,
-        max_len: u32,
-    },
+    Bytes { min_len: u32, max_len: u32 },
     Sequence(Arc<Generator>),
 }
 
@@ -338,10 +322,7 @@ pub enum NestedMode {
     /// `script=`: a map or list of maps, enriched by the children.
     Script(Expr),
     /// `source=`: rows from a file/memstore, enriched.
-    Source {
-        source: Source,
-        count: Option<Count>,
-    },
+    Source { source: Source, count: Option<Count> },
     /// No type/source/script: enrich the existing field.
     Enrich,
 }

@@ -115,10 +115,7 @@ impl EntitySchema {
     /// Finds a field by name, case- and underscore-insensitively (`givenName` ≡ `given_name`).
     pub fn field(&self, name: &str) -> Option<(&'static str, FieldTy)> {
         let n = crate::builtins::functions::normalize_field(name);
-        self.fields
-            .iter()
-            .copied()
-            .find(|(f, _)| crate::builtins::functions::normalize_field(f) == n)
+        self.fields.iter().copied().find(|(f, _)| crate::builtins::functions::normalize_field(f) == n)
     }
 }
 
@@ -143,10 +140,7 @@ const PERSON: &[(&str, FieldTy)] = &[
 
 /// Every entity the language knows, with its typed fields.
 pub const ENTITIES: &[EntitySchema] = &[
-    EntitySchema {
-        name: "Person",
-        fields: PERSON,
-    },
+    EntitySchema { name: "Person", fields: PERSON },
     EntitySchema {
         name: "Address",
         fields: &[
@@ -182,13 +176,7 @@ pub const ENTITIES: &[EntitySchema] = &[
     },
     EntitySchema {
         name: "Country",
-        fields: &[
-            ("iso_code", S),
-            ("name", S),
-            ("default_language_locale", S),
-            ("phone_code", S),
-            ("population", S),
-        ],
+        fields: &[("iso_code", S), ("name", S), ("default_language_locale", S), ("phone_code", S), ("population", S)],
     },
     EntitySchema {
         name: "Company",
@@ -436,24 +424,11 @@ pub const ENTITIES: &[EntitySchema] = &[
     },
     EntitySchema {
         name: "InsuranceCompany",
-        fields: &[
-            ("id", S),
-            ("name", S),
-            ("code", S),
-            ("founded_year", S),
-            ("headquarters", S),
-            ("website", S),
-        ],
+        fields: &[("id", S), ("name", S), ("code", S), ("founded_year", S), ("headquarters", S), ("website", S)],
     },
     EntitySchema {
         name: "InsuranceProduct",
-        fields: &[
-            ("id", S),
-            ("type", S),
-            ("code", S),
-            ("description", S),
-            ("coverages", L),
-        ],
+        fields: &[("id", S), ("type", S), ("code", S), ("description", S), ("coverages", L)],
     },
     EntitySchema {
         name: "InsuranceCoverage",

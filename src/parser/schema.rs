@@ -83,11 +83,8 @@ fn parse_schema(text: &str) -> Result<Schema, String> {
         match c.name.as_str() {
             "xs:simpleType" => {
                 let name = c.get("name").ok_or("simpleType without name")?.to_string();
-                let restr = c
-                    .children
-                    .iter()
-                    .find(|r| r.name == "xs:restriction")
-                    .ok_or("simpleType without restriction")?;
+                let restr =
+                    c.children.iter().find(|r| r.name == "xs:restriction").ok_or("simpleType without restriction")?;
                 let mut pats = Vec::new();
                 let mut enums = Vec::new();
                 for f in &restr.children {
@@ -102,25 +99,14 @@ fn parse_schema(text: &str) -> Result<Schema, String> {
                         _ => {}
                     }
                 }
-                let st = if !enums.is_empty() {
-                    SimpleType::Enum(enums)
-                } else {
-                    SimpleType::Patterns(pats)
-                };
+                let st = if !enums.is_empty() { SimpleType::Enum(enums) } else { SimpleType::Patterns(pats) };
                 types.insert(name, (st, doc_of(c)));
             }
             "xs:element" => {
                 let name = c.get("name").ok_or("element without name")?.to_string();
                 let doc = doc_of(c);
                 let ct = c.children.iter().find(|x| x.name == "xs:complexType");
-                let mut decl = ElementDecl {
-                    name,
-                    doc,
-                    children: vec![],
-                    attrs: vec![],
-                    mixed: false,
-                    any: false,
-                };
+                let mut decl = ElementDecl { name, doc, children: vec![], attrs: vec![], mixed: false, any: false };
                 if let Some(ct) = ct {
                     decl.mixed = ct.get("mixed") == Some("true");
                     for part in &ct.children {
@@ -164,10 +150,7 @@ pub fn schema() -> &'static Schema {
         parse_schema(XSD).unwrap_or_else(|e| {
             // The schema is compiled in and covered by tests; a failure here is a build defect.
             eprintln!("internal error: schema/datamimic.xsd cannot be read: {e}");
-            Schema {
-                elements: vec![],
-                types: HashMap::new(),
-            }
+            Schema { elements: vec![], types: HashMap::new() }
         })
     })
 }
@@ -177,13 +160,10 @@ pub fn validate(root: &Element) -> Diagnostics {
     let mut d = Diagnostics::new();
     if root.name != "setup" {
         d.push(
-            Diagnostic::error(
-                "DM106",
-                format!("the root element must be <setup>, found <{}>", root.name),
-            )
-            .with_span(root.name_span)
-            .with_label("root element")
-            .with_help("wrap the model in <setup>…</setup>"),
+            Diagnostic::error("DM106", format!("the root element must be <setup>, found <{}>", root.name))
+                .with_span(root.name_span)
+                .with_label("root element")
+                .with_help("wrap the model in <setup>…</setup>"),
         );
         return d;
     }
@@ -205,13 +185,10 @@ fn walk(el: &Element, path: &str, out: &mut Diagnostics) {
         }
         match decl.attrs.iter().find(|x| x.name == a.name) {
             None => {
-                let mut diag = Diagnostic::error(
-                    "DM103",
-                    format!("<{}> has no attribute '{}'", el.name, a.name),
-                )
-                .with_span(a.name_span)
-                .with_label("unknown attribute")
-                .with_path(path);
+                let mut diag = Diagnostic::error("DM103", format!("<{}> has no attribute '{}'", el.name, a.name))
+                    .with_span(a.name_span)
+                    .with_label("unknown attribute")
+                    .with_path(path);
                 let names: Vec<&str> = decl.attrs.iter().map(|x| x.name.as_str()).collect();
                 diag.help = Some(match did_you_mean(&a.name, names.iter().copied()) {
                     Some(m) => format!("did you mean '{m}'?"),
@@ -221,22 +198,24 @@ fn walk(el: &Element, path: &str, out: &mut Diagnostics) {
             }
             Some(ad) => {
                 if !s.valid(&ad.ty, &a.value) {
-                    let mut diag = Diagnostic::error(
-                        "DM105",
-                        format!("'{}' is not a valid value for {}", a.value, a.name),
-                    )
-                    .with_span(a.value_span)
-                    .with_label(format!("expected {}", ad.ty.trim_start_matches("dm")))
-                    .with_path(path);
+                    // A count that is neither digits nor {expression} has its own rule.
+                    let code = match ad.ty.as_str() {
+                        "dmCount" => "DM212",
+                        "dmStorage" => "DM219",
+                        _ => "DM105",
+                    };
+                    let mut diag =
+                        Diagnostic::error(code, format!("'{}' is not a valid value for {}", a.value, a.name))
+                            .with_span(a.value_span)
+                            .with_label(format!("expected {}", ad.ty.trim_start_matches("dm")))
+                            .with_path(path);
                     if let Some((SimpleType::Enum(vals), _)) = s.types.get(&ad.ty) {
-                        diag.help = Some(
-                            match did_you_mean(&a.value, vals.iter().map(|v| v.as_str())) {
-                                Some(m) => {
-                                    format!("did you mean '{m}'? allowed: {}", vals.join(", "))
-                                }
-                                None => format!("allowed: {}", vals.join(", ")),
-                            },
-                        );
+                        diag.help = Some(match did_you_mean(&a.value, vals.iter().map(|v| v.as_str())) {
+                            Some(m) => {
+                                format!("did you mean '{m}'? allowed: {}", vals.join(", "))
+                            }
+                            None => format!("allowed: {}", vals.join(", ")),
+                        });
                     } else if let Some(doc) = s.type_doc(&ad.ty) {
                         diag.help = Some(doc.to_string());
                     }
@@ -248,14 +227,11 @@ fn walk(el: &Element, path: &str, out: &mut Diagnostics) {
     for ad in decl.attrs.iter().filter(|a| a.required) {
         if el.attr(&ad.name).is_none() {
             out.push(
-                Diagnostic::error(
-                    "DM104",
-                    format!("<{}> needs the attribute '{}'", el.name, ad.name),
-                )
-                .with_span(el.name_span)
-                .with_label(format!("'{}' missing", ad.name))
-                .with_help(ad.doc.clone())
-                .with_path(path),
+                Diagnostic::error("DM104", format!("<{}> needs the attribute '{}'", el.name, ad.name))
+                    .with_span(el.name_span)
+                    .with_label(format!("'{}' missing", ad.name))
+                    .with_help(ad.doc.clone())
+                    .with_path(path),
             );
         }
     }
@@ -281,28 +257,18 @@ fn walk(el: &Element, path: &str, out: &mut Diagnostics) {
                 Diagnostic::error("DM107", format!("<{}> cannot have child elements", el.name))
                     .with_span(c.name_span)
                     .with_label(format!("<{}> inside a leaf element", c.name))
-                    .with_help(format!(
-                        "<{}> is a leaf: write it as <{} …/>",
-                        el.name, el.name
-                    ))
+                    .with_help(format!("<{}> is a leaf: write it as <{} …/>", el.name, el.name))
                     .with_path(cpath),
             );
             continue;
         }
         if !decl.children.iter().any(|x| *x == c.name) {
             out.push(
-                Diagnostic::error(
-                    "DM102",
-                    format!("<{}> is not allowed inside <{}>", c.name, el.name),
-                )
-                .with_span(c.name_span)
-                .with_label("not allowed here")
-                .with_help(format!(
-                    "<{}> may contain: {}",
-                    el.name,
-                    decl.children.join(", ")
-                ))
-                .with_path(cpath),
+                Diagnostic::error("DM102", format!("<{}> is not allowed inside <{}>", c.name, el.name))
+                    .with_span(c.name_span)
+                    .with_label("not allowed here")
+                    .with_help(format!("<{}> may contain: {}", el.name, decl.children.join(", ")))
+                    .with_path(cpath),
             );
             continue;
         }
@@ -317,27 +283,12 @@ mod tests {
     #[test]
     fn schema_reads_every_element() {
         let s = schema();
-        for e in [
-            "setup",
-            "generate",
-            "iterate",
-            "key",
-            "id",
-            "variable",
-            "nestedKey",
-            "list",
-            "item",
-            "array",
-            "echo",
-        ] {
+        for e in ["setup", "generate", "iterate", "key", "id", "variable", "nestedKey", "list", "item", "array", "echo"]
+        {
             assert!(s.element(e).is_some(), "{e}");
         }
-        assert!(s
-            .element("generate")
-            .is_some_and(|g| g.children.iter().any(|c| c == "key")));
-        assert!(s
-            .element("key")
-            .is_some_and(|k| k.attrs.iter().any(|a| a.name == "name" && a.required)));
+        assert!(s.element("generate").is_some_and(|g| g.children.iter().any(|c| c == "key")));
+        assert!(s.element("key").is_some_and(|k| k.attrs.iter().any(|a| a.name == "name" && a.required)));
         assert!(s.valid("dmBool", "True"));
         assert!(!s.valid("dmBool", "maybe"));
         assert!(s.valid("dmCount", "{n}"));
@@ -352,22 +303,14 @@ mod tests {
     #[test]
     fn structural_rules() {
         assert_eq!(codes(r#"<setup><gen name="g"/></setup>"#), vec!["DM101"]);
-        assert_eq!(
-            codes(r#"<setup><nestedKey name="n" type="dict"/></setup>"#),
-            vec!["DM102"]
-        );
-        assert_eq!(
-            codes(r#"<setup><generate name="g" cnt="1"/></setup>"#),
-            vec!["DM103"]
-        );
+        assert_eq!(codes(r#"<setup><nestedKey name="n" type="dict"/></setup>"#), vec!["DM102"]);
+        assert_eq!(codes(r#"<setup><generate name="g" cnt="1"/></setup>"#), vec!["DM103"]);
         assert_eq!(
             codes(r#"<setup><generate name="g" count="1"><key constant="1"/></generate></setup>"#),
             vec!["DM104"]
         );
         assert_eq!(
-            codes(
-                r#"<setup><generate name="g" count="1"><key name="k" type="date"/></generate></setup>"#
-            ),
+            codes(r#"<setup><generate name="g" count="1"><key name="k" type="date"/></generate></setup>"#),
             vec!["DM105"]
         );
         assert_eq!(codes(r#"<key name="k" constant="1"/>"#), vec!["DM106"]);
@@ -377,9 +320,8 @@ mod tests {
             ),
             vec!["DM107"]
         );
-        assert!(codes(
-            r#"<setup><generate name="g" count="1"><key name="k" constant="1"/></generate></setup>"#
-        )
-        .is_empty());
+        assert!(
+            codes(r#"<setup><generate name="g" count="1"><key name="k" constant="1"/></generate></setup>"#).is_empty()
+        );
     }
 }

@@ -40,11 +40,7 @@ impl Attr {
     }
 
     pub fn span(&self) -> Span {
-        Span {
-            source: self.name_span.source,
-            start: self.name_span.start,
-            end: self.value_span.end + 1,
-        }
+        Span { source: self.name_span.source, start: self.name_span.start, end: self.value_span.end + 1 }
     }
 }
 
@@ -156,10 +152,7 @@ pub fn parse(text: &str, source: SourceId) -> Result<Element, Diagnostic> {
     if text.len() > MAX_BYTES {
         return Err(Diagnostic::error(
             "DM001",
-            format!(
-                "model file is larger than the limit of {} MiB",
-                MAX_BYTES >> 20
-            ),
+            format!("model file is larger than the limit of {} MiB", MAX_BYTES >> 20),
         )
         .with_help("split the model with <include>"));
     }
@@ -198,17 +191,14 @@ pub fn parse(text: &str, source: SourceId) -> Result<Element, Diagnostic> {
                 }
             }
             Event::End(_) => {
-                let el = stack
-                    .pop()
-                    .ok_or_else(|| malformed(source, start, "unexpected end tag"))?;
+                let el = stack.pop().ok_or_else(|| malformed(source, start, "unexpected end tag"))?;
                 push_child(&mut stack, &mut root, el);
             }
             Event::Text(t) => {
                 let raw = std::str::from_utf8(t.as_ref()).unwrap_or("");
                 if let Some(top) = stack.last_mut() {
-                    let decoded = unescape(raw, false).map_err(|off| {
-                        malformed(source, start + off, "unknown entity reference")
-                    })?;
+                    let decoded = unescape(raw, false)
+                        .map_err(|off| malformed(source, start + off, "unknown entity reference"))?;
                     if !decoded.trim().is_empty() {
                         if top.text_span.is_none() {
                             top.text_span = Some(Span::new(source, start, end));
@@ -228,13 +218,10 @@ pub fn parse(text: &str, source: SourceId) -> Result<Element, Diagnostic> {
                 }
             }
             Event::DocType(_) => {
-                return Err(Diagnostic::error(
-                    "DM001",
-                    "DOCTYPE declarations are not allowed in models",
-                )
-                .with_span(Span::new(source, start, end))
-                .with_label("refused: entity declarations could expand without bound")
-                .with_help("remove the <!DOCTYPE ...> declaration"));
+                return Err(Diagnostic::error("DM001", "DOCTYPE declarations are not allowed in models")
+                    .with_span(Span::new(source, start, end))
+                    .with_label("refused: entity declarations could expand without bound")
+                    .with_help("remove the <!DOCTYPE ...> declaration"));
             }
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
             Event::Eof => break,
@@ -267,11 +254,7 @@ fn scan_tag(tag: &str, base: usize, source: SourceId, empty: bool) -> Result<Ele
     }
     let name = tag[name_start..i].to_string();
     let name_span = Span::new(source, base + name_start, base + i);
-    let stop = if empty {
-        b.len().saturating_sub(2)
-    } else {
-        b.len().saturating_sub(1)
-    };
+    let stop = if empty { b.len().saturating_sub(2) } else { b.len().saturating_sub(1) };
     let mut attrs: Vec<Attr> = Vec::new();
     loop {
         while i < stop && b[i].is_ascii_whitespace() {
@@ -289,22 +272,14 @@ fn scan_tag(tag: &str, base: usize, source: SourceId, empty: bool) -> Result<Ele
             i += 1;
         }
         if i >= stop || b[i] != b'=' {
-            return Err(malformed(
-                source,
-                base + an_start,
-                "attribute without a value",
-            ));
+            return Err(malformed(source, base + an_start, "attribute without a value"));
         }
         i += 1;
         while i < stop && b[i].is_ascii_whitespace() {
             i += 1;
         }
         if i >= stop || (b[i] != b'"' && b[i] != b'\'') {
-            return Err(malformed(
-                source,
-                base + i,
-                "attribute value must be quoted",
-            ));
+            return Err(malformed(source, base + i, "attribute value must be quoted"));
         }
         let q = b[i];
         i += 1;
@@ -313,30 +288,18 @@ fn scan_tag(tag: &str, base: usize, source: SourceId, empty: bool) -> Result<Ele
             i += 1;
         }
         if i >= stop {
-            return Err(malformed(
-                source,
-                base + v_start,
-                "unterminated attribute value",
-            ));
+            return Err(malformed(source, base + v_start, "unterminated attribute value"));
         }
         let raw = &tag[v_start..i];
         i += 1;
         let aname = tag[an_start..an_end].to_string();
         if raw.contains('<') {
-            return Err(malformed(
-                source,
-                base + v_start,
-                "'<' is not allowed in attribute values",
-            ));
+            return Err(malformed(source, base + v_start, "'<' is not allowed in attribute values"));
         }
-        let value = unescape(raw, true)
-            .map_err(|off| malformed(source, base + v_start + off, "unknown entity reference"))?;
+        let value =
+            unescape(raw, true).map_err(|off| malformed(source, base + v_start + off, "unknown entity reference"))?;
         if attrs.iter().any(|a| a.name == aname) {
-            return Err(malformed(
-                source,
-                base + an_start,
-                format!("duplicate attribute '{aname}'"),
-            ));
+            return Err(malformed(source, base + an_start, format!("duplicate attribute '{aname}'")));
         }
         attrs.push(Attr {
             name: aname,

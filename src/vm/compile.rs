@@ -41,12 +41,7 @@ pub struct CompileError {
 }
 
 fn cerr(code: &'static str, message: impl Into<String>, span: ESpan) -> CompileError {
-    CompileError {
-        code,
-        message: message.into(),
-        span,
-        help: None,
-    }
+    CompileError { code, message: message.into(), span, help: None }
 }
 
 /// Compiles `expr` (the parse of `text`); `span_of` maps expression byte ranges to file spans.
@@ -57,11 +52,7 @@ pub fn compile(
     span_of: &dyn Fn(ESpan) -> Span,
 ) -> Result<(Chunk, Ty), Vec<CompileError>> {
     let mut c = Compiler {
-        chunk: Chunk {
-            text: Arc::from(text),
-            span: span_of(ESpan::new(0, text.len() as u32)),
-            ..Chunk::default()
-        },
+        chunk: Chunk { text: Arc::from(text), span: span_of(ESpan::new(0, text.len() as u32)), ..Chunk::default() },
         scope,
         span_of,
         locals: Vec::new(),
@@ -73,11 +64,7 @@ pub fn compile(
     }
     let mut chunk = c.chunk;
     if let Err(e) = verify(&mut chunk) {
-        return Err(vec![cerr(
-            "DM000",
-            format!("internal compiler error: {e}"),
-            expr.span,
-        )]);
+        return Err(vec![cerr("DM000", format!("internal compiler error: {e}"), expr.span)]);
     }
     Ok((chunk, ty))
 }
@@ -119,11 +106,9 @@ impl Compiler<'_> {
     fn patch(&mut self, at: usize) {
         let target = self.chunk.code.len() as u32;
         match &mut self.chunk.code[at] {
-            Op::Jump(t)
-            | Op::JumpIfFalse(t)
-            | Op::JumpIfFalseKeep(t)
-            | Op::JumpIfTrueKeep(t)
-            | Op::IterNext(t) => *t = target,
+            Op::Jump(t) | Op::JumpIfFalse(t) | Op::JumpIfFalseKeep(t) | Op::JumpIfTrueKeep(t) | Op::IterNext(t) => {
+                *t = target
+            }
             _ => {}
         }
     }
@@ -131,12 +116,7 @@ impl Compiler<'_> {
     fn replace_trailing(&mut self, n: usize, v: Value, span: ESpan) {
         let len = self.chunk.code.len() - n;
         self.chunk.code.truncate(len);
-        while self
-            .chunk
-            .spans
-            .last()
-            .is_some_and(|(pc, _)| *pc as usize >= len)
-        {
+        while self.chunk.spans.last().is_some_and(|(pc, _)| *pc as usize >= len) {
             self.chunk.spans.pop();
         }
         self.konst(v, span);
@@ -261,13 +241,11 @@ impl Compiler<'_> {
                             ),
                             e.span,
                         )
-                        .with_help(
-                            if *op == BinOp::Add && (lt == Ty::Str || rt == Ty::Str) {
-                                "convert the other operand with str(...)"
-                            } else {
-                                "check the operand types"
-                            },
-                        ),
+                        .with_help(if *op == BinOp::Add && (lt == Ty::Str || rt == Ty::Str) {
+                            "convert the other operand with str(...)"
+                        } else {
+                            "check the operand types"
+                        }),
                     );
                 }
                 self.emit(Op::Bin(*op), e.span);
@@ -317,14 +295,7 @@ impl Compiler<'_> {
             ExprKind::And(l, r) | ExprKind::Or(l, r) => {
                 let is_and = matches!(e.kind, ExprKind::And(..));
                 let lt = self.expr(l);
-                let j = self.emit(
-                    if is_and {
-                        Op::JumpIfFalseKeep(0)
-                    } else {
-                        Op::JumpIfTrueKeep(0)
-                    },
-                    e.span,
-                );
+                let j = self.emit(if is_and { Op::JumpIfFalseKeep(0) } else { Op::JumpIfTrueKeep(0) }, e.span);
                 let rt = self.expr(r);
                 self.patch(j);
                 lt.join(rt)
@@ -359,12 +330,7 @@ impl Compiler<'_> {
                 self.emit(Op::MakeDict(items.len() as u32), e.span);
                 Ty::Dict
             }
-            ExprKind::ListComp {
-                elt,
-                vars,
-                iter,
-                cond,
-            } => {
+            ExprKind::ListComp { elt, vars, iter, cond } => {
                 // [] iter IterStart; loop: IterNext(end) Store.. [cond JumpIfFalse(loop)] elt ListAppend
                 self.emit(Op::MakeList(0), e.span);
                 self.expr(iter);
@@ -455,16 +421,10 @@ impl Compiler<'_> {
         if n < 3 {
             return;
         }
-        if let (Op::Const(a), Op::Const(b), Op::Cmp(op)) = (
-            &self.chunk.code[n - 3],
-            &self.chunk.code[n - 2],
-            &self.chunk.code[n - 1],
-        ) {
-            let (a, b, op) = (
-                self.chunk.consts[*a as usize].clone(),
-                self.chunk.consts[*b as usize].clone(),
-                *op,
-            );
+        if let (Op::Const(a), Op::Const(b), Op::Cmp(op)) =
+            (&self.chunk.code[n - 3], &self.chunk.code[n - 2], &self.chunk.code[n - 1])
+        {
+            let (a, b, op) = (self.chunk.consts[*a as usize].clone(), self.chunk.consts[*b as usize].clone(), *op);
             if let Ok(v) = exec::compare(op, &a, &b) {
                 self.replace_trailing(3, v, span);
             }
@@ -502,19 +462,11 @@ impl Compiler<'_> {
             return Ty::Any;
         }
         if bf::MODULES.contains(&name) || Builtin::lookup(name).is_some() {
-            self.errors.push(cerr(
-                "DM504",
-                format!("'{name}' is a module or function, not a value"),
-                span,
-            ));
+            self.errors.push(cerr("DM504", format!("'{name}' is a module or function, not a value"), span));
             return Ty::Any;
         }
         if bf::UNSUPPORTED_MODULES.contains(&name) {
-            self.errors.push(cerr(
-                "DM506",
-                format!("not supported: module '{name}'"),
-                span,
-            ));
+            self.errors.push(cerr("DM506", format!("not supported: module '{name}'"), span));
             return Ty::Any;
         }
         let mut names = self.scope.names();
@@ -534,12 +486,8 @@ impl Compiler<'_> {
     fn module_path(&self, e: &Expr) -> Option<String> {
         match &e.kind {
             ExprKind::Name(n) => {
-                let is_local =
-                    self.locals.iter().any(|(l, _)| l == n) || self.scope.resolve(n).is_some();
-                if !is_local
-                    && (bf::MODULES.contains(&n.as_str())
-                        || bf::UNSUPPORTED_MODULES.contains(&n.as_str()))
-                {
+                let is_local = self.locals.iter().any(|(l, _)| l == n) || self.scope.resolve(n).is_some();
+                if !is_local && (bf::MODULES.contains(&n.as_str()) || bf::UNSUPPORTED_MODULES.contains(&n.as_str())) {
                     Some(n.clone())
                 } else {
                     None
@@ -565,11 +513,7 @@ impl Compiler<'_> {
                     span,
                 ));
             } else {
-                self.errors.push(cerr(
-                    "DM503",
-                    format!("unknown module attribute '{full}'"),
-                    span,
-                ));
+                self.errors.push(cerr("DM503", format!("unknown module attribute '{full}'"), span));
             }
             self.konst(Value::Null, span);
             return Ty::Any;
@@ -582,14 +526,8 @@ impl Compiler<'_> {
                 Some((_, ft)) => ft.ty(),
                 None => {
                     let schema = entity(kind);
-                    let mut e = cerr(
-                        "DM503",
-                        format!("entity {kind} has no field '{name}'"),
-                        nspan,
-                    );
-                    if let Some(s) =
-                        schema.and_then(|s| did_you_mean(name, s.fields.iter().map(|f| f.0)))
-                    {
+                    let mut e = cerr("DM503", format!("entity {kind} has no field '{name}'"), nspan);
+                    if let Some(s) = schema.and_then(|s| did_you_mean(name, s.fields.iter().map(|f| f.0))) {
                         e.help = Some(format!("did you mean '{s}'?"));
                     } else if let Some(s) = schema {
                         let list: Vec<&str> = s.fields.iter().map(|f| f.0).collect();
@@ -602,22 +540,14 @@ impl Compiler<'_> {
             Ty::DateTime => match name {
                 "year" | "month" | "day" | "hour" | "minute" | "second" | "microsecond" => Ty::Int,
                 _ => {
-                    self.errors.push(cerr(
-                        "DM503",
-                        format!("'datetime' object has no attribute '{name}'"),
-                        nspan,
-                    ));
+                    self.errors.push(cerr("DM503", format!("'datetime' object has no attribute '{name}'"), nspan));
                     Ty::Any
                 }
             },
             Ty::Date => match name {
                 "year" | "month" | "day" => Ty::Int,
                 _ => {
-                    self.errors.push(cerr(
-                        "DM503",
-                        format!("'date' object has no attribute '{name}'"),
-                        nspan,
-                    ));
+                    self.errors.push(cerr("DM503", format!("'date' object has no attribute '{name}'"), nspan));
                     Ty::Any
                 }
             },
@@ -625,20 +555,12 @@ impl Compiler<'_> {
                 "hex" => Ty::Str,
                 "int" => Ty::Int,
                 _ => {
-                    self.errors.push(cerr(
-                        "DM503",
-                        format!("'UUID' object has no attribute '{name}'"),
-                        nspan,
-                    ));
+                    self.errors.push(cerr("DM503", format!("'UUID' object has no attribute '{name}'"), nspan));
                     Ty::Any
                 }
             },
             Ty::Str | Ty::Int | Ty::Float | Ty::Bool | Ty::None => {
-                self.errors.push(cerr(
-                    "DM503",
-                    format!("'{}' object has no attribute '{name}'", oty.name()),
-                    nspan,
-                ));
+                self.errors.push(cerr("DM503", format!("'{}' object has no attribute '{name}'", oty.name()), nspan));
                 Ty::Any
             }
             _ => Ty::Any,
@@ -659,8 +581,7 @@ impl Compiler<'_> {
         // Module functions and builtins.
         let path = match &f.kind {
             ExprKind::Name(n) => {
-                let local =
-                    self.locals.iter().any(|(l, _)| l == n) || self.scope.resolve(n).is_some();
+                let local = self.locals.iter().any(|(l, _)| l == n) || self.scope.resolve(n).is_some();
                 if local {
                     None
                 } else {
@@ -673,9 +594,7 @@ impl Compiler<'_> {
         if let Some(path) = path {
             if let Some(b) = Builtin::lookup(&path) {
                 let (min, max) = b.arity();
-                if (args.len() as u16) < min.saturating_sub(kwargs.len() as u16)
-                    || args.len() as u16 > max
-                {
+                if (args.len() as u16) < min.saturating_sub(kwargs.len() as u16) || args.len() as u16 > max {
                     let want = if min == max {
                         format!("{min}")
                     } else if max == u16::MAX {
@@ -722,28 +641,27 @@ impl Compiler<'_> {
             if bf::UNSUPPORTED_MODULES.contains(&root) {
                 self.errors.push(
                     cerr("DM506", format!("not supported: {path}() (module '{root}' is not available)"), span)
-                        .with_help("use the random/datetime/uuid/math/json/hashlib functions, a generator, or an entity"),
+                        .with_help(
+                            "use the random/datetime/uuid/math/json/hashlib functions, a generator, or an entity",
+                        ),
                 );
                 self.konst(Value::Null, span);
                 return Ty::Any;
             }
             if path.contains('.') {
-                self.errors
-                    .push(cerr("DM503", format!("unknown function '{path}'"), f.span));
+                self.errors.push(cerr("DM503", format!("unknown function '{path}'"), f.span));
                 self.konst(Value::Null, span);
                 return Ty::Any;
             }
             if !self.scope.dynamic() {
                 let mut e = cerr(
                     "DM506",
-                    format!("not supported: call to '{path}()' (functions defined by Python code in <execute> are not run)"),
+                    format!(
+                        "not supported: call to '{path}()' (functions defined by Python code in <execute> are not run)"
+                    ),
                     f.span,
                 );
-                let names: Vec<&str> = Builtin::ALL
-                    .iter()
-                    .map(|b| b.name())
-                    .filter(|n| !n.contains('.'))
-                    .collect();
+                let names: Vec<&str> = Builtin::ALL.iter().map(|b| b.name()).filter(|n| !n.contains('.')).collect();
                 if let Some(s) = did_you_mean(&path, names) {
                     e = cerr("DM502", format!("unknown function '{path}'"), f.span);
                     e.help = Some(format!("did you mean '{s}'?"));
@@ -756,22 +674,16 @@ impl Compiler<'_> {
         // Method call.
         if let ExprKind::Attr(obj, name, nspan) = &f.kind {
             let Some(m) = Method::lookup(name) else {
-                self.errors
-                    .push(cerr("DM503", format!("unknown method '{name}()'"), *nspan));
+                self.errors.push(cerr("DM503", format!("unknown method '{name}()'"), *nspan));
                 self.konst(Value::Null, span);
                 return Ty::Any;
             };
             let oty = self.expr(obj);
             let (min, max) = m.arity();
-            if (args.len() as u16) < min.saturating_sub(kwargs.len() as u16)
-                || args.len() as u16 > max
-            {
+            if (args.len() as u16) < min.saturating_sub(kwargs.len() as u16) || args.len() as u16 > max {
                 self.errors.push(cerr(
                     "DM505",
-                    format!(
-                        "{name}() takes {min} to {max} arguments, {} given",
-                        args.len()
-                    ),
+                    format!("{name}() takes {min} to {max} arguments, {} given", args.len()),
                     span,
                 ));
             }
@@ -801,10 +713,7 @@ impl Compiler<'_> {
                             | M::Isdigit
                             | M::Isalpha
                     ),
-                    Ty::DateTime => matches!(
-                        m,
-                        M::Isoformat | M::Strftime | M::Timestamp | M::Date | M::Weekday
-                    ),
+                    Ty::DateTime => matches!(m, M::Isoformat | M::Strftime | M::Timestamp | M::Date | M::Weekday),
                     Ty::Date => matches!(m, M::Isoformat | M::Strftime | M::Weekday),
                     Ty::Entity(_) | Ty::Dict => {
                         matches!(m, M::Get | M::Keys | M::Values | M::Items | M::ToDict)
@@ -815,11 +724,7 @@ impl Compiler<'_> {
                 }
             };
             if !ok_on(oty) {
-                self.errors.push(cerr(
-                    "DM503",
-                    format!("'{}' object has no method '{name}()'", oty.name()),
-                    *nspan,
-                ));
+                self.errors.push(cerr("DM503", format!("'{}' object has no method '{name}()'", oty.name()), *nspan));
             }
             for a in args {
                 self.expr(a);
@@ -858,9 +763,7 @@ impl Compiler<'_> {
                     Ty::Entity(k) => args
                         .first()
                         .and_then(|a| match &a.kind {
-                            ExprKind::Str(s) => {
-                                entity(k).and_then(|sc| sc.field(s)).map(|f| f.1.ty())
-                            }
+                            ExprKind::Str(s) => entity(k).and_then(|sc| sc.field(s)).map(|f| f.1.ty()),
                             _ => None,
                         })
                         .unwrap_or(Ty::Any),
@@ -869,11 +772,7 @@ impl Compiler<'_> {
                 _ => Ty::Any,
             };
         }
-        self.errors.push(cerr(
-            "DM506",
-            "not supported: calling a value that is not a function",
-            f.span,
-        ));
+        self.errors.push(cerr("DM506", "not supported: calling a value that is not a function", f.span));
         self.konst(Value::Null, span);
         Ty::Any
     }

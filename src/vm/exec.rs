@@ -55,9 +55,7 @@ pub fn run(
     }
     let base = scratch.stack.len();
     let lbase = scratch.locals.len();
-    scratch
-        .locals
-        .resize(lbase + chunk.locals as usize, Value::Null);
+    scratch.locals.resize(lbase + chunk.locals as usize, Value::Null);
     let ibase = scratch.iters.len();
     let r = exec(chunk, env, rng, now, scratch, lbase);
     scratch.stack.truncate(base);
@@ -77,10 +75,7 @@ fn exec(
     let code = &chunk.code;
     let mut pc = 0usize;
     let base = s.stack.len();
-    let fail = |pc: usize, m: String| ExecError {
-        message: m,
-        span: chunk.span_at(pc),
-    };
+    let fail = |pc: usize, m: String| ExecError { message: m, span: chunk.span_at(pc) };
     macro_rules! pop {
         () => {
             match s.stack.pop() {
@@ -96,10 +91,7 @@ fn exec(
             Op::Const(i) => s.stack.push(chunk.consts[*i as usize].clone()),
             Op::Load(Slot::Local(i)) => s.stack.push(s.locals[lbase + *i as usize].clone()),
             Op::Load(slot) => s.stack.push(env.load(*slot).map_err(|m| fail(pc, m))?),
-            Op::LoadDyn(n) => s.stack.push(
-                env.load_dyn(&chunk.names[*n as usize])
-                    .map_err(|m| fail(pc, m))?,
-            ),
+            Op::LoadDyn(n) => s.stack.push(env.load_dyn(&chunk.names[*n as usize]).map_err(|m| fail(pc, m))?),
             Op::LoadThis => s.stack.push(env.this()),
             Op::LoadParent => s.stack.push(env.parent().map_err(|m| fail(pc, m))?),
             Op::LoadRoot => s.stack.push(env.root()),
@@ -109,8 +101,7 @@ fn exec(
             }
             Op::GetAttr(n) => {
                 let obj = pop!();
-                s.stack
-                    .push(bf::get_attr(&obj, &chunk.names[*n as usize]).map_err(|m| fail(pc, m))?);
+                s.stack.push(bf::get_attr(&obj, &chunk.names[*n as usize]).map_err(|m| fail(pc, m))?);
             }
             Op::Index => {
                 let idx = pop!();
@@ -122,8 +113,7 @@ fn exec(
                 let hi = pop!();
                 let lo = pop!();
                 let obj = pop!();
-                s.stack
-                    .push(slice(&obj, &lo, &hi, &step).map_err(|m| fail(pc, m))?);
+                s.stack.push(slice(&obj, &lo, &hi, &step).map_err(|m| fail(pc, m))?);
             }
             Op::Bin(op) => {
                 let b = pop!();
@@ -151,19 +141,12 @@ fn exec(
                 let a = pop!();
                 match a.as_i64() {
                     Some(i) => s.stack.push(Value::Int(!i)),
-                    None => {
-                        return Err(fail(
-                            pc,
-                            format!("bad operand type for unary ~: '{}'", a.type_name()),
-                        ))
-                    }
+                    None => return Err(fail(pc, format!("bad operand type for unary ~: '{}'", a.type_name()))),
                 }
             }
             Op::Jump(t) => {
                 if (*t as usize) <= pc {
-                    budget = budget
-                        .checked_sub(1)
-                        .ok_or_else(|| fail(pc, "expression ran too long".into()))?;
+                    budget = budget.checked_sub(1).ok_or_else(|| fail(pc, "expression ran too long".into()))?;
                 }
                 pc = *t as usize;
                 continue;
@@ -172,9 +155,7 @@ fn exec(
                 let c = pop!();
                 if !c.truthy() {
                     if (*t as usize) <= pc {
-                        budget = budget
-                            .checked_sub(1)
-                            .ok_or_else(|| fail(pc, "expression ran too long".into()))?;
+                        budget = budget.checked_sub(1).ok_or_else(|| fail(pc, "expression ran too long".into()))?;
                     }
                     pc = *t as usize;
                     continue;
@@ -200,11 +181,7 @@ fn exec(
                 pop!();
             }
             Op::Dup => {
-                let v = s
-                    .stack
-                    .last()
-                    .cloned()
-                    .ok_or_else(|| fail(pc, "internal error: stack underflow".into()))?;
+                let v = s.stack.last().cloned().ok_or_else(|| fail(pc, "internal error: stack underflow".into()))?;
                 s.stack.push(v);
             }
             Op::Swap => {
@@ -261,9 +238,7 @@ fn exec(
                     _ => v,
                 };
                 let spec = chunk.consts[*spec as usize].as_str().unwrap_or("");
-                s.stack.push(Value::from(
-                    bf::format_value(&v, spec).map_err(|m| fail(pc, m))?,
-                ));
+                s.stack.push(Value::from(bf::format_value(&v, spec).map_err(|m| fail(pc, m))?));
             }
             Op::CallBuiltin { f, argc, kw } => {
                 let at = s.stack.len() - *argc as usize;
@@ -277,8 +252,7 @@ fn exec(
                 let at = s.stack.len() - *argc as usize;
                 let recv_at = at - 1;
                 let (pos, kws) = split_kwargs(chunk, &s.stack[at..], *kw);
-                let r =
-                    bf::call_method(*m, &s.stack[recv_at], pos, &kws).map_err(|e| fail(pc, e))?;
+                let r = bf::call_method(*m, &s.stack[recv_at], pos, &kws).map_err(|e| fail(pc, e))?;
                 s.stack.truncate(recv_at);
                 s.stack.push(r);
             }
@@ -323,19 +297,12 @@ fn exec(
         }
         pc += 1;
     }
-    let r = s
-        .stack
-        .pop()
-        .ok_or_else(|| fail(pc, "internal error: empty stack".into()))?;
+    let r = s.stack.pop().ok_or_else(|| fail(pc, "internal error: empty stack".into()))?;
     s.stack.truncate(base);
     Ok(r)
 }
 
-fn split_kwargs<'v>(
-    chunk: &Chunk,
-    vals: &'v [Value],
-    kw: u32,
-) -> (&'v [Value], Vec<(Arc<str>, Value)>) {
+fn split_kwargs<'v>(chunk: &Chunk, vals: &'v [Value], kw: u32) -> (&'v [Value], Vec<(Arc<str>, Value)>) {
     if kw == u32::MAX {
         return (vals, Vec::new());
     }
@@ -347,12 +314,7 @@ fn split_kwargs<'v>(
     let kws = names
         .iter()
         .zip(&vals[npos..])
-        .map(|(n, v)| {
-            (
-                n.as_str().map(Arc::from).unwrap_or_else(|| Arc::from("")),
-                v.clone(),
-            )
-        })
+        .map(|(n, v)| (n.as_str().map(Arc::from).unwrap_or_else(|| Arc::from("")), v.clone()))
         .collect();
     (&vals[..npos], kws)
 }
@@ -364,12 +326,7 @@ pub fn unary_neg(a: &Value) -> Result<Value, String> {
         Value::Float(f) => Value::Float(-f),
         Value::Decimal(d) => Value::Decimal(-*d),
         Value::Duration(d) => Value::Duration(-d),
-        other => {
-            return Err(format!(
-                "bad operand type for unary -: '{}'",
-                other.type_name()
-            ))
-        }
+        other => return Err(format!("bad operand type for unary -: '{}'", other.type_name())),
     })
 }
 
@@ -377,12 +334,7 @@ pub fn unary_pos(a: &Value) -> Result<Value, String> {
     Ok(match a {
         Value::Int(_) | Value::Float(_) | Value::Decimal(_) | Value::Duration(_) => a.clone(),
         Value::Bool(b) => Value::Int(*b as i64),
-        other => {
-            return Err(format!(
-                "bad operand type for unary +: '{}'",
-                other.type_name()
-            ))
-        }
+        other => return Err(format!("bad operand type for unary +: '{}'", other.type_name())),
     })
 }
 
@@ -395,9 +347,7 @@ fn index(obj: &Value, idx: &Value) -> Result<Value, String> {
     match (obj, idx) {
         (Value::List(l) | Value::Tuple(l), i) if i.as_i64().is_some() => {
             let i = i.as_i64().unwrap_or(0);
-            norm_index(i, l.len())
-                .map(|j| l[j].clone())
-                .ok_or_else(|| "list index out of range".into())
+            norm_index(i, l.len()).map(|j| l[j].clone()).ok_or_else(|| "list index out of range".into())
         }
         (Value::Str(s), i) if i.as_i64().is_some() => {
             let i = i.as_i64().unwrap_or(0);
@@ -409,24 +359,16 @@ fn index(obj: &Value, idx: &Value) -> Result<Value, String> {
         }
         (Value::Bytes(b), i) if i.as_i64().is_some() => {
             let i = i.as_i64().unwrap_or(0);
-            norm_index(i, b.len())
-                .map(|j| Value::Int(b[j] as i64))
-                .ok_or_else(|| "index out of range".into())
+            norm_index(i, b.len()).map(|j| Value::Int(b[j] as i64)).ok_or_else(|| "index out of range".into())
         }
         (Value::Map(m), k) => {
             let key = match k {
                 Value::Str(s) => s.to_string(),
                 other => other.py_str(),
             };
-            m.get(key.as_str())
-                .cloned()
-                .ok_or_else(|| format!("KeyError: {}", k.py_repr()))
+            m.get(key.as_str()).cloned().ok_or_else(|| format!("KeyError: {}", k.py_repr()))
         }
-        (o, i) => Err(format!(
-            "'{}' object is not subscriptable with '{}'",
-            o.type_name(),
-            i.type_name()
-        )),
+        (o, i) => Err(format!("'{}' object is not subscriptable with '{}'", o.type_name(), i.type_name())),
     }
 }
 
@@ -475,36 +417,23 @@ fn slice(obj: &Value, lo: &Value, hi: &Value, step: &Value) -> Result<Value, Str
         Value::List(l) | Value::Tuple(l) => {
             let idx = slice_indices(l.len(), lo, hi, step)?;
             let items = idx.into_iter().map(|i| l[i].clone()).collect();
-            Ok(if matches!(obj, Value::List(_)) {
-                Value::list(items)
-            } else {
-                Value::Tuple(Arc::new(items))
-            })
+            Ok(if matches!(obj, Value::List(_)) { Value::list(items) } else { Value::Tuple(Arc::new(items)) })
         }
         Value::Str(s) => {
             let chars: Vec<char> = s.chars().collect();
             let idx = slice_indices(chars.len(), lo, hi, step)?;
-            Ok(Value::from(
-                idx.into_iter().map(|i| chars[i]).collect::<String>(),
-            ))
+            Ok(Value::from(idx.into_iter().map(|i| chars[i]).collect::<String>()))
         }
         Value::Bytes(b) => {
             let idx = slice_indices(b.len(), lo, hi, step)?;
-            Ok(Value::Bytes(Arc::from(
-                idx.into_iter().map(|i| b[i]).collect::<Vec<u8>>(),
-            )))
+            Ok(Value::Bytes(Arc::from(idx.into_iter().map(|i| b[i]).collect::<Vec<u8>>())))
         }
         o => Err(format!("'{}' object is not subscriptable", o.type_name())),
     }
 }
 
 fn type_err(op: BinOp, a: &Value, b: &Value) -> String {
-    format!(
-        "unsupported operand type(s) for {}: '{}' and '{}'",
-        op.symbol(),
-        a.type_name(),
-        b.type_name()
-    )
+    format!("unsupported operand type(s) for {}: '{}' and '{}'", op.symbol(), a.type_name(), b.type_name())
 }
 
 fn int_of(v: &Value) -> Option<i64> {
@@ -546,22 +475,14 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, String> {
                 }
                 let q = x.checked_div(y).ok_or_else(of)?;
                 let r = x % y;
-                Int(if r != 0 && ((r < 0) != (y < 0)) {
-                    q - 1
-                } else {
-                    q
-                })
+                Int(if r != 0 && ((r < 0) != (y < 0)) { q - 1 } else { q })
             }
             BinOp::Mod => {
                 if y == 0 {
                     return Err("integer division or modulo by zero".into());
                 }
                 let r = x.checked_rem(y).ok_or_else(of)?;
-                Int(if r != 0 && ((r < 0) != (y < 0)) {
-                    r + y
-                } else {
-                    r
-                })
+                Int(if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r })
             }
             BinOp::Pow => {
                 if y < 0 {
@@ -570,9 +491,7 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, String> {
                     }
                     Float((x as f64).powf(y as f64))
                 } else {
-                    Int(x
-                        .checked_pow(u32::try_from(y).map_err(|_| of())?)
-                        .ok_or_else(of)?)
+                    Int(x.checked_pow(u32::try_from(y).map_err(|_| of())?).ok_or_else(of)?)
                 }
             }
             BinOp::BitAnd => {
@@ -596,21 +515,13 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, String> {
                     Int(x ^ y)
                 }
             }
-            BinOp::Shl => Int(x
-                .checked_shl(u32::try_from(y).map_err(|_| "negative shift count")?)
-                .ok_or_else(of)?),
-            BinOp::Shr => Int(x
-                >> u32::try_from(y)
-                    .map_err(|_| "negative shift count")?
-                    .min(63)),
+            BinOp::Shl => Int(x.checked_shl(u32::try_from(y).map_err(|_| "negative shift count")?).ok_or_else(of)?),
+            BinOp::Shr => Int(x >> u32::try_from(y).map_err(|_| "negative shift count")?.min(63)),
         });
     }
     match (a, b) {
         (Decimal(_), _) | (_, Decimal(_)) if decimal_of(a).is_some() && decimal_of(b).is_some() => {
-            let (x, y) = (
-                decimal_of(a).unwrap_or_default(),
-                decimal_of(b).unwrap_or_default(),
-            );
+            let (x, y) = (decimal_of(a).unwrap_or_default(), decimal_of(b).unwrap_or_default());
             let r = match op {
                 BinOp::Add => x.checked_add(y),
                 BinOp::Sub => x.checked_sub(y),
@@ -686,9 +597,7 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, String> {
             Value::from(s)
         }
         (BinOp::Add, List(x), List(y)) => Value::list(x.iter().chain(y.iter()).cloned().collect()),
-        (BinOp::Add, Tuple(x), Tuple(y)) => {
-            Tuple(Arc::new(x.iter().chain(y.iter()).cloned().collect()))
-        }
+        (BinOp::Add, Tuple(x), Tuple(y)) => Tuple(Arc::new(x.iter().chain(y.iter()).cloned().collect())),
         (BinOp::Add, Bytes(x), Bytes(y)) => Bytes(Arc::from([&x[..], &y[..]].concat())),
         (BinOp::Mul, Str(s), n) | (BinOp::Mul, n, Str(s)) if int_of(n).is_some() => {
             let k = int_of(n).unwrap_or(0).max(0) as usize;
@@ -709,13 +618,11 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, String> {
             Value::list(out)
         }
         (BinOp::Add, DateTime(d), Duration(us)) | (BinOp::Add, Duration(us), DateTime(d)) => {
-            DateTime(
-                crate::builtins::datetime::add_micros(*d, *us).ok_or("date value out of range")?,
-            )
+            DateTime(crate::builtins::datetime::add_micros(*d, *us).ok_or("date value out of range")?)
         }
-        (BinOp::Sub, DateTime(d), Duration(us)) => DateTime(
-            crate::builtins::datetime::add_micros(*d, -*us).ok_or("date value out of range")?,
-        ),
+        (BinOp::Sub, DateTime(d), Duration(us)) => {
+            DateTime(crate::builtins::datetime::add_micros(*d, -*us).ok_or("date value out of range")?)
+        }
         (BinOp::Add, Date(d), Duration(us)) | (BinOp::Add, Duration(us), Date(d)) => Date(
             d.checked_add(jiff::Span::new().days(us.div_euclid(86_400_000_000)))
                 .map_err(|_| "date value out of range")?,
@@ -724,23 +631,15 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, String> {
             d.checked_sub(jiff::Span::new().days(us.div_euclid(86_400_000_000)))
                 .map_err(|_| "date value out of range")?,
         ),
-        (BinOp::Sub, DateTime(x), DateTime(y)) => Duration(
-            crate::builtins::datetime::to_epoch_micros(*x)
-                - crate::builtins::datetime::to_epoch_micros(*y),
-        ),
+        (BinOp::Sub, DateTime(x), DateTime(y)) => {
+            Duration(crate::builtins::datetime::to_epoch_micros(*x) - crate::builtins::datetime::to_epoch_micros(*y))
+        }
         (BinOp::Sub, Date(x), Date(y)) => {
-            let days = x
-                .since(*y)
-                .map(|s| s.get_days() as i64)
-                .map_err(|e| e.to_string())?;
+            let days = x.since(*y).map(|s| s.get_days() as i64).map_err(|e| e.to_string())?;
             Duration(days * 86_400_000_000)
         }
-        (BinOp::Add, Duration(x), Duration(y)) => {
-            Duration(x.checked_add(*y).ok_or("timedelta overflow")?)
-        }
-        (BinOp::Sub, Duration(x), Duration(y)) => {
-            Duration(x.checked_sub(*y).ok_or("timedelta overflow")?)
-        }
+        (BinOp::Add, Duration(x), Duration(y)) => Duration(x.checked_add(*y).ok_or("timedelta overflow")?),
+        (BinOp::Sub, Duration(x), Duration(y)) => Duration(x.checked_sub(*y).ok_or("timedelta overflow")?),
         (BinOp::Mul, Duration(d), n) | (BinOp::Mul, n, Duration(d)) if n.is_numeric() => {
             Duration((*d as f64 * n.as_f64().unwrap_or(0.0)).round() as i64)
         }
@@ -788,9 +687,7 @@ fn percent_format(fmt: &str, args: &Value) -> Result<String, String> {
         match conv {
             Some('%') => out.push('%'),
             Some(t) => {
-                let v = items
-                    .get(k)
-                    .ok_or("not enough arguments for format string")?;
+                let v = items.get(k).ok_or("not enough arguments for format string")?;
                 k += 1;
                 let spec = match t {
                     's' => {
@@ -804,11 +701,7 @@ fn percent_format(fmt: &str, args: &Value) -> Result<String, String> {
                     'i' | 'u' => format!("{spec}d"),
                     t => format!("{spec}{t}"),
                 };
-                let v = if matches!(t, 'd' | 'i' | 'u') {
-                    Value::Int(bf::to_int(v)?)
-                } else {
-                    v.clone()
-                };
+                let v = if matches!(t, 'd' | 'i' | 'u') { Value::Int(bf::to_int(v)?) } else { v.clone() };
                 out.push_str(&bf::format_value(&v, &spec)?);
             }
             None => return Err("incomplete format".into()),
@@ -821,12 +714,7 @@ fn contains(container: &Value, item: &Value) -> Result<bool, String> {
     Ok(match container {
         Value::Str(s) => match item {
             Value::Str(x) => s.contains(&**x),
-            other => {
-                return Err(format!(
-                    "'in <string>' requires string as left operand, not {}",
-                    other.type_name()
-                ))
-            }
+            other => return Err(format!("'in <string>' requires string as left operand, not {}", other.type_name())),
         },
         Value::List(l) | Value::Tuple(l) => l.iter().any(|v| v.py_eq(item)),
         Value::Map(m) => match item {
@@ -838,12 +726,7 @@ fn contains(container: &Value, item: &Value) -> Result<bool, String> {
             Value::Int(i) => b.contains(&(*i as u8)),
             _ => false,
         },
-        other => {
-            return Err(format!(
-                "argument of type '{}' is not iterable",
-                other.type_name()
-            ))
-        }
+        other => return Err(format!("argument of type '{}' is not iterable", other.type_name())),
     })
 }
 
@@ -858,11 +741,7 @@ pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<Value, String> {
                         return Ok(Value::Bool(false));
                     }
                 }
-                Err(format!(
-                    "'{sym}' not supported between instances of '{}' and '{}'",
-                    a.type_name(),
-                    b.type_name()
-                ))
+                Err(format!("'{sym}' not supported between instances of '{}' and '{}'", a.type_name(), b.type_name()))
             }
         }
     };
@@ -884,5 +763,20 @@ pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<Value, String> {
             };
             Ok(Value::Bool(if op == CmpOp::Is { same } else { !same }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_overflow_is_an_error_not_a_wrap() {
+        // Python integers grow without bound; ours are 64-bit and stop loudly.
+        assert!(binary(BinOp::Pow, &Value::Int(2), &Value::Int(63)).is_err());
+        assert!(binary(BinOp::Mul, &Value::Int(i64::MAX), &Value::Int(2)).is_err());
+        assert!(unary_neg(&Value::Int(i64::MIN)).is_err());
+        assert_eq!(binary(BinOp::FloorDiv, &Value::Int(-7), &Value::Int(2)).ok().and_then(|v| v.as_i64()), Some(-4));
+        assert_eq!(binary(BinOp::Mod, &Value::Int(-7), &Value::Int(2)).ok().and_then(|v| v.as_i64()), Some(1));
     }
 }

@@ -176,12 +176,7 @@ pub fn verify(chunk: &mut Chunk) -> Result<(), String> {
         }
         max = max.max(d);
         let (pop, push): (i32, i32) = match &chunk.code[pc] {
-            Op::Const(_)
-            | Op::Load(_)
-            | Op::LoadDyn(_)
-            | Op::LoadThis
-            | Op::LoadParent
-            | Op::LoadRoot => (0, 1),
+            Op::Const(_) | Op::Load(_) | Op::LoadDyn(_) | Op::LoadThis | Op::LoadParent | Op::LoadRoot => (0, 1),
             Op::StoreLocal(_) | Op::Pop => (1, 0),
             Op::GetAttr(_)
             | Op::Neg

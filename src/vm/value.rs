@@ -195,13 +195,7 @@ impl Value {
             Value::Str(s) => write_str_repr(out, s),
             Value::Bytes(b) => write_bytes_repr(out, b),
             Value::Date(d) => {
-                let _ = write!(
-                    out,
-                    "datetime.date({}, {}, {})",
-                    d.year(),
-                    d.month(),
-                    d.day()
-                );
+                let _ = write!(out, "datetime.date({}, {}, {})", d.year(), d.month(), d.day());
             }
             Value::DateTime(dt) => {
                 let _ = write!(
@@ -351,9 +345,7 @@ impl Value {
             (List(a), List(b)) | (Tuple(a), Tuple(b)) => {
                 a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.py_eq(y))
             }
-            (Map(a), Map(b)) => {
-                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.py_eq(w)))
-            }
+            (Map(a), Map(b)) => a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.py_eq(w))),
             (Int(a), Int(b)) => a == b,
             (Bool(a), Bool(b)) => a == b,
             (Decimal(a), Decimal(b)) => a == b,
@@ -365,10 +357,7 @@ impl Value {
     }
 
     pub fn is_numeric(&self) -> bool {
-        matches!(
-            self,
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Decimal(_)
-        )
+        matches!(self, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Decimal(_))
     }
 
     /// Python ordering; `None` when the types are not orderable against each other.
@@ -390,9 +379,7 @@ impl Value {
                 }
                 Some(a.len().cmp(&b.len()))
             }
-            _ if self.is_numeric() && other.is_numeric() => {
-                self.as_f64()?.partial_cmp(&other.as_f64()?)
-            }
+            _ if self.is_numeric() && other.is_numeric() => self.as_f64()?.partial_cmp(&other.as_f64()?),
             _ => None,
         }
     }
@@ -493,10 +480,7 @@ struct StackStr<const N: usize> {
 
 impl<const N: usize> StackStr<N> {
     fn new() -> Self {
-        StackStr {
-            buf: [0; N],
-            len: 0,
-        }
+        StackStr { buf: [0; N], len: 0 }
     }
     fn push(&mut self, c: char) {
         let mut tmp = [0u8; 4];
@@ -590,11 +574,7 @@ fn write_timedelta(out: &mut String, us: i64) {
 
 /// Python `repr(str)`: single quotes unless the text contains `'` and no `"`.
 pub fn write_str_repr(out: &mut String, s: &str) {
-    let q = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     out.push(q);
     for c in s.chars() {
         match c {
@@ -616,11 +596,7 @@ pub fn write_str_repr(out: &mut String, s: &str) {
 }
 
 fn write_bytes_repr(out: &mut String, b: &[u8]) {
-    let q = if b.contains(&b'\'') && !b.contains(&b'"') {
-        '"'
-    } else {
-        '\''
-    };
+    let q = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
     out.push('b');
     out.push(q);
     for &c in b {
@@ -709,14 +685,8 @@ mod tests {
     fn containers_render_like_python() {
         let mut m = Map::new();
         m.insert("city".into(), Value::str("Berlin"));
-        m.insert(
-            "n".into(),
-            Value::list(vec![Value::Int(1), Value::str("a"), Value::Null]),
-        );
-        assert_eq!(
-            Value::map(m).py_str(),
-            "{'city': 'Berlin', 'n': [1, 'a', None]}"
-        );
+        m.insert("n".into(), Value::list(vec![Value::Int(1), Value::str("a"), Value::Null]));
+        assert_eq!(Value::map(m).py_str(), "{'city': 'Berlin', 'n': [1, 'a', None]}");
         assert_eq!(Value::str("it's").py_repr(), "\"it's\"");
         assert_eq!(Value::Bool(true).py_str(), "True");
     }

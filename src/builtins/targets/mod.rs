@@ -35,11 +35,6 @@ pub trait Sink {
 pub fn parse_targets(_t: &str) -> Result<Vec<TargetItem>, String> {
     Ok(vec![])
 }
-pub fn open(
-    _s: &TargetSpec,
-    _d: &Path,
-    _b: &str,
-    _o: &FileOptions,
-) -> Result<Box<dyn Sink>, String> {
+pub fn open(_s: &TargetSpec, _d: &Path, _b: &str, _o: &FileOptions) -> Result<Box<dyn Sink>, String> {
     Err("stub".into())
 }

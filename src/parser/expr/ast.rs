@@ -12,10 +12,7 @@ impl ESpan {
         ESpan { start, end }
     }
     pub fn to(self, other: ESpan) -> ESpan {
-        ESpan {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        ESpan { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
 
@@ -117,12 +114,7 @@ pub enum ExprKind {
     /// `value[index]`
     Index(Box<Expr>, Box<Expr>),
     /// `value[lo:hi:step]`
-    Slice(
-        Box<Expr>,
-        Option<Box<Expr>>,
-        Option<Box<Expr>>,
-        Option<Box<Expr>>,
-    ),
+    Slice(Box<Expr>, Option<Box<Expr>>, Option<Box<Expr>>, Option<Box<Expr>>),
     /// `f(a, k=v)`
     Call(Box<Expr>, Vec<Expr>, Vec<(String, Expr)>),
     /// `-x`, `not x`
@@ -144,10 +136,5 @@ pub enum ExprKind {
     /// `{k: v}`
     Dict(Vec<(Expr, Expr)>),
     /// `[elt for var in iter if cond]` (also generator expressions in calls)
-    ListComp {
-        elt: Box<Expr>,
-        vars: Vec<String>,
-        iter: Box<Expr>,
-        cond: Option<Box<Expr>>,
-    },
+    ListComp { elt: Box<Expr>, vars: Vec<String>, iter: Box<Expr>, cond: Option<Box<Expr>> },
 }

@@ -106,11 +106,7 @@ pub fn lex(text: &str) -> Result<Vec<Token>, (usize, usize)> {
     while let Some(r) = lx.next() {
         let sp = lx.span();
         match r {
-            Ok(tok) => out.push(Token {
-                tok,
-                start: sp.start as u32,
-                end: sp.end as u32,
-            }),
+            Ok(tok) => out.push(Token { tok, start: sp.start as u32, end: sp.end as u32 }),
             Err(()) => return Err((sp.start, sp.end.max(sp.start + 1))),
         }
     }
@@ -128,10 +124,7 @@ mod tests {
     #[test]
     fn lexes_operators_and_literals() {
         use Tok::*;
-        assert_eq!(
-            kinds("a // 2 ** 3"),
-            vec![Name, SlashSlash, Int, StarStar, Int]
-        );
+        assert_eq!(kinds("a // 2 ** 3"), vec![Name, SlashSlash, Int, StarStar, Int]);
         assert_eq!(kinds("f'{x}' + 'a\\'b'"), vec![Str, Plus, Str]);
         assert_eq!(kinds("1.5e3 .5 3."), vec![Float, Float, Float]);
         assert_eq!(kinds("gc\\:CodeList.Row"), vec![Name, Dot, Name]);

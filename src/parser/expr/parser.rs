@@ -14,19 +14,11 @@ pub struct ParseError {
 }
 
 fn err(message: impl Into<String>, span: ESpan) -> ParseError {
-    ParseError {
-        message: message.into(),
-        span,
-        unsupported: false,
-    }
+    ParseError { message: message.into(), span, unsupported: false }
 }
 
 fn unsupported(what: &str, span: ESpan) -> ParseError {
-    ParseError {
-        message: format!("not supported: {what}"),
-        span,
-        unsupported: true,
-    }
+    ParseError { message: format!("not supported: {what}"), span, unsupported: true }
 }
 
 /// Parses a whole expression.
@@ -38,27 +30,12 @@ pub fn parse_expr(text: &str) -> Result<Expr, ParseError> {
 fn parse_at(text: &str, base: u32) -> Result<Expr, ParseError> {
     let tokens = lex(text).map_err(|(s, e)| {
         let c = text[s..].chars().next().unwrap_or('?');
-        err(
-            format!("unexpected character '{c}'"),
-            ESpan::new(base + s as u32, base + e as u32),
-        )
+        err(format!("unexpected character '{c}'"), ESpan::new(base + s as u32, base + e as u32))
     })?;
-    let tokens: Vec<Token> = tokens
-        .into_iter()
-        .map(|t| Token {
-            tok: t.tok,
-            start: t.start + base,
-            end: t.end + base,
-        })
-        .collect();
+    let tokens: Vec<Token> =
+        tokens.into_iter().map(|t| Token { tok: t.tok, start: t.start + base, end: t.end + base }).collect();
     let end = base + text.len() as u32;
-    let mut p = Parser {
-        text,
-        base,
-        toks: tokens,
-        pos: 0,
-        end,
-    };
+    let mut p = Parser { text, base, toks: tokens, pos: 0, end };
     if p.toks.is_empty() {
         return Err(err("empty expression", ESpan::new(base, end)));
     }
@@ -78,9 +55,8 @@ struct Parser<'a> {
 }
 
 const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "in", "is", "if", "else", "for", "lambda", "None", "True", "False",
-    "import", "from", "yield", "await", "async", "def", "class", "return", "del", "global", "with",
-    "as", "pass", "raise", "try", "while",
+    "and", "or", "not", "in", "is", "if", "else", "for", "lambda", "None", "True", "False", "import", "from", "yield",
+    "await", "async", "def", "class", "return", "del", "global", "with", "as", "pass", "raise", "try", "while",
 ];
 
 impl<'a> Parser<'a> {
@@ -107,8 +83,7 @@ impl<'a> Parser<'a> {
         self.peek().is_some_and(|t| t.tok == tok)
     }
     fn at_kw(&self, kw: &str) -> bool {
-        self.peek()
-            .is_some_and(|t| t.tok == Tok::Name && self.slice(t) == kw)
+        self.peek().is_some_and(|t| t.tok == Tok::Name && self.slice(t) == kw)
     }
     fn eat(&mut self, tok: Tok) -> bool {
         if self.at(tok) {
@@ -135,14 +110,8 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 Ok(t)
             }
-            Some(t) => Err(err(
-                format!("expected {what}, found '{}'", self.slice(t)),
-                self.span_of(t),
-            )),
-            None => Err(err(
-                format!("expected {what} at the end of the expression"),
-                self.eof_span(),
-            )),
+            Some(t) => Err(err(format!("expected {what}, found '{}'", self.slice(t)), self.span_of(t))),
+            None => Err(err(format!("expected {what} at the end of the expression"), self.eof_span())),
         }
     }
 
@@ -160,10 +129,7 @@ impl<'a> Parser<'a> {
             items.push(self.expr()?);
         }
         let span = items[0].span.to(items[items.len() - 1].span);
-        Ok(Expr {
-            kind: ExprKind::Tuple(items),
-            span,
-        })
+        Ok(Expr { kind: ExprKind::Tuple(items), span })
     }
 
     /// Conditional expression level (also rejects `lambda`).
@@ -181,11 +147,7 @@ impl<'a> Parser<'a> {
         }
         let body = self.or_expr()?;
         if self.at(Tok::Walrus) {
-            let t = self.peek().unwrap_or(Token {
-                tok: Tok::Walrus,
-                start: 0,
-                end: 0,
-            });
+            let t = self.peek().unwrap_or(Token { tok: Tok::Walrus, start: 0, end: 0 });
             return Err(unsupported("assignment expression ':='", self.span_of(t)));
         }
         if self.eat_kw("if") {
@@ -193,17 +155,12 @@ impl<'a> Parser<'a> {
             if !self.eat_kw("else") {
                 return Err(err(
                     "expected 'else' in conditional expression",
-                    self.peek()
-                        .map(|t| self.span_of(t))
-                        .unwrap_or(self.eof_span()),
+                    self.peek().map(|t| self.span_of(t)).unwrap_or(self.eof_span()),
                 ));
             }
             let other = self.expr()?;
             let span = body.span.to(other.span);
-            return Ok(Expr {
-                kind: ExprKind::IfElse(Box::new(cond), Box::new(body), Box::new(other)),
-                span,
-            });
+            return Ok(Expr { kind: ExprKind::IfElse(Box::new(cond), Box::new(body), Box::new(other)), span });
         }
         Ok(body)
     }
@@ -213,10 +170,7 @@ impl<'a> Parser<'a> {
         while self.eat_kw("or") {
             let r = self.and_expr()?;
             let span = l.span.to(r.span);
-            l = Expr {
-                kind: ExprKind::Or(Box::new(l), Box::new(r)),
-                span,
-            };
+            l = Expr { kind: ExprKind::Or(Box::new(l), Box::new(r)), span };
         }
         Ok(l)
     }
@@ -226,10 +180,7 @@ impl<'a> Parser<'a> {
         while self.eat_kw("and") {
             let r = self.not_expr()?;
             let span = l.span.to(r.span);
-            l = Expr {
-                kind: ExprKind::And(Box::new(l), Box::new(r)),
-                span,
-            };
+            l = Expr { kind: ExprKind::And(Box::new(l), Box::new(r)), span };
         }
         Ok(l)
     }
@@ -240,10 +191,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 let e = self.not_expr()?;
                 let span = self.span_of(t).to(e.span);
-                return Ok(Expr {
-                    kind: ExprKind::Unary(UnOp::Not, Box::new(e)),
-                    span,
-                });
+                return Ok(Expr { kind: ExprKind::Unary(UnOp::Not, Box::new(e)), span });
             }
         }
         self.comparison()
@@ -261,10 +209,7 @@ impl<'a> Parser<'a> {
             Tok::Name => match self.slice(t) {
                 "in" => CmpOp::In,
                 "is" => {
-                    if self
-                        .peek_at(1)
-                        .is_some_and(|n| n.tok == Tok::Name && self.slice(n) == "not")
-                    {
+                    if self.peek_at(1).is_some_and(|n| n.tok == Tok::Name && self.slice(n) == "not") {
                         self.pos += 1;
                         CmpOp::IsNot
                     } else {
@@ -272,10 +217,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 "not" => {
-                    if self
-                        .peek_at(1)
-                        .is_some_and(|n| n.tok == Tok::Name && self.slice(n) == "in")
-                    {
+                    if self.peek_at(1).is_some_and(|n| n.tok == Tok::Name && self.slice(n) == "in") {
                         self.pos += 1;
                         CmpOp::NotIn
                     } else {
@@ -300,10 +242,7 @@ impl<'a> Parser<'a> {
             return Ok(first);
         }
         let span = first.span.to(rest[rest.len() - 1].1.span);
-        Ok(Expr {
-            kind: ExprKind::Compare(Box::new(first), rest),
-            span,
-        })
+        Ok(Expr { kind: ExprKind::Compare(Box::new(first), rest), span })
     }
 
     /// Binding powers (left, right) of the binary operators, Python order.
@@ -334,10 +273,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             let r = self.binary(rbp)?;
             let span = l.span.to(r.span);
-            l = Expr {
-                kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
-                span,
-            };
+            l = Expr { kind: ExprKind::Binary(op, Box::new(l), Box::new(r)), span };
         }
         Ok(l)
     }
@@ -345,12 +281,7 @@ impl<'a> Parser<'a> {
     fn unary(&mut self) -> Result<Expr, ParseError> {
         let t = match self.peek() {
             Some(t) => t,
-            None => {
-                return Err(err(
-                    "expected an operand at the end of the expression",
-                    self.eof_span(),
-                ))
-            }
+            None => return Err(err("expected an operand at the end of the expression", self.eof_span())),
         };
         let op = match t.tok {
             Tok::Minus => UnOp::Neg,
@@ -364,25 +295,12 @@ impl<'a> Parser<'a> {
         // Fold negative literals so that `-9223372036854775808` and `-1.5` stay literals.
         if op == UnOp::Neg {
             match e.kind {
-                ExprKind::Int(i) => {
-                    return Ok(Expr {
-                        kind: ExprKind::Int(i.wrapping_neg()),
-                        span,
-                    })
-                }
-                ExprKind::Float(f) => {
-                    return Ok(Expr {
-                        kind: ExprKind::Float(-f),
-                        span,
-                    })
-                }
+                ExprKind::Int(i) => return Ok(Expr { kind: ExprKind::Int(i.wrapping_neg()), span }),
+                ExprKind::Float(f) => return Ok(Expr { kind: ExprKind::Float(-f), span }),
                 _ => {}
             }
         }
-        Ok(Expr {
-            kind: ExprKind::Unary(op, Box::new(e)),
-            span,
-        })
+        Ok(Expr { kind: ExprKind::Unary(op, Box::new(e)), span })
     }
 
     fn power(&mut self) -> Result<Expr, ParseError> {
@@ -390,10 +308,7 @@ impl<'a> Parser<'a> {
         if self.eat(Tok::StarStar) {
             let exp = self.unary()?;
             let span = base.span.to(exp.span);
-            return Ok(Expr {
-                kind: ExprKind::Binary(BinOp::Pow, Box::new(base), Box::new(exp)),
-                span,
-            });
+            return Ok(Expr { kind: ExprKind::Binary(BinOp::Pow, Box::new(base), Box::new(exp)), span });
         }
         Ok(base)
     }
@@ -405,19 +320,13 @@ impl<'a> Parser<'a> {
                 let t = self.expect(Tok::Name, "an attribute name after '.'")?;
                 let name = self.slice(t).to_string();
                 let span = e.span.to(self.span_of(t));
-                e = Expr {
-                    kind: ExprKind::Attr(Box::new(e), name, self.span_of(t)),
-                    span,
-                };
+                e = Expr { kind: ExprKind::Attr(Box::new(e), name, self.span_of(t)), span };
             } else if self.at(Tok::LParen) {
                 self.pos += 1;
                 let (args, kwargs) = self.call_args()?;
                 let close = self.expect(Tok::RParen, "')' to close the call")?;
                 let span = e.span.to(self.span_of(close));
-                e = Expr {
-                    kind: ExprKind::Call(Box::new(e), args, kwargs),
-                    span,
-                };
+                e = Expr { kind: ExprKind::Call(Box::new(e), args, kwargs), span };
             } else if self.at(Tok::LBracket) {
                 self.pos += 1;
                 e = self.subscript(e)?;
@@ -442,11 +351,7 @@ impl<'a> Parser<'a> {
                 continue;
             }
             if parts[colons].is_some() {
-                let t = self.peek().unwrap_or(Token {
-                    tok: Tok::RBracket,
-                    start: self.end,
-                    end: self.end,
-                });
+                let t = self.peek().unwrap_or(Token { tok: Tok::RBracket, start: self.end, end: self.end });
                 return Err(err("expected ']' or ':' in subscript", self.span_of(t)));
             }
             parts[colons] = Some(Box::new(self.expr_tuple()?));
@@ -454,19 +359,11 @@ impl<'a> Parser<'a> {
         let close = self.expect(Tok::RBracket, "']'")?;
         let span = target.span.to(self.span_of(close));
         if colons == 0 {
-            let idx = parts[0]
-                .take()
-                .ok_or_else(|| err("empty subscript", span))?;
-            return Ok(Expr {
-                kind: ExprKind::Index(Box::new(target), idx),
-                span,
-            });
+            let idx = parts[0].take().ok_or_else(|| err("empty subscript", span))?;
+            return Ok(Expr { kind: ExprKind::Index(Box::new(target), idx), span });
         }
         let [a, b, c] = parts;
-        Ok(Expr {
-            kind: ExprKind::Slice(Box::new(target), a, b, c),
-            span,
-        })
+        Ok(Expr { kind: ExprKind::Slice(Box::new(target), a, b, c), span })
     }
 
     fn call_args(&mut self) -> Result<(Vec<Expr>, Vec<(String, Expr)>), ParseError> {
@@ -474,35 +371,20 @@ impl<'a> Parser<'a> {
         let mut kwargs: Vec<(String, Expr)> = Vec::new();
         while !self.at(Tok::RParen) {
             if self.at(Tok::Star) || self.at(Tok::StarStar) {
-                let t = self.peek().unwrap_or(Token {
-                    tok: Tok::Star,
-                    start: 0,
-                    end: 0,
-                });
+                let t = self.peek().unwrap_or(Token { tok: Tok::Star, start: 0, end: 0 });
                 return Err(unsupported("argument unpacking", self.span_of(t)));
             }
             let is_kw = self.peek().is_some_and(|t| t.tok == Tok::Name)
                 && self.peek_at(1).is_some_and(|t| t.tok == Tok::Assign);
             if is_kw {
-                let t = self.bump().unwrap_or(Token {
-                    tok: Tok::Name,
-                    start: 0,
-                    end: 0,
-                });
+                let t = self.bump().unwrap_or(Token { tok: Tok::Name, start: 0, end: 0 });
                 self.pos += 1;
                 let v = self.expr()?;
                 kwargs.push((self.slice(t).to_string(), v));
             } else {
                 if !kwargs.is_empty() {
-                    let t = self.peek().unwrap_or(Token {
-                        tok: Tok::Name,
-                        start: self.end,
-                        end: self.end,
-                    });
-                    return Err(err(
-                        "positional argument follows keyword argument",
-                        self.span_of(t),
-                    ));
+                    let t = self.peek().unwrap_or(Token { tok: Tok::Name, start: self.end, end: self.end });
+                    return Err(err("positional argument follows keyword argument", self.span_of(t)));
                 }
                 let a = self.expr()?;
                 if self.at_kw("for") {
@@ -521,11 +403,7 @@ impl<'a> Parser<'a> {
     }
 
     fn comprehension(&mut self, elt: Expr) -> Result<Expr, ParseError> {
-        let for_tok = self.bump().unwrap_or(Token {
-            tok: Tok::Name,
-            start: 0,
-            end: 0,
-        });
+        let for_tok = self.bump().unwrap_or(Token { tok: Tok::Name, start: 0, end: 0 });
         let mut vars = Vec::new();
         loop {
             let parened = self.eat(Tok::LParen);
@@ -547,51 +425,27 @@ impl<'a> Parser<'a> {
             return Err(err("expected 'in' in comprehension", self.span_of(for_tok)));
         }
         let iter = self.or_expr()?;
-        let cond = if self.eat_kw("if") {
-            Some(Box::new(self.or_expr()?))
-        } else {
-            None
-        };
+        let cond = if self.eat_kw("if") { Some(Box::new(self.or_expr()?)) } else { None };
         if self.at_kw("for") {
             let t = self.peek().unwrap_or(for_tok);
             return Err(unsupported("nested comprehension", self.span_of(t)));
         }
-        let span = elt
-            .span
-            .to(cond.as_ref().map(|c| c.span).unwrap_or(iter.span));
-        Ok(Expr {
-            kind: ExprKind::ListComp {
-                elt: Box::new(elt),
-                vars,
-                iter: Box::new(iter),
-                cond,
-            },
-            span,
-        })
+        let span = elt.span.to(cond.as_ref().map(|c| c.span).unwrap_or(iter.span));
+        Ok(Expr { kind: ExprKind::ListComp { elt: Box::new(elt), vars, iter: Box::new(iter), cond }, span })
     }
 
     fn atom(&mut self) -> Result<Expr, ParseError> {
         let t = match self.bump() {
             Some(t) => t,
-            None => {
-                return Err(err(
-                    "expected an operand at the end of the expression",
-                    self.eof_span(),
-                ))
-            }
+            None => return Err(err("expected an operand at the end of the expression", self.eof_span())),
         };
         let span = self.span_of(t);
         let s = self.slice(t);
         let kind = match t.tok {
-            Tok::Int => ExprKind::Int(
-                parse_int(s)
-                    .ok_or_else(|| err(format!("integer literal {s} is out of range"), span))?,
-            ),
-            Tok::Float => ExprKind::Float(
-                s.replace('_', "")
-                    .parse()
-                    .map_err(|_| err("bad float literal", span))?,
-            ),
+            Tok::Int => {
+                ExprKind::Int(parse_int(s).ok_or_else(|| err(format!("integer literal {s} is out of range"), span))?)
+            }
+            Tok::Float => ExprKind::Float(s.replace('_', "").parse().map_err(|_| err("bad float literal", span))?),
             Tok::Str => {
                 // Adjacent literals concatenate.
                 let mut kind = self.string_literal(s, t.start)?;
@@ -615,19 +469,13 @@ impl<'a> Parser<'a> {
             Tok::LParen => {
                 if self.at(Tok::RParen) {
                     let c = self.bump().unwrap_or(t);
-                    return Ok(Expr {
-                        kind: ExprKind::Tuple(vec![]),
-                        span: span.to(self.span_of(c)),
-                    });
+                    return Ok(Expr { kind: ExprKind::Tuple(vec![]), span: span.to(self.span_of(c)) });
                 }
                 let first = self.expr()?;
                 if self.at_kw("for") {
                     let comp = self.comprehension(first)?;
                     let c = self.expect(Tok::RParen, "')'")?;
-                    return Ok(Expr {
-                        kind: comp.kind,
-                        span: span.to(self.span_of(c)),
-                    });
+                    return Ok(Expr { kind: comp.kind, span: span.to(self.span_of(c)) });
                 }
                 if self.eat(Tok::Comma) {
                     let mut items = vec![first];
@@ -638,16 +486,10 @@ impl<'a> Parser<'a> {
                         }
                     }
                     let c = self.expect(Tok::RParen, "')'")?;
-                    return Ok(Expr {
-                        kind: ExprKind::Tuple(items),
-                        span: span.to(self.span_of(c)),
-                    });
+                    return Ok(Expr { kind: ExprKind::Tuple(items), span: span.to(self.span_of(c)) });
                 }
                 let c = self.expect(Tok::RParen, "')'")?;
-                return Ok(Expr {
-                    kind: first.kind,
-                    span: span.to(self.span_of(c)),
-                });
+                return Ok(Expr { kind: first.kind, span: span.to(self.span_of(c)) });
             }
             Tok::LBracket => {
                 let mut items = Vec::new();
@@ -656,10 +498,7 @@ impl<'a> Parser<'a> {
                     if self.at_kw("for") {
                         let comp = self.comprehension(first)?;
                         let c = self.expect(Tok::RBracket, "']'")?;
-                        return Ok(Expr {
-                            kind: comp.kind,
-                            span: span.to(self.span_of(c)),
-                        });
+                        return Ok(Expr { kind: comp.kind, span: span.to(self.span_of(c)) });
                     }
                     items.push(first);
                     while self.eat(Tok::Comma) {
@@ -670,19 +509,13 @@ impl<'a> Parser<'a> {
                     }
                 }
                 let c = self.expect(Tok::RBracket, "']' to close the list")?;
-                return Ok(Expr {
-                    kind: ExprKind::List(items),
-                    span: span.to(self.span_of(c)),
-                });
+                return Ok(Expr { kind: ExprKind::List(items), span: span.to(self.span_of(c)) });
             }
             Tok::LBrace => {
                 let mut items = Vec::new();
                 while !self.at(Tok::RBrace) {
                     if self.at(Tok::StarStar) {
-                        return Err(unsupported(
-                            "dict unpacking",
-                            self.span_of(self.peek().unwrap_or(t)),
-                        ));
+                        return Err(unsupported("dict unpacking", self.span_of(self.peek().unwrap_or(t))));
                     }
                     let k = self.expr()?;
                     if !self.eat(Tok::Colon) {
@@ -698,10 +531,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 let c = self.expect(Tok::RBrace, "'}' to close the dict")?;
-                return Ok(Expr {
-                    kind: ExprKind::Dict(items),
-                    span: span.to(self.span_of(c)),
-                });
+                return Ok(Expr { kind: ExprKind::Dict(items), span: span.to(self.span_of(c)) });
             }
             _ => return Err(err(format!("unexpected '{s}'"), span)),
         };
@@ -719,15 +549,9 @@ impl<'a> Parser<'a> {
         if prefix.contains('f') {
             return self.fstring(body, body_start, raw).map(ExprKind::FString);
         }
-        let text = if raw {
-            body.to_string()
-        } else {
-            unescape_py(body).map_err(|m| err(m, span))?
-        };
+        let text = if raw { body.to_string() } else { unescape_py(body).map_err(|m| err(m, span))? };
         if prefix.contains('b') {
-            return Ok(ExprKind::Bytes(
-                text.chars().map(|c| c as u32 as u8).collect(),
-            ));
+            return Ok(ExprKind::Bytes(text.chars().map(|c| c as u32 as u8).collect()));
         }
         Ok(ExprKind::Str(text))
     }
@@ -737,8 +561,7 @@ impl<'a> Parser<'a> {
         let mut lit = String::new();
         let b = body.as_bytes();
         let mut i = 0;
-        let span_here =
-            |a: usize, z: usize| ESpan::new(body_start + a as u32, body_start + z as u32);
+        let span_here = |a: usize, z: usize| ESpan::new(body_start + a as u32, body_start + z as u32);
         while i < b.len() {
             match b[i] {
                 b'{' if b.get(i + 1) == Some(&b'{') => {
@@ -749,12 +572,7 @@ impl<'a> Parser<'a> {
                     lit.push('}');
                     i += 2;
                 }
-                b'}' => {
-                    return Err(err(
-                        "single '}' is not allowed in an f-string",
-                        span_here(i, i + 1),
-                    ))
-                }
+                b'}' => return Err(err("single '}' is not allowed in an f-string", span_here(i, i + 1))),
                 b'{' => {
                     // Find the matching close brace, honouring nesting and quotes.
                     let mut depth = 0;
@@ -779,10 +597,7 @@ impl<'a> Parser<'a> {
                                     expr_end = Some(j);
                                     break;
                                 }
-                                b'!' if depth == 0
-                                    && spec_pos.is_none()
-                                    && b.get(j + 1) != Some(&b'=') =>
-                                {
+                                b'!' if depth == 0 && spec_pos.is_none() && b.get(j + 1) != Some(&b'=') => {
                                     conv_pos.get_or_insert(j);
                                 }
                                 b':' if depth == 0 && spec_pos.is_none() => {
@@ -793,8 +608,7 @@ impl<'a> Parser<'a> {
                         }
                         j += 1;
                     }
-                    let close = expr_end
-                        .ok_or_else(|| err("unclosed '{' in f-string", span_here(i, body.len())))?;
+                    let close = expr_end.ok_or_else(|| err("unclosed '{' in f-string", span_here(i, body.len())))?;
                     let expr_stop = conv_pos.or(spec_pos).unwrap_or(close);
                     let inner = &body[i + 1..expr_stop];
                     if inner.trim().is_empty() {
@@ -804,23 +618,14 @@ impl<'a> Parser<'a> {
                     let conv = conv_pos.and_then(|p| body[p + 1..].chars().next());
                     if let Some(c) = conv {
                         if !matches!(c, 'r' | 's' | 'a') {
-                            return Err(err(
-                                format!("bad conversion '!{c}' in f-string"),
-                                span_here(i, close + 1),
-                            ));
+                            return Err(err(format!("bad conversion '!{c}' in f-string"), span_here(i, close + 1)));
                         }
                     }
-                    let spec = spec_pos
-                        .map(|p| body[p + 1..close].to_string())
-                        .unwrap_or_default();
+                    let spec = spec_pos.map(|p| body[p + 1..close].to_string()).unwrap_or_default();
                     if !lit.is_empty() {
                         parts.push(FPart::Lit(std::mem::take(&mut lit)));
                     }
-                    parts.push(FPart::Expr {
-                        expr: Box::new(expr),
-                        conv,
-                        spec,
-                    });
+                    parts.push(FPart::Expr { expr: Box::new(expr), conv, spec });
                     i = close + 1;
                 }
                 _ => {
@@ -878,9 +683,7 @@ fn parse_int(s: &str) -> Option<i64> {
         i64::from_str_radix(b, 2).ok()
     } else {
         // `9223372036854775808` is accepted so that its negation folds to i64::MIN.
-        s.parse::<i64>()
-            .ok()
-            .or_else(|| (s == "9223372036854775808").then_some(i64::MIN))
+        s.parse::<i64>().ok().or_else(|| (s == "9223372036854775808").then_some(i64::MIN))
     }
 }
 
@@ -951,26 +754,16 @@ mod tests {
         assert!(matches!(p("a if b else c").kind, ExprKind::IfElse(..)));
         assert!(matches!(p("not a and b").kind, ExprKind::And(..)));
         assert!(matches!(p("1 < x < 3").kind, ExprKind::Compare(_, ref v) if v.len() == 2));
-        assert!(
-            matches!(p("x not in y").kind, ExprKind::Compare(_, ref v) if v[0].0 == CmpOp::NotIn)
-        );
-        assert!(
-            matches!(p("x is not None").kind, ExprKind::Compare(_, ref v) if v[0].0 == CmpOp::IsNot)
-        );
+        assert!(matches!(p("x not in y").kind, ExprKind::Compare(_, ref v) if v[0].0 == CmpOp::NotIn));
+        assert!(matches!(p("x is not None").kind, ExprKind::Compare(_, ref v) if v[0].0 == CmpOp::IsNot));
     }
 
     #[test]
     fn parses_postfix_chains() {
         assert!(matches!(p("a.b.c(1, k=2)[0]").kind, ExprKind::Index(..)));
         assert!(matches!(p("s[::-1]").kind, ExprKind::Slice(..)));
-        assert!(matches!(
-            p("sum(i['q'] for i in items)").kind,
-            ExprKind::Call(..)
-        ));
-        assert!(matches!(
-            p("[x*2 for x in range(3) if x]").kind,
-            ExprKind::ListComp { .. }
-        ));
+        assert!(matches!(p("sum(i['q'] for i in items)").kind, ExprKind::Call(..)));
+        assert!(matches!(p("[x*2 for x in range(3) if x]").kind, ExprKind::ListComp { .. }));
         assert!(matches!(p("{'a': 1, 'b': [1, 2]}").kind, ExprKind::Dict(_)));
         assert!(matches!(p("(1,)").kind, ExprKind::Tuple(ref v) if v.len() == 1));
         assert!(matches!(p("1, 2").kind, ExprKind::Tuple(ref v) if v.len() == 2));
@@ -982,13 +775,7 @@ mod tests {
             ExprKind::FString(parts) => {
                 assert_eq!(parts.len(), 4);
                 assert!(matches!(&parts[0], FPart::Expr { spec, .. } if spec == "05.2f"));
-                assert!(matches!(
-                    &parts[2],
-                    FPart::Expr {
-                        conv: Some('r'),
-                        ..
-                    }
-                ));
+                assert!(matches!(&parts[2], FPart::Expr { conv: Some('r'), .. }));
                 assert_eq!(parts[3], FPart::Lit(" {z}".into()));
             }
             k => panic!("{k:?}"),

@@ -1,0 +1,91 @@
+//! Throughput benchmarks against the reference workloads (../shared/bench/WORKLOADS.md).
+//!
+//! `cargo bench --bench throughput [-- W1 N]` runs the W1 model (`benches/models/w1_flat.xml`,
+//! the workload as datamimic writes it) single-threaded into a CSV file and, when the
+//! hand-written limit program is available (../shared/bench/limit), runs it on the same disk in
+//! the same invocation, then prints rows/s for both and their ratio. Timing is whole-run
+//! wall time, median of 5 runs after one warm-up.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use datamimic::domains::determinism::Seed;
+use datamimic::engine::{self, RunOptions};
+use datamimic::ir::lower::{lower_file, LowerOptions};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn run_model(model: &Path, out: &Path) -> f64 {
+    let t = Instant::now();
+    let (_sm, m, diags) = lower_file(model, &LowerOptions::default());
+    let m = m.unwrap_or_else(|| panic!("model does not compile: {:?}", diags.0.first().map(|d| &d.message)));
+    let opts = RunOptions {
+        out_dir: out.to_path_buf(),
+        seed: Seed::Int(20240101),
+        clock: jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
+        verbose: false,
+        rows: None,
+    };
+    engine::run(&m, &opts).unwrap_or_else(|e| panic!("run failed: {}", e.message));
+    t.elapsed().as_secs_f64()
+}
+
+fn limit_binary(root: &Path) -> Option<PathBuf> {
+    let manifest = root.join("../shared/bench/limit/Cargo.toml");
+    if !manifest.is_file() {
+        return None;
+    }
+    let target = root.join("target/bench-limit");
+    let ok = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target)
+        .status()
+        .ok()?
+        .success();
+    ok.then(|| target.join("release/w1-limit"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let n: u64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = root.join("target/bench-work");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).expect("work dir");
+    let model_dir = work.join("w1");
+    std::fs::create_dir_all(&model_dir).expect("model dir");
+    std::fs::copy(root.join("benches/models/w1_flat.xml"), model_dir.join("datamimic.xml")).expect("copy model");
+    std::fs::write(model_dir.join("n.properties"), format!("N={n}\n")).expect("n.properties");
+    let out = work.join("out");
+
+    let model = model_dir.join("datamimic.xml");
+    run_model(&model, &out); // warm-up
+    let ours: Vec<f64> = (0..5).map(|_| run_model(&model, &out)).collect();
+    let ours = median(ours);
+    let ours_rate = n as f64 / ours;
+    println!("W1 datamimic (1 thread, CSV file): {n} rows in {ours:.3} s = {:.0} rows/s", ours_rate);
+
+    match limit_binary(root) {
+        Some(bin) => {
+            let file = work.join("limit.csv");
+            let time = || {
+                let t = Instant::now();
+                let st = Command::new(&bin).arg(n.to_string()).arg(&file).arg("20240101").status().expect("limit runs");
+                assert!(st.success());
+                t.elapsed().as_secs_f64()
+            };
+            time();
+            let lim = median((0..5).map(|_| time()).collect());
+            let lim_rate = n as f64 / lim;
+            println!("W1 limit program (CSV file):       {n} rows in {lim:.3} s = {:.0} rows/s", lim_rate);
+            println!("ratio datamimic / limit: {:.2}", ours_rate / lim_rate);
+        }
+        None => println!("limit program not available (../shared/bench/limit); skipped"),
+    }
+}
