@@ -223,7 +223,12 @@ pub fn parse(text: &str, source: SourceId) -> Result<Element, Diagnostic> {
                     .with_label("refused: entity declarations could expand without bound")
                     .with_help("remove the <!DOCTYPE ...> declaration"));
             }
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+            Event::Comment(c) => {
+                if c.as_ref().windows(2).any(|w| w == b"--") || c.as_ref().ends_with(b"-") {
+                    return Err(malformed(source, start, "'--' is not allowed inside an XML comment"));
+                }
+            }
+            Event::Decl(_) | Event::PI(_) => {}
             Event::Eof => break,
         }
     }
@@ -348,6 +353,12 @@ mod tests {
         assert!(parse("<setup><generate></setup>", SourceId(0)).is_err());
         assert!(parse("<setup>", SourceId(0)).is_err());
         assert!(parse("", SourceId(0)).is_err());
+    }
+
+    #[test]
+    fn double_hyphen_in_comment_is_malformed() {
+        assert!(parse("<setup><!-- a -- b --></setup>", SourceId(0)).is_err());
+        assert!(parse("<setup><!-- a - b --></setup>", SourceId(0)).is_ok());
     }
 
     #[test]
