@@ -2,3 +2,4 @@
 
 pub mod datetime;
 pub mod functions;
+pub mod targets;
