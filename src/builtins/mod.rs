@@ -1,4 +1,4 @@
-//! Builtin functions, generators, converters and output targets.
+//! Builtin functions, generators, converters, data sources and output targets.
 
 pub mod converters;
 pub mod datetime;

@@ -1,0 +1,210 @@
+//! `CSV`: Python `csv.DictWriter` as datamimic configures it (dsl §8.3).
+//!
+//! Header = `fieldnames=` or the keys of the first record; later records: missing keys empty,
+//! extra keys dropped (`extrasaction="ignore"`). Delimiter = `delimiter=` → setup
+//! `defaultSeparator` → `|`; quote char `"` (`quotechar=`); lines end with `\r\n`. Cells are
+//! `str(value)` with `None` → empty and bytes → base64. Quoting follows CPython's `_csv` writer
+//! exactly, including its rule that a row made of one empty field is written as `""`.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use super::{
+    plain_fields, string_list, write_cell_str, FileOptions, FileOut, Pending, Record, Sink,
+    TargetSpec,
+};
+use crate::vm::value::Value;
+
+/// Python's `csv.QUOTE_*` constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Quoting {
+    /// 0: quote fields containing the delimiter, the quote char, `\r` or `\n`.
+    Minimal,
+    /// 1: quote every field.
+    All,
+    /// 2: quote every field that is not a number.
+    NonNumeric,
+    /// 3: never quote; a field that would need it is an error (no escape char is set).
+    None,
+    /// 4 (Python 3.12): quote strings.
+    Strings,
+    /// 5 (Python 3.12): quote everything but `None`.
+    NotNull,
+}
+
+/// Where a cell's text comes from (the quoting modes look at the Python type).
+enum Cell<'a> {
+    /// A header cell (a `str`).
+    Header(&'a str),
+    /// A key missing from the record: DictWriter's `restval`, the `str` `""`.
+    Missing,
+    Value(&'a Value),
+}
+
+pub(crate) struct CsvSink {
+    out: FileOut,
+    fieldnames: Option<Vec<Arc<str>>>,
+    delimiter: char,
+    quotechar: char,
+    quoting: Quoting,
+    /// The row being built (reused).
+    row: String,
+    /// One cell's text (reused).
+    cell: String,
+}
+
+impl CsvSink {
+    pub(crate) fn new(
+        spec: &TargetSpec,
+        opts: &FileOptions,
+        out: FileOut,
+    ) -> Result<CsvSink, String> {
+        let delimiter = match spec.str_param("delimiter") {
+            Some(d) => d,
+            None if opts.separator.is_empty() => ",",
+            None => opts.separator.as_str(),
+        };
+        let mut chars = delimiter.chars();
+        let (Some(delimiter), None) = (chars.next(), chars.next()) else {
+            return Err(format!(
+                "target CSV: the delimiter must be a 1-character string, got '{delimiter}' \
+                 (from <setup defaultSeparator>)"
+            ));
+        };
+        let quotechar = spec
+            .str_param("quotechar")
+            .and_then(|q| q.chars().next())
+            .unwrap_or('"');
+        let quoting = match spec.int_param("quoting").unwrap_or(0) {
+            1 => Quoting::All,
+            2 => Quoting::NonNumeric,
+            3 => Quoting::None,
+            4 => Quoting::Strings,
+            5 => Quoting::NotNull,
+            _ => Quoting::Minimal,
+        };
+        // An empty list means "take the first record's keys", as in datamimic (`fieldnames or []`).
+        let fieldnames = match spec.param("fieldnames") {
+            Some(v) => Some(string_list(v).map_err(|_| {
+                "target CSV: parameter 'fieldnames' must be a list of strings".to_string()
+            })?)
+            .filter(|f| !f.is_empty()),
+            None => None,
+        };
+        Ok(CsvSink {
+            out,
+            fieldnames,
+            delimiter,
+            quotechar,
+            quoting,
+            row: String::with_capacity(256),
+            cell: String::with_capacity(64),
+        })
+    }
+
+    /// Appends one field (with its leading delimiter unless it is the first).
+    fn push_field(&mut self, first: bool, cell: Cell) -> Result<(), String> {
+        if !first {
+            self.row.push(self.delimiter);
+        }
+        self.cell.clear();
+        let mut quoted = match (self.quoting, &cell) {
+            (Quoting::Minimal | Quoting::None, _) => false,
+            (Quoting::All, _) => true,
+            (Quoting::NonNumeric, Cell::Value(v)) => !v.is_numeric(),
+            (Quoting::NonNumeric, _) => true,
+            (Quoting::Strings, Cell::Value(v)) => matches!(v, Value::Str(_)),
+            (Quoting::Strings, _) => true,
+            (Quoting::NotNull, Cell::Value(v)) => !v.is_null(),
+            (Quoting::NotNull, _) => true,
+        };
+        match cell {
+            Cell::Header(s) => self.cell.push_str(s),
+            Cell::Missing | Cell::Value(Value::Null) => {}
+            Cell::Value(Value::Bytes(b)) => {
+                base64::engine::general_purpose::STANDARD.encode_string(b, &mut self.cell)
+            }
+            Cell::Value(v) => write_cell_str(&mut self.cell, v),
+        }
+        let special =
+            |c: char| c == self.delimiter || c == self.quotechar || c == '\r' || c == '\n';
+        if self.cell.chars().any(special) {
+            if self.quoting == Quoting::None {
+                return Err(format!(
+                    "target CSV: cannot write {:?} with quoting=3 (QUOTE_NONE): need to escape, \
+                     but no escapechar set",
+                    self.cell
+                ));
+            }
+            quoted = true;
+        }
+        if quoted {
+            self.row.push(self.quotechar);
+            for c in self.cell.chars() {
+                if c == self.quotechar {
+                    self.row.push(c);
+                }
+                self.row.push(c);
+            }
+            self.row.push(self.quotechar);
+        } else {
+            self.row.push_str(&self.cell);
+        }
+        Ok(())
+    }
+
+    /// Ends the row: a row that is one empty field is written as `""` (CPython's rule, so that
+    /// the line is not mistaken for an empty record), then `\r\n`.
+    fn end_row(&mut self, n_fields: usize) -> Result<(), String> {
+        if n_fields > 0 && self.row.is_empty() {
+            if self.quoting == Quoting::None {
+                return Err(
+                    "target CSV: single empty field record must be quoted (quoting=3)".into(),
+                );
+            }
+            self.row.push(self.quotechar);
+            self.row.push(self.quotechar);
+        }
+        self.row.push_str("\r\n");
+        self.out.write_str(&self.row)
+    }
+}
+
+impl Sink for CsvSink {
+    fn write(&mut self, rec: &Record) -> Result<(), String> {
+        let fields = plain_fields(rec);
+        let names = self
+            .fieldnames
+            .get_or_insert_with(|| fields.iter().map(|(k, _)| k.clone()).collect());
+        let names = std::mem::take(names);
+        let result = (|| {
+            if !self.out.is_open() && !names.is_empty() {
+                self.row.clear();
+                for (i, n) in names.iter().enumerate() {
+                    self.push_field(i == 0, Cell::Header(n))?;
+                }
+                self.end_row(names.len())?;
+            }
+            self.row.clear();
+            for (i, n) in names.iter().enumerate() {
+                // Records of one generate usually share the key order: try position i first.
+                let value = match fields.get(i) {
+                    Some((k, v)) if k == n => Some(v),
+                    _ => fields.iter().find(|(k, _)| k == n).map(|(_, v)| v),
+                };
+                let cell = value.map_or(Cell::Missing, Cell::Value);
+                self.push_field(i == 0, cell)?;
+            }
+            self.end_row(names.len())
+        })();
+        self.fieldnames = Some(names);
+        result?;
+        self.out.rows += 1;
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<Option<Pending>, String> {
+        self.out.finish()
+    }
+}
