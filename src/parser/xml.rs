@@ -224,7 +224,8 @@ pub fn parse(text: &str, source: SourceId) -> Result<Element, Diagnostic> {
                     .with_help("remove the <!DOCTYPE ...> declaration"));
             }
             Event::Comment(c) => {
-                if c.as_ref().windows(2).any(|w| w == b"--") || c.as_ref().ends_with(b"-") {
+                let body: &[u8] = &c;
+                if body.windows(2).any(|w| w == b"--") || body.ends_with(b"-") {
                     return Err(malformed(source, start, "'--' is not allowed inside an XML comment"));
                 }
             }
