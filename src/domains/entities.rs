@@ -84,6 +84,7 @@ impl Person {
             ("academic_title", s(&self.academic_title)),
             ("salutation", s(&self.salutation)),
             ("nobility_title", s(&self.nobility_title)),
+            ("transaction_profile", Value::Null),
         ])
     }
 }
@@ -95,6 +96,8 @@ pub struct Address {
     pub phone: String,
     pub mobile: String,
     pub fax: String,
+    pub office_phone: String,
+    pub private_phone: String,
     pub organization: String,
 }
 
@@ -113,6 +116,8 @@ impl Address {
             ("phone", s(&self.phone)),
             ("mobile_phone", s(&self.mobile)),
             ("fax", s(&self.fax)),
+            ("office_phone", s(&self.office_phone)),
+            ("private_phone", s(&self.private_phone)),
             ("organization", s(&self.organization)),
             ("full_address", s(&full)),
         ])
@@ -305,7 +310,9 @@ impl Gen<'_> {
         let mobile = mobile_number(loc, &mut ms, &city);
         let mut os = stream(k, "organization");
         let organization = company_name(loc, &mut os);
-        Address { street, house_number, city, phone, mobile, fax, organization }
+        let office_phone = landline(loc, &mut stream(k, "office_phone"), &city);
+        let private_phone = landline(loc, &mut stream(k, "private_phone"), &city);
+        Address { street, house_number, city, phone, mobile, fax, office_phone, private_phone, organization }
     }
 
     fn city(&self) -> Map {

@@ -341,6 +341,21 @@ pub fn cast(v: Value, c: Cast, granularity: Option<rust_decimal::Decimal>) -> Re
     })
 }
 
+impl Runtime<'_> {
+    /// The map of scope `depth`: its variables and fields, with the next inner scope nested
+    /// under its name.
+    fn scope_map(&self, depth: usize) -> Map {
+        let Some(f) = self.frames.get(depth) else { return Map::new() };
+        let mut m = f.as_map();
+        if let Some(inner) = self.frames.get(depth + 1) {
+            if let Some(n) = &inner.layout.scope_name {
+                m.insert(n.clone(), Value::map(self.scope_map(depth + 1)));
+            }
+        }
+        m
+    }
+}
+
 impl Env for Runtime<'_> {
     fn load(&self, slot: Slot) -> Result<Value, String> {
         match slot {
@@ -358,6 +373,7 @@ impl Env for Runtime<'_> {
                 self.props.get(p as usize).cloned().ok_or_else(|| "internal error: no such property".into())
             }
             Slot::Local(_) => Err("internal error: local outside a comprehension".into()),
+            Slot::Scope(depth) => Ok(Value::map(self.scope_map(depth as usize))),
         }
     }
 

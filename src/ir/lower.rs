@@ -76,6 +76,12 @@ impl FrameCx {
         FrameCx { layout: Layout { dynamic, ..Layout::default() }, tys: Vec::new(), defined: Vec::new() }
     }
 
+    fn named(dynamic: bool, name: &str) -> FrameCx {
+        let mut f = FrameCx::new(dynamic);
+        f.layout.scope_name = Some(Arc::from(name));
+        f
+    }
+
     fn define(&mut self, name: &str, field: bool, ty: Ty) -> u16 {
         let slot = self.layout.slot(name, field);
         let i = slot as usize;
@@ -134,6 +140,12 @@ impl Scope for ScopeView<'_> {
             if d == 0 {
                 if let Some(g) = lw.globals.iter().position(|(n, _)| &**n == name) {
                     return Some((Slot::Global(g as u16), lw.globals[g].1));
+                }
+                // Inner scopes appear in the content tree as maps under their names.
+                for (di, fi) in lw.frames.iter().enumerate().skip(1) {
+                    if fi.layout.scope_name.as_deref() == Some(name) {
+                        return Some((Slot::Scope(di as u16), Ty::Dict));
+                    }
                 }
             }
         }
@@ -1184,7 +1196,7 @@ impl Lower {
             }
         };
         let dynamic = src.as_ref().is_some_and(|(_, cols)| cols.is_none());
-        let mut frame = FrameCx::new(dynamic);
+        let mut frame = FrameCx::named(dynamic, &name);
         if let Some((_, Some(cols))) = &src {
             for (c, t) in cols {
                 frame.define(c, true, *t);
@@ -1537,7 +1549,7 @@ impl Lower {
                 key: ekey,
             })
         } else if el.attr("script").is_some() {
-            let e = self.expr_attr(el, "script")?;
+            let e = self.script_with_default(el, default_value.is_some())?;
             ty = e.ty;
             Mode::Script(e)
         } else if let Some(c) = self.av(el, "constant") {
@@ -1865,6 +1877,36 @@ impl Lower {
         }
     }
 
+    /// `script=` of a field with a `defaultValue`: a script that cannot compile raises at run
+    /// time in datamimic-ce, so the default applies; here it is a warning and the default.
+    fn script_with_default(&mut self, el: &Element, has_default: bool) -> Option<Expr> {
+        let before = self.diags.len();
+        if let Some(e) = self.expr_attr(el, "script") {
+            return Some(e);
+        }
+        if !has_default {
+            return None;
+        }
+        for d in self.diags.0[before..].iter_mut() {
+            if d.severity == crate::diag::Severity::Error && d.code != "DM506" {
+                d.severity = crate::diag::Severity::Warning;
+                d.help = Some("this script always fails, so defaultValue is used".into());
+            }
+        }
+        let name: Arc<str> = Arc::from("<script that does not compile>");
+        Some(Expr {
+            chunk: crate::vm::op::Chunk {
+                code: vec![crate::vm::op::Op::LoadDyn(0)],
+                names: vec![name],
+                max_stack: 1,
+                text: Arc::from(el.get("script").unwrap_or("")),
+                span: self.attr_span(el, "script"),
+                ..Default::default()
+            },
+            ty: Ty::Any,
+        })
+    }
+
     /// DM214: attributes that only make sense with a mode they lack.
     fn companions(&mut self, el: &Element) {
         let has = |n: &str| el.attr(n).is_some();
@@ -1974,7 +2016,7 @@ impl Lower {
         let mut static_cols: Option<Vec<(String, Ty)>> = Some(vec![]);
         let mode = if el.attr("script").is_some() {
             static_cols = None;
-            NestedMode::Script(self.expr_attr(el, "script")?)
+            NestedMode::Script(self.script_with_default(el, default_value.is_some())?)
         } else if el.attr("source").is_some() {
             let (src, cols) = self.source(el, true)?;
             static_cols = cols;
@@ -2016,7 +2058,7 @@ impl Lower {
                 }
             }
         };
-        let mut frame = FrameCx::new(static_cols.is_none());
+        let mut frame = FrameCx::named(static_cols.is_none(), &name);
         for (c, t) in static_cols.unwrap_or_default() {
             frame.define(&c, true, t);
         }

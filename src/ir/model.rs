@@ -77,6 +77,9 @@ pub struct Layout {
     pub is_field: Vec<bool>,
     /// `true` when the frame holds source rows of unknown shape.
     pub dynamic: bool,
+    /// The scope's name (generate or nestedKey name): inner scopes are visible to expressions
+    /// as a map under this name (dsl §2.2).
+    pub scope_name: Option<Arc<str>>,
 }
 
 impl Layout {

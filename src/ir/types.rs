@@ -135,6 +135,7 @@ const PERSON: &[(&str, FieldTy)] = &[
     ("academic_title", S),
     ("salutation", S),
     ("nobility_title", S),
+    ("transaction_profile", S),
     ("address", M(Some("Address"))),
 ];
 
@@ -155,6 +156,8 @@ pub const ENTITIES: &[EntitySchema] = &[
             ("phone", S),
             ("mobile_phone", S),
             ("fax", S),
+            ("office_phone", S),
+            ("private_phone", S),
             ("organization", S),
             ("full_address", S),
             ("formatted_address", S),
@@ -344,6 +347,7 @@ pub const ENTITIES: &[EntitySchema] = &[
             ("doctor_id", S),
             ("npi_number", S),
             ("license_number", S),
+            ("person_data", M(Some("Person"))),
             ("given_name", S),
             ("family_name", S),
             ("full_name", S),

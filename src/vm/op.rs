@@ -22,6 +22,9 @@ pub enum Slot {
     Prop(u16),
     /// A comprehension loop variable.
     Local(u16),
+    /// The map of the inner scope at `depth` (its variables and fields, plus the next inner
+    /// scope under its name): `inner_user.iid`.
+    Scope(u16),
 }
 
 #[derive(Clone, Debug, PartialEq)]
