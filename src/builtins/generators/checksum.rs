@@ -245,7 +245,12 @@ mod tests {
 
     #[test]
     fn same_seed_same_numbers() {
-        for name in ["EANGenerator", "CPFGenerator", "CNPJGenerator", "SSNGenerator"] {
+        for name in [
+            "EANGenerator",
+            "CPFGenerator",
+            "CNPJGenerator",
+            "SSNGenerator",
+        ] {
             let g = gen(name, &[]);
             assert_eq!(reprs(&g, 5, 20), reprs(&g, 5, 20));
         }

@@ -18,6 +18,7 @@
 
 mod checksum;
 mod datetime_gen;
+mod datetime_weights;
 mod names;
 mod numeric;
 mod state;
@@ -86,7 +87,9 @@ pub const GENERATOR_NAMES: &[(&str, &[&str])] = &[
     ),
     (
         "StringGenerator",
-        &["min_len", "max_len", "char_set", "unique", "prefix", "suffix"],
+        &[
+            "min_len", "max_len", "char_set", "unique", "prefix", "suffix",
+        ],
     ),
     ("BooleanGenerator", &["prob_true"]),
     ("BinaryGenerator", &["min_len", "max_len", "mime_type"]),
@@ -108,10 +111,7 @@ pub const GENERATOR_NAMES: &[(&str, &[&str])] = &[
     ),
     ("DateTimeGenerator", datetime_gen::DATETIME_PARAMS),
     ("BirthdateGenerator", &["min_age", "max_age"]),
-    (
-        "GenderGenerator",
-        &["female_quota", "other_gender_quota"],
-    ),
+    ("GenderGenerator", &["female_quota", "other_gender_quota"]),
     ("GivenNameGenerator", &["dataset", "gender"]),
     ("FamilyNameGenerator", &["dataset"]),
     (
@@ -164,10 +164,14 @@ pub fn construct(
         "EANGenerator" | "SSNGenerator" | "CPFGenerator" | "CNPJGenerator" => {
             Generator::Checksum(checksum::construct(&a)?)
         }
-        "StringGenerator" | "BinaryGenerator" | "UUIDGenerator" | "HashGenerator"
-        | "TokenGenerator" | "PasswordGenerator" | "PrefixedIdGenerator" | "ColorGenerator" => {
-            Generator::Text(text::construct(&a)?)
-        }
+        "StringGenerator"
+        | "BinaryGenerator"
+        | "UUIDGenerator"
+        | "HashGenerator"
+        | "TokenGenerator"
+        | "PasswordGenerator"
+        | "PrefixedIdGenerator"
+        | "ColorGenerator" => Generator::Text(text::construct(&a)?),
         "StateTransitionGenerator" | "SequenceTableGenerator" => {
             Generator::State(state::construct(&a)?)
         }
@@ -492,7 +496,12 @@ mod tests {
         assert!(e.contains("no parameter 'minimum'"), "{e}");
         let e = construct(
             "IntegerGenerator",
-            &[Value::Int(1), Value::Int(2), Value::from("uniform"), Value::Int(4)],
+            &[
+                Value::Int(1),
+                Value::Int(2),
+                Value::from("uniform"),
+                Value::Int(4),
+            ],
             &[],
             &cfg(),
         )
@@ -543,7 +552,13 @@ mod tests {
         .unwrap();
         assert_eq!(one(&g, 1), "5");
         // `None` means the default.
-        let g = construct("IntegerGenerator", &[Value::Null, Value::Int(0)], &[], &cfg()).unwrap();
+        let g = construct(
+            "IntegerGenerator",
+            &[Value::Null, Value::Int(0)],
+            &[],
+            &cfg(),
+        )
+        .unwrap();
         assert_eq!(one(&g, 1), "0");
     }
 

@@ -125,16 +125,25 @@ fn transitions(a: &Args) -> Result<Vec<(String, String, f64)>, String> {
                     Value::List(t) | Value::Tuple(t) if (2..=3).contains(&t.len()) => {
                         let w = match t.get(2) {
                             None => 1.0,
-                            Some(v) => v.as_f64().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(
-                                || a.fail("transitions", format_args!("weight {} must be a number > 0", v.py_repr())),
-                            )?,
+                            Some(v) => v
+                                .as_f64()
+                                .filter(|x| x.is_finite() && *x > 0.0)
+                                .ok_or_else(|| {
+                                    a.fail(
+                                        "transitions",
+                                        format_args!("weight {} must be a number > 0", v.py_repr()),
+                                    )
+                                })?,
                         };
                         out.push((t[0].py_str(), t[1].py_str(), w));
                     }
                     other => {
                         return Err(a.fail(
                             "transitions",
-                            format_args!("item {} must be 'from->to' or (from, to, weight)", other.py_repr()),
+                            format_args!(
+                                "item {} must be 'from->to' or (from, to, weight)",
+                                other.py_repr()
+                            ),
                         ))
                     }
                 }
@@ -179,7 +188,10 @@ mod tests {
 
     #[test]
     fn walks_restart_at_start_after_a_final_state() {
-        let g = gen("StateTransitionGenerator", &[("transitions", s("a->b, b->c"))]);
+        let g = gen(
+            "StateTransitionGenerator",
+            &[("transitions", s("a->b, b->c"))],
+        );
         assert_eq!(walk(&g, 7), ["a", "b", "c", "a", "b", "c", "a"]);
         let g = gen(
             "StateTransitionGenerator",
@@ -195,7 +207,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(walk(&g, 3), ["y", "x", "y"]);
-        let t = Value::list(vec![Value::Tuple(std::sync::Arc::new(vec![s("p"), s("q"), Value::Int(2)]))]);
+        let t = Value::list(vec![Value::Tuple(std::sync::Arc::new(vec![
+            s("p"),
+            s("q"),
+            Value::Int(2),
+        ]))]);
         let g = gen("StateTransitionGenerator", &[("transitions", t)]);
         assert_eq!(walk(&g, 3), ["p", "q", "p"]);
     }
@@ -211,7 +227,10 @@ mod tests {
         let (mut b, mut c) = (0u32, 0u32);
         let n = 1_000_000u64;
         for i in 0..2 * n {
-            let v = g.next(&mut st, &mut Stream::new(i), now()).unwrap().unwrap();
+            let v = g
+                .next(&mut st, &mut Stream::new(i), now())
+                .unwrap()
+                .unwrap();
             match v.as_str().unwrap() {
                 "b" => b += 1,
                 "c" => c += 1,
@@ -242,7 +261,10 @@ mod tests {
             &[("transitions", s("a->b")), ("start", s("z"))],
         );
         assert!(e.contains("'start' names unknown state 'z'"), "{e}");
-        let e = gen_err("StateTransitionGenerator", &[("transitions", Value::Int(3))]);
+        let e = gen_err(
+            "StateTransitionGenerator",
+            &[("transitions", Value::Int(3))],
+        );
         assert!(e.contains("'transitions' must be a string"), "{e}");
     }
 
