@@ -222,7 +222,7 @@ impl RandomDt {
 pub enum DateTimeGen {
     Now,
     Fixed(DateTime),
-    Random(RandomDt),
+    Random(Box<RandomDt>),
 }
 
 fn parse_dt(a: &Args, p: &str, fmt: &str, explicit: bool) -> Result<Option<DateTime>, String> {
@@ -304,12 +304,12 @@ pub(super) fn construct(a: &Args) -> Result<DateTimeGen, String> {
     } else {
         None
     };
-    Ok(DateTimeGen::Random(RandomDt {
+    Ok(DateTimeGen::Random(Box::new(RandomDt {
         seed,
         lo,
         hi,
         weighting,
-    }))
+    })))
 }
 
 fn weighting(a: &Args, lo: i64, hi: i64) -> Result<Weighting, String> {

@@ -33,7 +33,7 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 /// Evaluates a weights expression with the expression language (no names in scope).
-pub(super) fn eval_expr(text: &str) -> Result<Value, String> {
+fn eval_expr(text: &str) -> Result<Value, String> {
     use crate::source::Span;
     use crate::vm::compile::{compile, Scope};
     use crate::vm::exec::{run, Env, Scratch};

@@ -41,7 +41,7 @@ pub struct GenConfig {
 #[derive(Debug)]
 pub enum Generator {
     Numeric(numeric::NumericGen),
-    DateTime(Box<datetime_gen::DateTimeGen>),
+    DateTime(datetime_gen::DateTimeGen),
     Birthdate(datetime_gen::BirthdateGen),
     Checksum(checksum::ChecksumGen),
     Text(text::TextGen),
@@ -159,7 +159,7 @@ pub fn construct(
         | "IntegerGenerator"
         | "FloatGenerator"
         | "BooleanGenerator" => Generator::Numeric(numeric::construct(&a)?),
-        "DateTimeGenerator" => Generator::DateTime(Box::new(datetime_gen::construct(&a)?)),
+        "DateTimeGenerator" => Generator::DateTime(datetime_gen::construct(&a)?),
         "BirthdateGenerator" => Generator::Birthdate(datetime_gen::construct_birthdate(&a)?),
         "EANGenerator" | "SSNGenerator" | "CPFGenerator" | "CNPJGenerator" => {
             Generator::Checksum(checksum::construct(&a)?)

@@ -151,8 +151,9 @@ pub(super) fn construct(a: &Args) -> Result<NumericGen, String> {
             if min > max {
                 return Err(a.fail("min", format_args!("({min}) must not exceed max ({max})")));
             }
-            let points = (max - min)
-                .checked_div(g)
+            let points = max
+                .checked_sub(min)
+                .and_then(|span| span.checked_div(g))
                 .map(|q| q.trunc())
                 .and_then(|q| q.to_u128())
                 .filter(|p| *p < (1u128 << 96))

@@ -221,6 +221,14 @@ fn float_generator_grid_and_printing() {
         ],
     );
     assert!(e.contains("too fine"), "{e}");
+    let e = gen_err(
+        "FloatGenerator",
+        &[
+            ("min", s("-70000000000000000000000000000")),
+            ("max", s("70000000000000000000000000000")),
+        ],
+    );
+    assert!(e.contains("'granularity'"), "{e}");
 }
 
 #[test]
