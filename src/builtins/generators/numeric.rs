@@ -1,0 +1,359 @@
+//! Numbers: `IncrementGenerator`, `GlobalIncrementGenerator`, `IntegerGenerator`,
+//! `FloatGenerator`, `BooleanGenerator` and the numeric distributions of dsl §6.3.
+//!
+//! Integer and float generators work on a grid `min, min+g, …, ≤ max` (g = 1 for integers,
+//! the granularity for floats). Float grid values are computed in exact decimal arithmetic
+//! (`min + k·g`) and converted to the nearest `f64`, so they print with the digits of the grid
+//! (`488.4`, never `488.40000000000003`).
+
+use std::cmp::Ordering;
+use std::str::FromStr;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use super::{below_u128, Args, Cursor, GenState};
+use crate::domains::determinism::Stream;
+use crate::vm::value::Value;
+
+/// How a numeric generator walks its grid (dsl §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dist {
+    Uniform,
+    Cumulated,
+    RandomWalk,
+    Step,
+    Shuffle,
+    Wedge,
+    BitReverse,
+    Fibonacci,
+    Padovan,
+}
+
+impl Dist {
+    fn parse(a: &Args) -> Result<Dist, String> {
+        let Some(name) = a.string("distribution")? else {
+            return Ok(Dist::Uniform);
+        };
+        let key: String = name
+            .chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        Ok(match key.as_str() {
+            "uniform" | "random" => Dist::Uniform,
+            "cumulated" => Dist::Cumulated,
+            "randomwalk" => Dist::RandomWalk,
+            "step" | "increment" => Dist::Step,
+            "shuffle" => Dist::Shuffle,
+            "wedge" => Dist::Wedge,
+            "bitreverse" => Dist::BitReverse,
+            "fibonacci" => Dist::Fibonacci,
+            "padovan" => Dist::Padovan,
+            _ => {
+                return Err(a.fail(
+                    "distribution",
+                    format_args!(
+                        "has unknown value '{name}' (use uniform, cumulated, randomWalk, step, \
+                         increment, shuffle, wedge, bitreverse, fibonacci or padovan)"
+                    ),
+                ))
+            }
+        })
+    }
+}
+
+/// A float grid in exact decimal arithmetic.
+#[derive(Debug)]
+pub struct FloatGrid {
+    min: Decimal,
+    max: Decimal,
+    g: Decimal,
+    /// Number of grid points (≥ 1).
+    points: u128,
+}
+
+impl FloatGrid {
+    fn value(&self, k: u128) -> Value {
+        let k = Decimal::from_i128_with_scale(k as i128, 0);
+        let d = self.min + k * self.g;
+        Value::Float(dec_to_f64(d))
+    }
+}
+
+#[derive(Debug)]
+pub enum NumericGen {
+    Increment { start: i64, end: i64, step: i64 },
+    GlobalIncrement,
+    Int { min: i64, max: i64, dist: Dist },
+    Float { grid: FloatGrid, dist: Dist },
+    Boolean { prob_true: f64 },
+}
+
+/// The exact decimal of a number argument (floats by their shortest repr: `0.1` → 0.1).
+fn decimal(a: &Args, p: &str) -> Result<Option<Decimal>, String> {
+    let Some(v) = a.raw(p) else {
+        return Ok(None);
+    };
+    let text = match v {
+        Value::Int(i) => return Ok(Some(Decimal::from(*i))),
+        Value::Decimal(d) => return Ok(Some(*d)),
+        Value::Float(f) if f.is_finite() => v.py_str(),
+        Value::Str(s) if s.trim().parse::<f64>().is_ok_and(f64::is_finite) => s.trim().to_string(),
+        _ => return Err(a.type_err(p, "a number")),
+    };
+    let _ = f64::from_str(&text).map_err(|_| a.type_err(p, "a number"))?;
+    let parsed = if text.contains(['e', 'E']) {
+        Decimal::from_scientific(&text)
+    } else {
+        Decimal::from_str_exact(&text)
+    };
+    parsed.map(Some).map_err(|_| {
+        a.fail(
+            p,
+            format_args!("{text} is out of the supported decimal range"),
+        )
+    })
+}
+
+fn dec_to_f64(d: Decimal) -> f64 {
+    d.normalize().to_string().parse::<f64>().unwrap_or(f64::NAN)
+}
+
+pub(super) fn construct(a: &Args) -> Result<NumericGen, String> {
+    match a.name() {
+        "IncrementGenerator" => {
+            let start = a.int("start")?.unwrap_or(1);
+            let end = a.int("end")?.unwrap_or(i64::MAX);
+            let step = a.int("step")?.unwrap_or(1);
+            if step <= 0 {
+                return Err(a.fail("step", format_args!("must be > 0, got {step}")));
+            }
+            Ok(NumericGen::Increment { start, end, step })
+        }
+        "GlobalIncrementGenerator" => Ok(NumericGen::GlobalIncrement),
+        "IntegerGenerator" => {
+            let min = a.int("min")?.unwrap_or(0);
+            let max = a.int("max")?.unwrap_or(1_000_000);
+            if min > max {
+                return Err(a.fail("min", format_args!("({min}) must not exceed max ({max})")));
+            }
+            let dist = Dist::parse(a)?;
+            Ok(NumericGen::Int { min, max, dist })
+        }
+        "FloatGenerator" => {
+            let min = decimal(a, "min")?.unwrap_or(Decimal::ZERO);
+            let max = decimal(a, "max")?.unwrap_or(Decimal::TEN);
+            let g = decimal(a, "granularity")?.unwrap_or(Decimal::new(1, 1));
+            if g <= Decimal::ZERO {
+                return Err(a.fail("granularity", format_args!("must be > 0, got {g}")));
+            }
+            if min > max {
+                return Err(a.fail("min", format_args!("({min}) must not exceed max ({max})")));
+            }
+            let points = max
+                .checked_sub(min)
+                .and_then(|span| span.checked_div(g))
+                .map(|q| q.trunc())
+                .and_then(|q| q.to_u128())
+                .filter(|p| *p < (1u128 << 96))
+                .ok_or_else(|| {
+                    a.fail(
+                        "granularity",
+                        format_args!("{g} is too fine for the range {min}..{max}"),
+                    )
+                })?
+                + 1;
+            let dist = Dist::parse(a)?;
+            Ok(NumericGen::Float {
+                grid: FloatGrid {
+                    min,
+                    max,
+                    g,
+                    points,
+                },
+                dist,
+            })
+        }
+        _ => {
+            let prob_true = a.quota("prob_true", 0.5)?;
+            Ok(NumericGen::Boolean { prob_true })
+        }
+    }
+}
+
+/// What a distribution yields for one call.
+enum Draw {
+    /// A grid index.
+    Index(u128),
+    /// A raw value of an integer sequence (Fibonacci, Padovan), already within bounds.
+    Raw(i128),
+}
+
+/// The next draw of `dist` over `points` grid points; `None` when the sequence has ended.
+/// `bound` tells whether a raw sequence value is below (Less), within (Equal) or above
+/// (Greater) the range.
+fn draw(
+    dist: Dist,
+    points: u128,
+    st: &mut GenState,
+    rng: &mut Stream,
+    bound: &dyn Fn(i128) -> Ordering,
+) -> Option<Draw> {
+    let n = st.n as u128;
+    let idx = match dist {
+        Dist::Uniform => below_u128(rng, points),
+        Dist::Cumulated => {
+            let span = points - 1;
+            let mut sum: u128 = 0;
+            for _ in 0..5 {
+                sum += below_u128(rng, span + 1);
+            }
+            ((sum + 2) / 5).min(span)
+        }
+        Dist::RandomWalk => {
+            let i = match st.cursor {
+                Cursor::Index(prev) => (prev + 1 + rng.below(2) as u128).min(points - 1),
+                _ => 0,
+            };
+            st.cursor = Cursor::Index(i);
+            i
+        }
+        Dist::Step => {
+            if n >= points {
+                return None;
+            }
+            n
+        }
+        Dist::Shuffle => {
+            if n >= points {
+                return None;
+            }
+            let evens = points.div_ceil(2);
+            if n < evens {
+                2 * n
+            } else {
+                2 * (n - evens) + 1
+            }
+        }
+        Dist::Wedge => {
+            if n >= points {
+                return None;
+            }
+            if n % 2 == 0 {
+                n / 2
+            } else {
+                points - 1 - n / 2
+            }
+        }
+        Dist::BitReverse => {
+            let bits = 128 - (points - 1).leading_zeros();
+            let mut c = match st.cursor {
+                Cursor::Index(c) => c,
+                Cursor::Done => return None,
+                _ => 0,
+            };
+            loop {
+                if bits < 128 && c >= (1u128 << bits) {
+                    st.cursor = Cursor::Done;
+                    return None;
+                }
+                let idx = if bits == 0 {
+                    0
+                } else {
+                    c.reverse_bits() >> (128 - bits)
+                };
+                c += 1;
+                if idx < points {
+                    st.cursor = Cursor::Index(c);
+                    break idx;
+                }
+            }
+        }
+        Dist::Fibonacci | Dist::Padovan => loop {
+            let (v, next) = match (dist, &st.cursor) {
+                (_, Cursor::Done) => return None,
+                (Dist::Fibonacci, Cursor::Fib(a, b)) => {
+                    (*a, b.checked_add(*a).map(|s| Cursor::Fib(*b, s)))
+                }
+                (Dist::Fibonacci, _) => (0, Some(Cursor::Fib(1, 1))),
+                (_, Cursor::Pad(a, b, c)) => {
+                    (*a, a.checked_add(*b).map(|s| Cursor::Pad(*b, *c, s)))
+                }
+                _ => (1, Some(Cursor::Pad(1, 1, 2))),
+            };
+            st.cursor = next.unwrap_or(Cursor::Done);
+            match bound(v) {
+                Ordering::Less => continue,
+                Ordering::Equal => return Some(Draw::Raw(v)),
+                Ordering::Greater => {
+                    st.cursor = Cursor::Done;
+                    return None;
+                }
+            }
+        },
+    };
+    Some(Draw::Index(idx))
+}
+
+impl NumericGen {
+    pub(super) fn next(
+        &self,
+        st: &mut GenState,
+        rng: &mut Stream,
+    ) -> Result<Option<Value>, String> {
+        Ok(match self {
+            NumericGen::Increment { start, end, step } => {
+                let v = *start as i128 + st.n as i128 * *step as i128;
+                if v >= *end as i128 || v > i64::MAX as i128 {
+                    None
+                } else {
+                    Some(Value::Int(v as i64))
+                }
+            }
+            NumericGen::GlobalIncrement => Some(Value::Int(st.n as i64 + 1)),
+            NumericGen::Int { min, max, dist } => {
+                if *dist == Dist::Uniform {
+                    return Ok(Some(Value::Int(rng.range_i64(*min, *max))));
+                }
+                let points = (*max as i128 - *min as i128 + 1) as u128;
+                let (lo, hi) = (*min as i128, *max as i128);
+                let bound = move |v: i128| {
+                    if v < lo {
+                        Ordering::Less
+                    } else if v > hi {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Equal
+                    }
+                };
+                draw(*dist, points, st, rng, &bound).map(|d| match d {
+                    Draw::Index(i) => Value::Int((*min as i128 + i as i128) as i64),
+                    Draw::Raw(v) => Value::Int(v as i64),
+                })
+            }
+            NumericGen::Float { grid, dist } => {
+                let (lo, hi) = (grid.min, grid.max);
+                let bound = move |v: i128| {
+                    let d = Decimal::try_from_i128_with_scale(v, 0).unwrap_or(Decimal::MAX);
+                    if d < lo {
+                        Ordering::Less
+                    } else if d > hi {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Equal
+                    }
+                };
+                draw(*dist, grid.points, st, rng, &bound).map(|d| match d {
+                    Draw::Index(i) => grid.value(i),
+                    Draw::Raw(v) => Value::Float(v as f64),
+                })
+            }
+            NumericGen::Boolean { prob_true } => Some(Value::Bool(rng.chance(*prob_true))),
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "numeric_tests.rs"]
+mod tests;
