@@ -80,8 +80,8 @@ fn bad_expression_is_reported_inside_the_attribute() {
     let r = run(&fixture("bad_expr.xml"), out.path(), &[]);
     assert_eq!(r.status.code(), Some(1));
     let err = String::from_utf8_lossy(&r.stderr).replace(env!("CARGO_MANIFEST_DIR"), "[root]");
-    // `nmae` starts at line 4, column 30 (after `script="`).
-    assert!(err.contains("bad_expr.xml:4:30: error[DM502]: unknown name 'nmae'"), "{err}");
+    // `nmae` starts at line 4, column 31 (after `script="`, 1-based).
+    assert!(err.contains("bad_expr.xml:4:31: error[DM502]: unknown name 'nmae'"), "{err}");
     insta::assert_snapshot!("bad_expression", err);
     assert!(files(out.path()).is_empty());
     let chk = bin().arg("check").arg(fixture("bad_expr.xml")).arg("--format").arg("json").output().expect("runs");
@@ -89,7 +89,7 @@ fn bad_expression_is_reported_inside_the_attribute() {
     let json: serde_json::Value = serde_json::from_slice(&chk.stdout).expect("json");
     assert_eq!(json["diagnostics"][0]["code"], "DM502");
     assert_eq!(json["diagnostics"][0]["line"], 4);
-    assert_eq!(json["diagnostics"][0]["column"], 30);
+    assert_eq!(json["diagnostics"][0]["column"], 31);
     assert_eq!(json["diagnostics"][0]["help"], "did you mean 'name'?");
 }
 
