@@ -18,7 +18,7 @@ use crate::vm::value::{Map, Value};
 pub fn generate(spec: &EntitySpec, key: u64, now: DateTime) -> Result<Value, String> {
     let g = Gen { key, now, loc: locale(&spec.dataset), params: &spec.params };
     Ok(Value::map(match spec.kind {
-        "Person" => g.person()?.to_map(),
+        "Person" => g.person()?.to_map(g.loc),
         "Address" => g.address(mix(key, 0xADD)).to_map(g.loc),
         "City" => g.city(),
         "Country" => g.country(),
@@ -69,7 +69,7 @@ pub struct Person {
 }
 
 impl Person {
-    fn to_map(&self) -> Map {
+    fn to_map(&self, loc: &Locale) -> Map {
         map(vec![
             ("birthdate", Value::DateTime(self.birthdate.to_datetime(jiff::civil::Time::midnight()))),
             ("given_name", s(&self.given)),
@@ -85,6 +85,7 @@ impl Person {
             ("salutation", s(&self.salutation)),
             ("nobility_title", s(&self.nobility_title)),
             ("transaction_profile", Value::Null),
+            ("address", Value::map(self.address.to_map(loc))),
         ])
     }
 }
@@ -221,7 +222,9 @@ impl Gen<'_> {
             "male" => &loc.salutation_male,
             _ => &loc.salutation_other,
         };
-        let salutation = ss.pick(sal_list).map(|x| x.to_string()).unwrap_or_default();
+        // The pack's first salutation per gender is the form of address; others are variants.
+        let _ = ss.next_u64();
+        let salutation = sal_list.first().map(|x| x.to_string()).unwrap_or_default();
         let full_name = match &middle {
             Some(m) => format!("{family} {m} {given}"),
             None => format!("{given} {family}"),
@@ -367,7 +370,7 @@ impl Gen<'_> {
         let mut ss = stream(k, "sector");
         let sector = loc.sectors.pick(&mut ss).map(|x| x.to_string()).unwrap_or_default();
         let mut is = stream(k, "id");
-        let id = format!("{:08X}", is.next_u64() >> 32);
+        let id: String = (0..8).map(|_| (b'A' + is.below(26) as u8) as char).collect();
         map(vec![
             ("id", s(&id)),
             ("short_name", s(&short)),
@@ -394,10 +397,12 @@ impl Gen<'_> {
 pub fn company_name(loc: &Locale, st: &mut Stream) -> String {
     let p = loc.company_prefix.pick(st).map(|x| x.to_string()).unwrap_or_else(|| "North".into());
     let q = loc.company_suffix.pick(st).map(|x| x.to_string()).unwrap_or_else(|| "Works".into());
-    if loc.code == "US" && st.chance(0.4) {
-        format!("{p}{}", q.to_ascii_lowercase())
-    } else {
-        format!("{p} {q}")
+    // One word, as brand names are written (`BlueHarbor`, `Nordtechnik`); Vietnamese names
+    // keep their spaces.
+    match loc.code {
+        "VN" => format!("{p} {q}"),
+        "DE" => format!("{p}{}", q.to_lowercase()),
+        _ => format!("{p}{q}").replace(' ', ""),
     }
 }
 

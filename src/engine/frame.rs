@@ -15,10 +15,12 @@ pub struct Frame<'m> {
     /// Columns of source rows that have no slot (sources of unknown shape).
     pub extra: Vec<(Arc<str>, Value)>,
     pub row_key: u64,
+    /// Index of this record in its statement execution (list item index for nestedKeys).
+    pub index: u64,
 }
 
 impl<'m> Frame<'m> {
-    pub fn new(layout: &'m Layout, row_key: u64) -> Frame<'m> {
+    pub fn new(layout: &'m Layout, row_key: u64, index: u64) -> Frame<'m> {
         let n = layout.names.len();
         Frame {
             layout,
@@ -27,6 +29,7 @@ impl<'m> Frame<'m> {
             order: Vec::new(),
             extra: Vec::new(),
             row_key,
+            index,
         }
     }
 

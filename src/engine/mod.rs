@@ -117,6 +117,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
         report: RunReport::default(),
         opts: opts.clone(),
         templates: HashMap::new(),
+        seen: HashMap::new(),
     };
     let r = rt.exec_setup(&model.body);
     let r = r.and_then(|_| rt.close_all_sinks());
@@ -174,6 +175,8 @@ struct Runtime<'m> {
     opts: RunOptions,
     /// Expressions found in scripted source data, compiled once per distinct text.
     templates: HashMap<String, Arc<crate::vm::op::Chunk>>,
+    /// Values already produced by `unique` statements (per statement execution).
+    seen: HashMap<StateId, std::collections::HashSet<String>>,
 }
 
 /// The scope of expressions inside data: every name is looked up at run time.
@@ -213,6 +216,25 @@ impl<'m> Runtime<'m> {
         let r = exec::run(&chunk, self, &mut rng, self.now, &mut scratch);
         self.scratch = scratch;
         r.map_err(|err| run_err(format!("{} (in source data `{text}`)", err.message), span))
+    }
+
+    /// Rows of a data file or memstore entity named at run time.
+    fn load_source_path(&self, p: &str, src: &Source) -> Result<Vec<Arc<Map>>, String> {
+        if let Some(rows) = self.memstores.get(p) {
+            return Ok(rows.clone());
+        }
+        let path = self.model.base_dir.join(p);
+        let lower = p.to_ascii_lowercase();
+        let _ = src;
+        if lower.ends_with(".csv") {
+            crate::builtins::sources::read_csv(&path, &self.model.settings.separator)
+        } else if lower.ends_with(".json") {
+            crate::builtins::sources::read_json(&path)
+        } else if lower.ends_with(".xml") {
+            crate::builtins::sources::read_xml(&path)
+        } else {
+            Err(format!("source '{p}' is neither a data file (.csv, .json, .xml) nor a memstore entity"))
+        }
     }
 
     /// Source templates (dsl §5.5): `{expr}` keeps the value's type; markers interpolate.
@@ -386,6 +408,9 @@ impl<'m> Runtime<'m> {
                             self.states[f.state as usize] = State::Empty;
                         }
                     }
+                    if f.unique {
+                        self.seen.remove(&f.state);
+                    }
                 }
                 Stmt::Condition(bs) => {
                     for b in bs {
@@ -432,7 +457,11 @@ impl<'m> Runtime<'m> {
             SourceKind::Script(e) => {
                 let mut s = Stream::new(mix(key, 0x5C));
                 let v = self.eval(e, &mut s)?;
-                Arc::new(rows_of(&v).map_err(|m| run_err(m, src.span))?)
+                match &v {
+                    // A computed path or memstore id (`source="{'data/' + name + '.json'}"`).
+                    Value::Str(p) => Arc::new(self.load_source_path(p, src).map_err(|m| run_err(m, src.span))?),
+                    _ => Arc::new(rows_of(&v).map_err(|m| run_err(m, src.span))?),
+                }
             }
         };
         select_rows(&all, src, key, count).map_err(|m| run_err(m, src.span))
@@ -474,7 +503,7 @@ impl<'m> Runtime<'m> {
         };
         for i in first..last {
             let rk = row_key(g.key, mix(self.root64, parent_key), i);
-            self.push_frame(&g.layout, rk, depth);
+            self.push_frame(&g.layout, rk, i, depth);
             if let Some(rows) = &rows {
                 if let Some(row) = rows.get(i as usize % rows.len().max(1)) {
                     let row = row.clone();
@@ -596,9 +625,9 @@ impl<'m> Runtime<'m> {
         Ok(())
     }
 
-    fn push_frame(&mut self, layout: &'m Layout, row_key: u64, depth: usize) {
+    fn push_frame(&mut self, layout: &'m Layout, row_key: u64, index: u64, depth: usize) {
         let _ = depth;
-        self.frames.push(Frame::new(layout, row_key));
+        self.frames.push(Frame::new(layout, row_key, index));
     }
 
     /// Runs the statements of a record body.
@@ -700,10 +729,11 @@ impl<'m> Runtime<'m> {
         &mut self,
         layout: &'m Layout,
         rk: u64,
+        index: u64,
         body: &'m [Stmt],
         init: Option<&Map>,
     ) -> Result<Option<Map>, RunError> {
-        self.frames.push(Frame::new(layout, rk));
+        self.frames.push(Frame::new(layout, rk, index));
         if let Some(m) = init {
             let f = self.frames.last_mut().expect("frame");
             for (k, v) in m.iter() {
@@ -747,7 +777,7 @@ impl<'m> Runtime<'m> {
             Ok(v)
         };
         let value = match &n.mode {
-            NestedMode::Dict => match self.map_of_children(&n.layout, rk, &n.body, None)? {
+            NestedMode::Dict => match self.map_of_children(&n.layout, rk, 0, &n.body, None)? {
                 Some(m) => apply(self, m)?,
                 None => return Ok(Flow::Exhausted),
             },
@@ -756,7 +786,7 @@ impl<'m> Runtime<'m> {
                 self.reset_states(&n.body);
                 let mut items = Vec::with_capacity(k as usize);
                 for i in 0..k {
-                    match self.map_of_children(&n.layout, mix(rk, i), &n.body, None)? {
+                    match self.map_of_children(&n.layout, mix(rk, i), i, &n.body, None)? {
                         Some(m) => items.push(apply(self, m)?),
                         None => return Ok(Flow::Exhausted),
                     }
@@ -801,7 +831,7 @@ impl<'m> Runtime<'m> {
                     } else {
                         r.clone()
                     };
-                    match self.map_of_children(&n.layout, mix(rk, i as u64), &n.body, Some(&r))? {
+                    match self.map_of_children(&n.layout, mix(rk, i as u64), i as u64, &n.body, Some(&r))? {
                         Some(m) => items.push(apply(self, m)?),
                         None => return Ok(Flow::Exhausted),
                     }
@@ -821,7 +851,7 @@ impl<'m> Runtime<'m> {
             Ok(v)
         };
         Ok(match v {
-            Value::Map(m) => match self.map_of_children(&n.layout, rk, &n.body, Some(&m))? {
+            Value::Map(m) => match self.map_of_children(&n.layout, rk, 0, &n.body, Some(&m))? {
                 Some(mm) => conv(self, Value::map(mm))?,
                 None => Value::Null,
             },
@@ -829,10 +859,12 @@ impl<'m> Runtime<'m> {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, it) in items.iter().enumerate() {
                     match it {
-                        Value::Map(m) => match self.map_of_children(&n.layout, mix(rk, i as u64), &n.body, Some(m))? {
-                            Some(mm) => out.push(conv(self, Value::map(mm))?),
-                            None => break,
-                        },
+                        Value::Map(m) => {
+                            match self.map_of_children(&n.layout, mix(rk, i as u64), i as u64, &n.body, Some(m))? {
+                                Some(mm) => out.push(conv(self, Value::map(mm))?),
+                                None => break,
+                            }
+                        }
                         other => out.push(other.clone()),
                     }
                 }
@@ -875,7 +907,7 @@ impl<'m> Runtime<'m> {
                     }
                 }
             }
-            match self.map_of_children(&it.layout, irk, &it.body, None)? {
+            match self.map_of_children(&it.layout, irk, 0, &it.body, None)? {
                 Some(m) => items.push(Value::map(m)),
                 None => return Ok(Flow::Exhausted),
             }

@@ -55,8 +55,13 @@ impl<'m> Runtime<'m> {
         if f.null_quota > 0.0 && rng.f64() < f.null_quota {
             return Ok(Some(Produced::Value(Value::Null)));
         }
-        // 3. raw value
-        let raw = match self.raw_value(f, rng) {
+        // 3. raw value (distinct values only with `unique`)
+        let raw = if f.unique && !matches!(f.mode, Mode::Values { .. }) {
+            self.unique_value(f, rng)
+        } else {
+            self.raw_value(f, rng)
+        };
+        let raw = match raw {
             Ok(Some(v)) => v,
             Ok(None) => return Ok(Some(Produced::Exhausted)),
             Err(e) => match (&f.default_value, &f.mode) {
@@ -136,7 +141,12 @@ impl<'m> Runtime<'m> {
                 }
             }
             Mode::Weighted { values, table } => values[table.sample(rng)].clone(),
-            Mode::Generator(g, _) => {
+            Mode::Generator(g, scope) => {
+                if f.direct && *scope == GenScope::PerExecution && !f.unique {
+                    if let (Some(fr), true) = (self.frames.last(), g.value_at(0).is_some()) {
+                        return Ok(g.value_at(fr.index).flatten());
+                    }
+                }
                 let st = &mut self.states[f.state as usize];
                 if !matches!(st, State::Gen(_)) {
                     *st = State::Gen(Default::default());
@@ -178,8 +188,35 @@ impl<'m> Runtime<'m> {
                     .collect();
                 return self.next_row(f, source, Some(Arc::new(rows)));
             }
+            Mode::WeightedRows { rows, table, source } => {
+                let row = Value::Map(rows[table.sample(rng)].clone());
+                if source.scripted {
+                    self.template_value(row, &source.prefix, &source.suffix, source.span)?
+                } else {
+                    row
+                }
+            }
             Mode::Keep => Value::Null,
         }))
+    }
+
+    /// Draws until the value was not produced before by this statement (in this execution).
+    fn unique_value(&mut self, f: &'m Field, rng: &mut Stream) -> Result<Option<Value>, RunError> {
+        for attempt in 0..10_000u64 {
+            let mut s = Stream::new(mix(rng.next_u64(), attempt));
+            let Some(v) = self.raw_value(f, &mut s)? else { return Ok(None) };
+            if self.seen.entry(f.state).or_default().insert(v.dedup_key()) {
+                return Ok(Some(v));
+            }
+        }
+        let n = self.seen.get(&f.state).map(|s| s.len()).unwrap_or(0);
+        Err(run_err(
+            format!(
+                "'{}' is unique, but no new value was found after {n} distinct ones: the value space is exhausted",
+                f.name
+            ),
+            f.span,
+        ))
     }
 
     /// The next row of a `<variable source>` iterator.
@@ -230,6 +267,9 @@ impl<'m> Runtime<'m> {
         }
         let r = rows[order[*pos]].clone();
         *pos += 1;
+        if src.scripted {
+            return Ok(Some(self.template_value(Value::Map(r), &src.prefix, &src.suffix, src.span)?));
+        }
         Ok(Some(Value::Map(r)))
     }
 }

@@ -124,6 +124,8 @@ struct Lower {
     include_stack: Vec<PathBuf>,
     /// Literal counts of the enclosing generates (`None` when not literal), for DM317/DM318.
     count_stack: Vec<Option<u64>>,
+    /// Condition/while nesting inside the current record frame.
+    branch: u32,
 }
 
 struct ScopeView<'a> {
@@ -244,6 +246,7 @@ impl Lower {
             sibling_counts: vec![HashMap::new()],
             include_stack: vec![file],
             count_stack: Vec::new(),
+            branch: 0,
         }
     }
 
@@ -1067,14 +1070,24 @@ impl Lower {
             let cols = self.memstore_fields.get(&entity).map(|f| f.iter().map(|n| (n.clone(), Ty::Any)).collect());
             return Some((mk(SourceKind::Memstore { store: src, entity }), cols));
         }
-        if allow_expr {
+        let is_ident = src.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && src.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+        let known = {
+            let scope = ScopeView { lw: self };
+            scope.resolve(src.split('.').next().unwrap_or("")).is_some() || scope.dynamic()
+        };
+        if allow_expr && !(is_ident && !known) {
             let inner = src.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(&src).to_string();
             let attr = el.attr("source");
             let offset = if inner.len() != src.len() { 1 } else { 0 };
             let e = self.expr_in(attr.filter(|a| a.value == src), &inner, offset)?;
             return Some((mk(SourceKind::Script(e)), None));
         }
-        let d = self.err("DM402", format!("source '{src}' is neither a data file nor a declared memstore"), span);
+        let d = self.err(
+            "DM402",
+            format!("source '{src}' is neither a data file, a declared memstore, nor a list in scope"),
+            span,
+        );
         d.help = Some("supported files: .csv .json .xml; declare memstores with <memstore id=…/>".into());
         None
     }
@@ -1208,7 +1221,9 @@ impl Lower {
             Count::Fixed(n) => Some(*n),
             _ => None,
         });
+        let saved_branch = std::mem::take(&mut self.branch);
         let body = self.record_body(&el.children, "generate");
+        self.branch = saved_branch;
         self.count_stack.pop();
         let frame = self.frames.pop().expect("pushed");
         let converters = self.converters(el);
@@ -1375,7 +1390,9 @@ impl Lower {
                         continue;
                     };
                     let max = self.int_attr(c, "maxIterations").unwrap_or(10_000).max(0) as u64;
+                    self.branch += 1;
                     let body = self.record_body(&c.children, parent);
+                    self.branch -= 1;
                     out.push(Stmt::While { cond, max, body, span: c.name_span });
                 }
                 "echo" => out.push(self.echo(c)),
@@ -1419,7 +1436,9 @@ impl Lower {
                     return None;
                 }
             };
+            self.branch += 1;
             let body = self.record_body(&b.children, parent);
+            self.branch -= 1;
             branches.push(Branch { cond, body });
         }
         Some(Stmt::Condition(branches))
@@ -1495,7 +1514,37 @@ impl Lower {
             )
             .help = Some("keep exactly one of script, constant, values, generator, pattern, source".into());
         }
-        let mode = if is_var && el.attr("source").is_some() {
+        let src_text = self.av(el, "source").unwrap_or_default();
+        let mode = if is_var && src_text.to_ascii_lowercase().ends_with(".wgt.ent.csv") {
+            let (src, _) = self.source(el, false)?;
+            let wcol = self.av(el, "weightColumn").unwrap_or_else(|| "weight".into());
+            let SourceKind::Rows(rows) = &src.kind else { return None };
+            let mut weights = Vec::with_capacity(rows.len());
+            let mut clean = Vec::with_capacity(rows.len());
+            for r in rows.iter() {
+                let mut m = r.as_ref().clone();
+                let w = match m.shift_remove(wcol.as_str()) {
+                    Some(v) => v.py_str().trim().parse::<f64>().ok().filter(|w| w.is_finite() && *w >= 0.0),
+                    None => Some(1.0),
+                };
+                let Some(w) = w else {
+                    self.err(
+                        "DM509",
+                        format!("'{src_text}': weight column '{wcol}' must hold non-negative numbers"),
+                        src.span,
+                    );
+                    return None;
+                };
+                weights.push(w);
+                clean.push(Arc::new(m));
+            }
+            let Some(table) = AliasTable::new(&weights) else {
+                self.err("DM509", format!("'{src_text}' has no rows with a positive weight"), src.span);
+                return None;
+            };
+            ty = Ty::Dict;
+            Mode::WeightedRows { rows: Arc::new(clean), table, source: src }
+        } else if is_var && el.attr("source").is_some() {
             let (src, _) = self.source(el, true)?;
             let sty = self.av(el, "type");
             ty = match &src.kind {
@@ -1786,6 +1835,8 @@ impl Lower {
                 cast,
                 granularity,
                 converters,
+                unique,
+                direct: self.branch == 0,
                 elements,
                 span,
             },
@@ -1846,7 +1897,16 @@ impl Lower {
             if let Some(d) = &dist {
                 kwargs.push(("distribution".into(), Value::from(d.clone())));
             }
+            if min.is_none() && max.is_none() && cast == Cast::Int {
+                // A bare type="int" draws from 0..100, as datamimic-ce does.
+                kwargs.push(("min".into(), Value::Int(0)));
+                kwargs.push(("max".into(), Value::Int(100)));
+            }
         } else {
+            if cast == Cast::Str && el.attr("minLength").is_none() && el.attr("maxLength").is_none() {
+                // A bare type="string" is a word of ASCII letters.
+                kwargs.push(("char_set".into(), Value::str("[A-Za-z]")));
+            }
             let lo = self.int_attr(el, "minLength");
             let hi = self.int_attr(el, "maxLength");
             if let Some(l) = lo {
@@ -2063,7 +2123,9 @@ impl Lower {
             frame.define(&c, true, t);
         }
         self.frames.push(frame);
+        let saved_branch = std::mem::take(&mut self.branch);
         let body = self.record_body(&el.children, "nestedKey");
+        self.branch = saved_branch;
         let frame = self.frames.pop().expect("pushed");
         let converters = self.converters(el);
         self.leave();
@@ -2104,7 +2166,9 @@ impl Lower {
                 None => None,
             };
             self.frames.push(FrameCx::new(false));
+            let saved_branch = std::mem::take(&mut self.branch);
             let body = self.record_body(&it.children, "item");
+            self.branch = saved_branch;
             let frame = self.frames.pop().expect("pushed");
             self.leave();
             items.push(ListItem { condition, layout: frame.layout, depth, body });

@@ -247,6 +247,12 @@ pub enum Mode {
     Entity(EntitySpec),
     /// `<variable source=…>`: an iterator over rows.
     Rows(Source),
+    /// `<variable source="x.wgt.ent.csv">`: a weighted draw with replacement per record.
+    WeightedRows {
+        rows: Arc<Vec<Arc<crate::vm::value::Map>>>,
+        table: AliasTable,
+        source: Source,
+    },
     /// `<variable source="expr">`: a list in scope, iterated.
     RowsExpr {
         expr: Expr,
@@ -311,6 +317,11 @@ pub struct Field {
     pub cast: Option<Cast>,
     pub granularity: Option<rust_decimal::Decimal>,
     pub converters: Vec<Converter>,
+    /// Distinct values only (`unique="true"` with a generator, pattern or type).
+    pub unique: bool,
+    /// Runs exactly once per record (not inside a condition or loop), so index-addressable
+    /// generators may use the record index instead of their call count.
+    pub direct: bool,
     /// `<element>` children: attributes added to the value as `@name` (`#text` holds the value).
     pub elements: Vec<Field>,
     pub span: Span,

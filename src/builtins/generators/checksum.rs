@@ -36,11 +36,7 @@ fn digits(rng: &mut Stream, n: usize) -> Vec<u8> {
 
 /// EAN-13 check digit of 12 digits: weights 1,3,1,3,… from the left.
 pub(crate) fn ean_check(d: &[u8]) -> u8 {
-    let s: u32 = d
-        .iter()
-        .enumerate()
-        .map(|(i, x)| *x as u32 * if i % 2 == 0 { 1 } else { 3 })
-        .sum();
+    let s: u32 = d.iter().enumerate().map(|(i, x)| *x as u32 * if i % 2 == 0 { 1 } else { 3 }).sum();
     ((10 - s % 10) % 10) as u8
 }
 
@@ -89,14 +85,7 @@ impl ChecksumGen {
                 d.push(mod11(&d, &[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
                 d.push(mod11(&d, &[6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
                 let t = text(&d);
-                format!(
-                    "{}.{}.{}/{}-{}",
-                    &t[0..2],
-                    &t[2..5],
-                    &t[5..8],
-                    &t[8..12],
-                    &t[12..14]
-                )
+                format!("{}.{}.{}/{}-{}", &t[0..2], &t[2..5], &t[5..8], &t[8..12], &t[12..14])
             }
             ChecksumGen::Ssn => {
                 // Area 001-899 without 666, group 01-99, serial 0001-9999.
@@ -131,12 +120,7 @@ mod tests {
         let d = nums(s);
         s.len() == 13
             && d.len() == 13
-            && d.iter()
-                .enumerate()
-                .map(|(i, x)| if i % 2 == 1 { 3 * x } else { *x })
-                .sum::<u32>()
-                % 10
-                == 0
+            && d.iter().enumerate().map(|(i, x)| if i % 2 == 1 { 3 * x } else { *x }).sum::<u32>() % 10 == 0
     }
 
     /// CPF by the "position-weighted" formulation: dv = (Σ i·dᵢ mod 11) mod 10.
@@ -195,10 +179,7 @@ mod tests {
         let mut st = GenState::default();
         let mut seen = std::collections::HashSet::new();
         for seed in 0..DRAWS {
-            let v = g
-                .next(&mut st, &mut Stream::new(seed), now())
-                .unwrap()
-                .unwrap();
+            let v = g.next(&mut st, &mut Stream::new(seed), now()).unwrap().unwrap();
             let s = v.as_str().expect("string").to_string();
             assert!(valid(&s), "{name} produced invalid {s}");
             seen.insert(s);
@@ -245,12 +226,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_numbers() {
-        for name in [
-            "EANGenerator",
-            "CPFGenerator",
-            "CNPJGenerator",
-            "SSNGenerator",
-        ] {
+        for name in ["EANGenerator", "CPFGenerator", "CNPJGenerator", "SSNGenerator"] {
             let g = gen(name, &[]);
             assert_eq!(reprs(&g, 5, 20), reprs(&g, 5, 20));
         }

@@ -132,12 +132,7 @@ fn secs_ceil(dt: DateTime) -> i64 {
 
 fn datetime_of(secs: i64) -> DateTime {
     let sod = secs.rem_euclid(DAY);
-    date_of(secs.div_euclid(DAY)).at(
-        (sod / 3600) as i8,
-        (sod / 60 % 60) as i8,
-        (sod % 60) as i8,
-        0,
-    )
+    date_of(secs.div_euclid(DAY)).at((sod / 3600) as i8, (sod / 60 % 60) as i8, (sod % 60) as i8, 0)
 }
 
 fn show_dt(d: DateTime) -> String {
@@ -146,10 +141,7 @@ fn show_dt(d: DateTime) -> String {
 
 /// Seconds of the first and last representable instants.
 fn secs_range() -> (i64, i64) {
-    (
-        days_from_civil(-9999, 1, 1) * DAY,
-        days_from_civil(9999, 12, 31) * DAY + DAY - 1,
-    )
+    (days_from_civil(-9999, 1, 1) * DAY, days_from_civil(9999, 12, 31) * DAY + DAY - 1)
 }
 
 /// Day-level weights and the (year, month) segments of the range.
@@ -187,16 +179,8 @@ pub struct RandomDt {
 impl RandomDt {
     /// The window `[a, b]` (seconds of day) of day `z`.
     fn window(&self, z: i64) -> (u32, u32) {
-        let a = if z == self.lo.div_euclid(DAY) {
-            self.lo.rem_euclid(DAY)
-        } else {
-            0
-        };
-        let b = if z == self.hi.div_euclid(DAY) {
-            self.hi.rem_euclid(DAY)
-        } else {
-            DAY - 1
-        };
+        let a = if z == self.lo.div_euclid(DAY) { self.lo.rem_euclid(DAY) } else { 0 };
+        let b = if z == self.hi.div_euclid(DAY) { self.hi.rem_euclid(DAY) } else { DAY - 1 };
         (a as u32, b as u32)
     }
 
@@ -236,13 +220,9 @@ fn parse_dt(a: &Args, p: &str, fmt: &str, explicit: bool) -> Result<Option<DateT
             let s = s.trim();
             let parsed = strptime(s, fmt).ok().or_else(|| {
                 // Without an explicit input_format, plain dates and ISO text are accepted too.
-                (!explicit)
-                    .then(|| strptime(s, "%Y-%m-%d").ok().or_else(|| parse_iso(s)))
-                    .flatten()
+                (!explicit).then(|| strptime(s, "%Y-%m-%d").ok().or_else(|| parse_iso(s))).flatten()
             });
-            parsed
-                .map(Some)
-                .ok_or_else(|| a.fail(p, format_args!("'{s}' does not match input_format '{fmt}'")))
+            parsed.map(Some).ok_or_else(|| a.fail(p, format_args!("'{s}' does not match input_format '{fmt}'")))
         }
         _ => Err(a.type_err(p, "a datetime string")),
     }
@@ -266,9 +246,7 @@ fn array<const N: usize>(v: Option<Vec<f64>>) -> [f64; N] {
 
 pub(super) fn construct(a: &Args) -> Result<DateTimeGen, String> {
     let explicit = a.has("input_format");
-    let fmt = a
-        .string("input_format")?
-        .unwrap_or_else(|| DEFAULT_FORMAT.into());
+    let fmt = a.string("input_format")?.unwrap_or_else(|| DEFAULT_FORMAT.into());
     let seed = a.int("seed")?.map(|s| s as u64);
     let random = a.boolean("random")?.unwrap_or(false);
     let min = parse_dt(a, "min", &fmt, explicit)?;
@@ -283,10 +261,7 @@ pub(super) fn construct(a: &Args) -> Result<DateTimeGen, String> {
     let (lo, hi) = match (min, max) {
         (Some(x), Some(y)) => {
             if y < x {
-                return Err(a.fail(
-                    "max",
-                    format_args!("({}) must not be before min ({})", show_dt(y), show_dt(x)),
-                ));
+                return Err(a.fail("max", format_args!("({}) must not be before min ({})", show_dt(y), show_dt(x))));
             }
             (secs_ceil(x), secs_floor(y))
         }
@@ -299,17 +274,8 @@ pub(super) fn construct(a: &Args) -> Result<DateTimeGen, String> {
     if lo > hi {
         return Err(a.fail("max", "leaves no whole second after min"));
     }
-    let weighting = if weighted {
-        Some(weighting(a, lo, hi)?)
-    } else {
-        None
-    };
-    Ok(DateTimeGen::Random(Box::new(RandomDt {
-        seed,
-        lo,
-        hi,
-        weighting,
-    })))
+    let weighting = if weighted { Some(weighting(a, lo, hi)?) } else { None };
+    Ok(DateTimeGen::Random(Box::new(RandomDt { seed, lo, hi, weighting })))
 }
 
 fn weighting(a: &Args, lo: i64, hi: i64) -> Result<Weighting, String> {
@@ -335,10 +301,7 @@ fn weighting(a: &Args, lo: i64, hi: i64) -> Result<Weighting, String> {
             "night" => mask(&mut hour, |h| !(6..22).contains(&h)),
             "flat" => {}
             _ => {
-                return Err(a.fail(
-                    "hours_preset",
-                    format_args!("has unknown value '{p}' (use office, night or flat)"),
-                ))
+                return Err(a.fail("hours_preset", format_args!("has unknown value '{p}' (use office, night or flat)")))
             }
         }
     }
@@ -362,11 +325,7 @@ fn weighting(a: &Args, lo: i64, hi: i64) -> Result<Weighting, String> {
     let full = w.time.mass(0, (DAY - 1) as u32);
     let edge = |z: i64| {
         let a = if z == dlo { lo.rem_euclid(DAY) } else { 0 } as u32;
-        let b = if z == dhi {
-            hi.rem_euclid(DAY)
-        } else {
-            DAY - 1
-        } as u32;
+        let b = if z == dhi { hi.rem_euclid(DAY) } else { DAY - 1 } as u32;
         w.time.mass(a, b)
     };
     let (mut y, mut m, mut d) = civil_from_days(dlo);
@@ -412,12 +371,7 @@ fn weighting(a: &Args, lo: i64, hi: i64) -> Result<Weighting, String> {
 }
 
 impl DateTimeGen {
-    pub(super) fn next(
-        &self,
-        st: &mut GenState,
-        rng: &mut Stream,
-        now: DateTime,
-    ) -> Result<Option<Value>, String> {
+    pub(super) fn next(&self, st: &mut GenState, rng: &mut Stream, now: DateTime) -> Result<Option<Value>, String> {
         Ok(Some(Value::DateTime(match self {
             DateTimeGen::Now => now.with().subsec_nanosecond(0).build().unwrap_or(now),
             DateTimeGen::Fixed(v) => *v,
@@ -430,9 +384,7 @@ impl DateTimeGen {
                     }
                     None => rng,
                 };
-                let secs = r
-                    .draw(rng)
-                    .ok_or("DateTimeGenerator: the weights select no datetime")?;
+                let secs = r.draw(rng).ok_or("DateTimeGenerator: the weights select no datetime")?;
                 datetime_of(secs)
             }
         })))
@@ -451,22 +403,13 @@ pub(super) fn construct_birthdate(a: &Args) -> Result<BirthdateGen, String> {
     let min_age = a.int("min_age")?.unwrap_or(1);
     let max_age = a.int("max_age")?.unwrap_or(100);
     if !(0..=1000).contains(&min_age) {
-        return Err(a.fail(
-            "min_age",
-            format_args!("must be between 0 and 1000, got {min_age}"),
-        ));
+        return Err(a.fail("min_age", format_args!("must be between 0 and 1000, got {min_age}")));
     }
     if !(0..=1000).contains(&max_age) {
-        return Err(a.fail(
-            "max_age",
-            format_args!("must be between 0 and 1000, got {max_age}"),
-        ));
+        return Err(a.fail("max_age", format_args!("must be between 0 and 1000, got {max_age}")));
     }
     if min_age > max_age {
-        return Err(a.fail(
-            "min_age",
-            format_args!("({min_age}) must not exceed max_age ({max_age})"),
-        ));
+        return Err(a.fail("min_age", format_args!("({min_age}) must not exceed max_age ({max_age})")));
     }
     Ok(BirthdateGen { min_age, max_age })
 }

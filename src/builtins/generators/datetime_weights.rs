@@ -22,15 +22,7 @@ const MONTHS: [&str; 12] = [
     "november",
     "december",
 ];
-const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
+const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 /// Evaluates a weights expression with the expression language (no names in scope).
 fn eval_expr(text: &str) -> Result<Value, String> {
@@ -74,21 +66,10 @@ fn eval_expr(text: &str) -> Result<Value, String> {
     }
     let text = text.trim();
     let e = crate::parser::expr::parse_expr(text).map_err(|e| e.message)?;
-    let (chunk, _) = compile(&e, text, &NoScope, &|_| Span::DETACHED).map_err(|errs| {
-        errs.into_iter()
-            .next()
-            .map(|e| e.message)
-            .unwrap_or_default()
-    })?;
+    let (chunk, _) = compile(&e, text, &NoScope, &|_| Span::DETACHED)
+        .map_err(|errs| errs.into_iter().next().map(|e| e.message).unwrap_or_default())?;
     let anchor = jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0);
-    run(
-        &chunk,
-        &NoEnv,
-        &mut Stream::new(0),
-        anchor,
-        &mut Scratch::default(),
-    )
-    .map_err(|e| e.message)
+    run(&chunk, &NoEnv, &mut Stream::new(0), anchor, &mut Scratch::default()).map_err(|e| e.message)
 }
 
 /// A weights parameter: `n` non-negative numbers, not all zero.
@@ -97,22 +78,14 @@ pub(super) fn weights(a: &Args, p: &str, n: usize) -> Result<Option<Vec<f64>>, S
         return Ok(None);
     };
     let v = match raw {
-        Value::Str(s) => {
-            eval_expr(s).map_err(|e| a.fail(p, format_args!("'{s}' cannot be evaluated: {e}")))?
-        }
+        Value::Str(s) => eval_expr(s).map_err(|e| a.fail(p, format_args!("'{s}' cannot be evaluated: {e}")))?,
         other => other.clone(),
     };
     let (Value::List(items) | Value::Tuple(items)) = &v else {
-        return Err(a.fail(
-            p,
-            format_args!("must be a list of {n} numbers, got {}", v.py_repr()),
-        ));
+        return Err(a.fail(p, format_args!("must be a list of {n} numbers, got {}", v.py_repr())));
     };
     if items.len() != n {
-        return Err(a.fail(
-            p,
-            format_args!("must have {n} entries, got {}", items.len()),
-        ));
+        return Err(a.fail(p, format_args!("must have {n} entries, got {}", items.len())));
     }
     let mut out = Vec::with_capacity(n);
     for (i, x) in items.iter().enumerate() {
@@ -122,12 +95,7 @@ pub(super) fn weights(a: &Args, p: &str, n: usize) -> Result<Option<Vec<f64>>, S
         };
         match w {
             Some(w) if w.is_finite() && w >= 0.0 => out.push(w),
-            _ => {
-                return Err(a.fail(
-                    p,
-                    format_args!("entry {i} ({}) must be a non-negative number", x.py_repr()),
-                ))
-            }
+            _ => return Err(a.fail(p, format_args!("entry {i} ({}) must be a non-negative number", x.py_repr()))),
         }
     }
     if out.iter().all(|w| *w == 0.0) {
@@ -137,9 +105,7 @@ pub(super) fn weights(a: &Args, p: &str, n: usize) -> Result<Option<Vec<f64>>, S
 }
 
 fn tokens(s: &str) -> impl Iterator<Item = String> + '_ {
-    s.split([',', ';'])
-        .map(|t| t.trim().to_ascii_lowercase())
-        .filter(|t| !t.is_empty())
+    s.split([',', ';']).map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty())
 }
 
 fn by_name(t: &str, names: &[&str]) -> Option<usize> {
@@ -178,14 +144,8 @@ pub(super) fn month_set(a: &Args, p: &str) -> Result<Option<[bool; 12]>, String>
     };
     let mut set = [false; 12];
     for t in tokens(&s) {
-        let bad = || {
-            a.fail(
-                p,
-                format_args!(
-                    "has unknown month '{t}' (use 1-12, Jan-Dec, Q1-Q4, H1, H2 or ranges like 7-9)"
-                ),
-            )
-        };
+        let bad =
+            || a.fail(p, format_args!("has unknown month '{t}' (use 1-12, Jan-Dec, Q1-Q4, H1, H2 or ranges like 7-9)"));
         match t.as_str() {
             "q1" | "q2" | "q3" | "q4" => {
                 let q = (t.as_bytes()[1] - b'1') as usize;
@@ -195,10 +155,7 @@ pub(super) fn month_set(a: &Args, p: &str) -> Result<Option<[bool; 12]>, String>
             "h2" => set[6..].fill(true),
             _ => match t.split_once('-') {
                 Some((x, y)) => {
-                    let (x, y) = (
-                        month_index(x).ok_or_else(bad)?,
-                        month_index(y).ok_or_else(bad)?,
-                    );
+                    let (x, y) = (month_index(x).ok_or_else(bad)?, month_index(y).ok_or_else(bad)?);
                     wrap_range(&mut set, x, y);
                 }
                 None => set[month_index(&t).ok_or_else(bad)?] = true,
@@ -217,15 +174,14 @@ pub(super) fn weekday_set(a: &Args) -> Result<Option<[bool; 7]>, String> {
         let bad = || {
             a.fail(
                 "weekdays",
-                format_args!(
-                    "has unknown day '{t}' (use Mon-Sun, ranges like Mon-Fri, weekend, business or all)"
-                ),
+                format_args!("has unknown day '{t}' (use Mon-Sun, ranges like Mon-Fri, weekend, business or all)"),
             )
         };
         match t.as_str() {
             "weekend" | "weekends" => set[5..].fill(true),
-            "business" | "businessdays" | "business_days" | "weekday" | "weekdays" | "workday"
-            | "workdays" => set[..5].fill(true),
+            "business" | "businessdays" | "business_days" | "weekday" | "weekdays" | "workday" | "workdays" => {
+                set[..5].fill(true)
+            }
             "all" | "daily" | "any" | "everyday" => set.fill(true),
             _ => match t.split_once('-') {
                 Some((x, y)) => {
@@ -248,12 +204,7 @@ pub(super) fn dom_set(a: &Args) -> Result<Option<([bool; 31], bool)>, String> {
     let mut set = [false; 31];
     let mut last = false;
     for t in tokens(&s) {
-        let bad = || {
-            a.fail(
-                "dom",
-                format_args!("has unknown day '{t}' (use 1-31, ranges like 1-5, or last)"),
-            )
-        };
+        let bad = || a.fail("dom", format_args!("has unknown day '{t}' (use 1-31, ranges like 1-5, or last)"));
         let day = |x: &str| match x.trim().parse::<usize>() {
             Ok(d) if (1..=31).contains(&d) => Ok(d - 1),
             _ => Err(bad()),
@@ -331,9 +282,7 @@ impl TimeWeights {
         if lo <= t0 && hi >= t0 + 3599 {
             return self.hour_full;
         }
-        (0..60)
-            .map(|m| self.minute[m] * self.sec_mass(h, m, lo, hi))
-            .sum()
+        (0..60).map(|m| self.minute[m] * self.sec_mass(h, m, lo, hi)).sum()
     }
 
     /// Total weight of the seconds in `[lo, hi]`.
@@ -344,9 +293,7 @@ impl TimeWeights {
         if lo == 0 && hi as i64 == DAY - 1 {
             return self.day_full;
         }
-        (lo as usize / 3600..=hi as usize / 3600)
-            .map(|h| self.hour[h] * self.hour_mass(h, lo, hi))
-            .sum()
+        (lo as usize / 3600..=hi as usize / 3600).map(|h| self.hour[h] * self.hour_mass(h, lo, hi)).sum()
     }
 
     /// A second of the day in `[lo, hi]` by the weights.
@@ -355,13 +302,9 @@ impl TimeWeights {
             return Some(lo + rng.below((hi - lo + 1) as u64) as u32);
         }
         let h0 = lo as usize / 3600;
-        let hw: Vec<f64> = (h0..=hi as usize / 3600)
-            .map(|h| self.hour[h] * self.hour_mass(h, lo, hi))
-            .collect();
+        let hw: Vec<f64> = (h0..=hi as usize / 3600).map(|h| self.hour[h] * self.hour_mass(h, lo, hi)).collect();
         let h = h0 + pick_weighted(rng, &hw)?;
-        let mw: Vec<f64> = (0..60)
-            .map(|m| self.minute[m] * self.sec_mass(h, m, lo, hi))
-            .collect();
+        let mw: Vec<f64> = (0..60).map(|m| self.minute[m] * self.sec_mass(h, m, lo, hi)).collect();
         let m = pick_weighted(rng, &mw)?;
         let t0 = (h * 3600 + m * 60) as u32;
         let (a, b) = (lo.max(t0), hi.min(t0 + 59));

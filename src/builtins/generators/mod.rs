@@ -81,52 +81,24 @@ pub const GENERATOR_NAMES: &[(&str, &[&str])] = &[
     ("IncrementGenerator", &["start", "end", "step"]),
     ("GlobalIncrementGenerator", &[]),
     ("IntegerGenerator", &["min", "max", "distribution"]),
-    (
-        "FloatGenerator",
-        &["min", "max", "granularity", "distribution"],
-    ),
-    (
-        "StringGenerator",
-        &[
-            "min_len", "max_len", "char_set", "unique", "prefix", "suffix",
-        ],
-    ),
+    ("FloatGenerator", &["min", "max", "granularity", "distribution"]),
+    ("StringGenerator", &["min_len", "max_len", "char_set", "unique", "prefix", "suffix"]),
     ("BooleanGenerator", &["prob_true"]),
     ("BinaryGenerator", &["min_len", "max_len", "mime_type"]),
     ("UUIDGenerator", &["as_string"]),
     ("HashGenerator", &["algorithm"]),
     ("TokenGenerator", &["token_type", "entropy"]),
-    (
-        "PasswordGenerator",
-        &[
-            "length",
-            "include_special",
-            "include_numbers",
-            "include_uppercase",
-        ],
-    ),
-    (
-        "PrefixedIdGenerator",
-        &["prefix", "body_pattern", "separator"],
-    ),
+    ("PasswordGenerator", &["length", "include_special", "include_numbers", "include_uppercase"]),
+    ("PrefixedIdGenerator", &["prefix", "body_pattern", "separator"]),
     ("DateTimeGenerator", datetime_gen::DATETIME_PARAMS),
     ("BirthdateGenerator", &["min_age", "max_age"]),
     ("GenderGenerator", &["female_quota", "other_gender_quota"]),
     ("GivenNameGenerator", &["dataset", "gender"]),
     ("FamilyNameGenerator", &["dataset"]),
-    (
-        "EmailAddressGenerator",
-        &["dataset", "given_name", "family_name"],
-    ),
-    (
-        "PhoneNumberGenerator",
-        &["dataset", "area_code", "is_mobile"],
-    ),
+    ("EmailAddressGenerator", &["dataset", "given_name", "family_name"]),
+    ("PhoneNumberGenerator", &["dataset", "area_code", "is_mobile"]),
     ("AcademicTitleGenerator", &["dataset", "quota"]),
-    (
-        "NobilityTitleGenerator",
-        &["dataset", "gender", "noble_quota"],
-    ),
+    ("NobilityTitleGenerator", &["dataset", "gender", "noble_quota"]),
     ("CompanyNameGenerator", &["dataset"]),
     ("DepartmentNameGenerator", &["locale"]),
     ("SectorGenerator", &["dataset", "locale"]),
@@ -143,12 +115,7 @@ pub const GENERATOR_NAMES: &[(&str, &[&str])] = &[
 ];
 
 /// Builds the generator `name` from positional and keyword arguments.
-pub fn construct(
-    name: &str,
-    args: &[Value],
-    kwargs: &[(String, Value)],
-    cfg: &GenConfig,
-) -> Result<Generator, String> {
+pub fn construct(name: &str, args: &[Value], kwargs: &[(String, Value)], cfg: &GenConfig) -> Result<Generator, String> {
     let Some((canon, params)) = GENERATOR_NAMES.iter().find(|(n, _)| *n == name) else {
         return Err(format!("unknown generator '{name}'"));
     };
@@ -172,9 +139,7 @@ pub fn construct(
         | "PasswordGenerator"
         | "PrefixedIdGenerator"
         | "ColorGenerator" => Generator::Text(text::construct(&a)?),
-        "StateTransitionGenerator" | "SequenceTableGenerator" => {
-            Generator::State(state::construct(&a)?)
-        }
+        "StateTransitionGenerator" | "SequenceTableGenerator" => Generator::State(state::construct(&a)?),
         _ => Generator::Names(names::construct(&a, cfg)?),
     };
     Ok(g)
@@ -182,12 +147,7 @@ pub fn construct(
 
 impl Generator {
     /// The next value; `Ok(None)` when a finite generator is exhausted.
-    pub fn next(
-        &self,
-        state: &mut GenState,
-        rng: &mut Stream,
-        now: DateTime,
-    ) -> Result<Option<Value>, String> {
+    pub fn next(&self, state: &mut GenState, rng: &mut Stream, now: DateTime) -> Result<Option<Value>, String> {
         let v = match self {
             Generator::Numeric(g) => g.next(state, rng)?,
             Generator::DateTime(g) => g.next(state, rng, now)?,
@@ -203,14 +163,26 @@ impl Generator {
         Ok(v)
     }
 
+    /// The value a stateless-by-index generator gives for record `index` of a statement
+    /// execution (`Some(None)` when exhausted); `None` for generators that need their state.
+    /// This makes rows seekable: row k needs no rows before it.
+    pub fn value_at(&self, index: u64) -> Option<Option<Value>> {
+        match self {
+            Generator::Numeric(numeric::NumericGen::Increment { start, end, step }) => {
+                let v = *start as i128 + index as i128 * *step as i128;
+                Some((v < *end as i128 && v <= i64::MAX as i128).then(|| Value::Int(v as i64)))
+            }
+            _ => None,
+        }
+    }
+
     /// `true` for generators whose state lives per statement execution (restarting for every
     /// parent record): `IncrementGenerator` and `StateTransitionGenerator` (the engine keeps
     /// `<state-machine>` walkers for the whole run itself).
     pub fn per_execution(&self) -> bool {
         matches!(
             self,
-            Generator::Numeric(numeric::NumericGen::Increment { .. })
-                | Generator::State(state::StateGen::Machine(_))
+            Generator::Numeric(numeric::NumericGen::Increment { .. }) | Generator::State(state::StateGen::Machine(_))
         )
     }
 }
@@ -256,19 +228,12 @@ impl<'a> Args<'a> {
         }
         for (k, v) in kwargs {
             // `random_mode` is an alias of DateTimeGenerator's `random`.
-            let key = if gen == "DateTimeGenerator" && k == "random_mode" {
-                "random"
-            } else {
-                k.as_str()
-            };
+            let key = if gen == "DateTimeGenerator" && k == "random_mode" { "random" } else { k.as_str() };
             let Some(i) = params.iter().position(|p| *p == key) else {
                 return Err(if params.is_empty() {
                     format!("{gen} takes no parameters, got '{k}'")
                 } else {
-                    format!(
-                        "{gen} has no parameter '{k}' (parameters: {})",
-                        params.join(", ")
-                    )
+                    format!("{gen} has no parameter '{k}' (parameters: {})", params.join(", "))
                 });
             };
             if vals[i].is_some() {
@@ -280,11 +245,7 @@ impl<'a> Args<'a> {
     }
 
     fn err(&self, p: &str, what: &str, v: &Value) -> String {
-        format!(
-            "{}: parameter '{p}' must be {what}, got {}",
-            self.gen,
-            show(v)
-        )
+        format!("{}: parameter '{p}' must be {what}, got {}", self.gen, show(v))
     }
 
     /// A message about parameter `p`.
@@ -424,10 +385,7 @@ pub(crate) mod testutil {
     use super::*;
 
     pub fn cfg() -> GenConfig {
-        GenConfig {
-            dataset: "US".into(),
-            locale: "en".into(),
-        }
+        GenConfig { dataset: "US".into(), locale: "en".into() }
     }
 
     pub fn now() -> DateTime {
@@ -435,10 +393,7 @@ pub(crate) mod testutil {
     }
 
     pub fn kw(items: &[(&str, Value)]) -> Vec<(String, Value)> {
-        items
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
+        items.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
     }
 
     pub fn s(x: &str) -> Value {
@@ -496,24 +451,13 @@ mod tests {
         assert!(e.contains("no parameter 'minimum'"), "{e}");
         let e = construct(
             "IntegerGenerator",
-            &[
-                Value::Int(1),
-                Value::Int(2),
-                Value::from("uniform"),
-                Value::Int(4),
-            ],
+            &[Value::Int(1), Value::Int(2), Value::from("uniform"), Value::Int(4)],
             &[],
             &cfg(),
         )
         .unwrap_err();
         assert!(e.contains("at most 3 positional"), "{e}");
-        let e = construct(
-            "IntegerGenerator",
-            &[Value::Int(1)],
-            &kw(&[("min", Value::Int(2))]),
-            &cfg(),
-        )
-        .unwrap_err();
+        let e = construct("IntegerGenerator", &[Value::Int(1)], &kw(&[("min", Value::Int(2))]), &cfg()).unwrap_err();
         assert!(e.contains("multiple values for parameter 'min'"), "{e}");
         let e = construct("UUIDGenerator", &[], &kw(&[("x", Value::Int(1))]), &cfg()).unwrap_err();
         assert!(e.contains("no parameter 'x'"), "{e}");
@@ -543,22 +487,10 @@ mod tests {
 
     #[test]
     fn positional_arguments_follow_the_catalogue_order() {
-        let g = construct(
-            "IntegerGenerator",
-            &[Value::Int(5), Value::Int(5)],
-            &[],
-            &cfg(),
-        )
-        .unwrap();
+        let g = construct("IntegerGenerator", &[Value::Int(5), Value::Int(5)], &[], &cfg()).unwrap();
         assert_eq!(one(&g, 1), "5");
         // `None` means the default.
-        let g = construct(
-            "IntegerGenerator",
-            &[Value::Null, Value::Int(0)],
-            &[],
-            &cfg(),
-        )
-        .unwrap();
+        let g = construct("IntegerGenerator", &[Value::Null, Value::Int(0)], &[], &cfg()).unwrap();
         assert_eq!(one(&g, 1), "0");
     }
 

@@ -116,10 +116,7 @@ fn gender(a: &Args) -> Result<Option<Gender>, String> {
         "female" | "f" => Ok(Some(Gender::Female)),
         "male" | "m" => Ok(Some(Gender::Male)),
         "other" | "o" => Ok(Some(Gender::Other)),
-        _ => Err(a.fail(
-            "gender",
-            format_args!("has unknown value '{g}' (use female, male or other)"),
-        )),
+        _ => Err(a.fail("gender", format_args!("has unknown value '{g}' (use female, male or other)"))),
     }
 }
 
@@ -148,13 +145,8 @@ pub(super) fn construct(a: &Args, cfg: &super::GenConfig) -> Result<NameGen, Str
             }
             NameGen::Gender { female, other }
         }
-        "GivenNameGenerator" => NameGen::Given {
-            pack: pack_of(a, "dataset", ds)?,
-            gender: gender(a)?,
-        },
-        "FamilyNameGenerator" => NameGen::Family {
-            pack: pack_of(a, "dataset", ds)?,
-        },
+        "GivenNameGenerator" => NameGen::Given { pack: pack_of(a, "dataset", ds)?, gender: gender(a)? },
+        "FamilyNameGenerator" => NameGen::Family { pack: pack_of(a, "dataset", ds)? },
         "EmailAddressGenerator" => NameGen::Email {
             pack: pack_of(a, "dataset", ds)?,
             given: a.string("given_name")?.filter(|s| !s.trim().is_empty()),
@@ -164,10 +156,7 @@ pub(super) fn construct(a: &Args, cfg: &super::GenConfig) -> Result<NameGen, Str
             let area_code = text_or_number(a, "area_code")?;
             if let Some(ac) = &area_code {
                 if ac.is_empty() || !ac.bytes().all(|c| c.is_ascii_digit()) || ac.len() > 6 {
-                    return Err(a.fail(
-                        "area_code",
-                        format_args!("must be 1 to 6 digits, got '{ac}'"),
-                    ));
+                    return Err(a.fail("area_code", format_args!("must be 1 to 6 digits, got '{ac}'")));
                 }
             }
             NameGen::Phone {
@@ -176,18 +165,15 @@ pub(super) fn construct(a: &Args, cfg: &super::GenConfig) -> Result<NameGen, Str
                 mobile: a.boolean("is_mobile")?.unwrap_or(false),
             }
         }
-        "AcademicTitleGenerator" => NameGen::Academic {
-            pack: pack_of(a, "dataset", ds)?,
-            quota: a.quota("quota", 0.5)?,
-        },
+        "AcademicTitleGenerator" => {
+            NameGen::Academic { pack: pack_of(a, "dataset", ds)?, quota: a.quota("quota", 0.5)? }
+        }
         "NobilityTitleGenerator" => NameGen::Nobility {
             pack: pack_of(a, "dataset", ds)?,
             gender: gender(a)?,
             quota: a.quota("noble_quota", 0.001)?,
         },
-        "CompanyNameGenerator" => NameGen::Company {
-            pack: pack_of(a, "dataset", ds)?,
-        },
+        "CompanyNameGenerator" => NameGen::Company { pack: pack_of(a, "dataset", ds)? },
         "DepartmentNameGenerator" => {
             let loc = a.string("locale")?.unwrap_or_else(|| cfg.locale.clone());
             NameGen::Department {
@@ -205,12 +191,8 @@ pub(super) fn construct(a: &Args, cfg: &super::GenConfig) -> Result<NameGen, Str
             };
             NameGen::Sector { pack }
         }
-        "DomainGenerator" => NameGen::Domain {
-            pack: pack_of(a, "dataset", ds)?,
-        },
-        "StreetNameGenerator" => NameGen::Street {
-            pack: pack_of(a, "dataset", ds)?,
-        },
+        "DomainGenerator" => NameGen::Domain { pack: pack_of(a, "dataset", ds)? },
+        "StreetNameGenerator" => NameGen::Street { pack: pack_of(a, "dataset", ds)? },
         "UrlGenerator" => {
             let schemes: Vec<String> = match a.raw("schemes") {
                 None => vec!["http".into(), "https".into()],
@@ -223,19 +205,13 @@ pub(super) fn construct(a: &Args, cfg: &super::GenConfig) -> Result<NameGen, Str
                 Some(_) => return Err(a.type_err("schemes", "a list of strings")),
             };
             if schemes.is_empty()
-                || schemes.iter().any(|s| {
-                    s.is_empty()
-                        || !s
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                })
+                || schemes
+                    .iter()
+                    .any(|s| s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
             {
                 return Err(a.fail("schemes", "must name at least one scheme such as 'https'"));
             }
-            NameGen::Url {
-                pack: pack_of(a, "locale", ds)?,
-                schemes,
-            }
+            NameGen::Url { pack: pack_of(a, "locale", ds)?, schemes }
         }
         other => return Err(format!("unknown generator '{other}'")),
     })
@@ -247,11 +223,7 @@ fn pick(t: &locale::Weighted<std::sync::Arc<str>>, rng: &mut Stream) -> String {
 
 /// Lower-case ASCII letters and digits of a name (for e-mail local parts and host names).
 fn slug(s: &str) -> String {
-    ascii_fold(s)
-        .to_ascii_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect()
+    ascii_fold(s).to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect()
 }
 
 fn given_name(loc: &Locale, g: Option<Gender>, rng: &mut Stream) -> String {
@@ -260,11 +232,8 @@ fn given_name(loc: &Locale, g: Option<Gender>, rng: &mut Stream) -> String {
         Some(Gender::Male) => false,
         _ => rng.chance(0.5),
     };
-    let (first, second) = if female {
-        (&loc.given_female, &loc.given_male)
-    } else {
-        (&loc.given_male, &loc.given_female)
-    };
+    let (first, second) =
+        if female { (&loc.given_female, &loc.given_male) } else { (&loc.given_male, &loc.given_female) };
     if first.is_empty() {
         pick(second, rng)
     } else {
@@ -308,9 +277,7 @@ fn domain(loc: &Locale, rng: &mut Stream) -> String {
         0 => webmail(loc, rng),
         1 => {
             let n = 4 + rng.below(9) as usize;
-            let name: String = (0..n)
-                .map(|_| (b'a' + rng.below(26) as u8) as char)
-                .collect();
+            let name: String = (0..n).map(|_| (b'a' + rng.below(26) as u8) as char).collect();
             format!("{name}.{}", tld(loc, rng))
         }
         _ => {
@@ -348,11 +315,7 @@ impl NameGen {
             }
             NameGen::Given { pack, gender } => given_name(pack.0, *gender, rng),
             NameGen::Family { pack } => pick(&pack.0.family, rng),
-            NameGen::Email {
-                pack,
-                given,
-                family,
-            } => {
+            NameGen::Email { pack, given, family } => {
                 let loc = pack.0;
                 let g = match given {
                     Some(g) => slug(g),
@@ -375,11 +338,7 @@ impl NameGen {
                 };
                 format!("{local}@{}", webmail(loc, rng))
             }
-            NameGen::Phone {
-                pack,
-                area_code,
-                mobile,
-            } => {
+            NameGen::Phone { pack, area_code, mobile } => {
                 let loc = pack.0;
                 let mut c = city(loc, rng);
                 if let Some(ac) = area_code {
@@ -396,31 +355,17 @@ impl NameGen {
             }
             NameGen::Academic { pack, quota } => {
                 if rng.chance(*quota) {
-                    pack.0
-                        .academic_titles
-                        .pick(rng)
-                        .map(|(t, _)| t.to_string())
-                        .unwrap_or_default()
+                    pack.0.academic_titles.pick(rng).map(|(t, _)| t.to_string()).unwrap_or_default()
                 } else {
                     String::new()
                 }
             }
-            NameGen::Nobility {
-                pack,
-                gender,
-                quota,
-            } => match gender {
+            NameGen::Nobility { pack, gender, quota } => match gender {
                 Some(g @ (Gender::Female | Gender::Male)) if rng.chance(*quota) => pack
                     .0
                     .nobility
                     .pick(rng)
-                    .map(|(f, m)| {
-                        if *g == Gender::Female {
-                            f.to_string()
-                        } else {
-                            m.to_string()
-                        }
-                    })
+                    .map(|(f, m)| if *g == Gender::Female { f.to_string() } else { m.to_string() })
                     .unwrap_or_default(),
                 _ => String::new(),
             },
@@ -435,11 +380,7 @@ impl NameGen {
             NameGen::Url { pack, schemes } => {
                 let loc = pack.0;
                 let scheme = &schemes[rng.below(schemes.len() as u64) as usize];
-                let mut name = if rng.chance(0.5) {
-                    slug(&pick(&loc.family, rng))
-                } else {
-                    slug(&company(loc, rng))
-                };
+                let mut name = if rng.chance(0.5) { slug(&pick(&loc.family, rng)) } else { slug(&company(loc, rng)) };
                 if name.is_empty() {
                     name = "example".into();
                 }

@@ -20,27 +20,13 @@ fn gender_generator() {
     assert!((share("female") - 0.49).abs() < 0.01);
     assert!((share("other") - 0.02).abs() < 0.005);
     assert!((share("male") - 0.49).abs() < 0.01);
-    let g = gen(
-        "GenderGenerator",
-        &[
-            ("female_quota", Value::Float(0.0)),
-            ("other_gender_quota", Value::Int(1)),
-        ],
-    );
+    let g = gen("GenderGenerator", &[("female_quota", Value::Float(0.0)), ("other_gender_quota", Value::Int(1))]);
     assert!(strs(&g, 100).iter().all(|v| v == "other"));
     let g = super::super::construct("GenderGenerator", &[Value::Int(1)], &[], &cfg()).unwrap();
     assert!(strs(&g, 100).iter().all(|v| v == "female"));
-    let e = gen_err(
-        "GenderGenerator",
-        &[
-            ("female_quota", Value::Float(0.9)),
-            ("other_gender_quota", Value::Float(0.2)),
-        ],
-    );
-    assert!(
-        e.contains("'other_gender_quota' (0.2) plus female_quota (0.9) must not exceed 1"),
-        "{e}"
-    );
+    let e =
+        gen_err("GenderGenerator", &[("female_quota", Value::Float(0.9)), ("other_gender_quota", Value::Float(0.2))]);
+    assert!(e.contains("'other_gender_quota' (0.2) plus female_quota (0.9) must not exceed 1"), "{e}");
     let e = gen_err("GenderGenerator", &[("female_quota", Value::Float(1.1))]);
     assert!(e.contains("'female_quota' must be between 0 and 1"), "{e}");
 }
@@ -50,24 +36,15 @@ fn given_and_family_names() {
     let us = locale::locale("US");
     let vs = strs(&gen("GivenNameGenerator", &[]), 500);
     assert!(vs.iter().all(|v| !v.is_empty()));
-    assert!(vs
-        .iter()
-        .any(|v| us.given_female.items.iter().any(|x| &**x == v)));
-    assert!(vs
-        .iter()
-        .any(|v| us.given_male.items.iter().any(|x| &**x == v)));
-    let g = gen(
-        "GivenNameGenerator",
-        &[("gender", s("female")), ("dataset", s("DE"))],
-    );
+    assert!(vs.iter().any(|v| us.given_female.items.iter().any(|x| &**x == v)));
+    assert!(vs.iter().any(|v| us.given_male.items.iter().any(|x| &**x == v)));
+    let g = gen("GivenNameGenerator", &[("gender", s("female")), ("dataset", s("DE"))]);
     let de = locale::locale("DE");
     for v in strs(&g, 200) {
         assert!(de.given_female.items.iter().any(|x| **x == *v), "{v}");
     }
     let vs = strs(&gen("FamilyNameGenerator", &[]), 200);
-    assert!(vs
-        .iter()
-        .all(|v| us.family.items.iter().any(|x| **x == **v)));
+    assert!(vs.iter().all(|v| us.family.items.iter().any(|x| **x == **v)));
     assert!(vs.iter().filter(|v| is_word(v)).count() > 190);
     // Datasets without a pack fall back to US.
     let g = gen("FamilyNameGenerator", &[("dataset", s("BR"))]);
@@ -87,16 +64,10 @@ fn email_addresses() {
             assert!(re.is_match(&v), "{ds}: {v}");
         }
     }
-    let g = gen(
-        "EmailAddressGenerator",
-        &[("given_name", s("Jürgen")), ("family_name", s("Weiß"))],
-    );
+    let g = gen("EmailAddressGenerator", &[("given_name", s("Jürgen")), ("family_name", s("Weiß"))]);
     for v in strs(&g, 50) {
         let local = v.split('@').next().unwrap();
-        assert!(
-            ["juergen_weiss", "juergen.weiss", "juergenweiss", "jweiss"].contains(&local),
-            "{v}"
-        );
+        assert!(["juergen_weiss", "juergen.weiss", "juergenweiss", "jweiss"].contains(&local), "{v}");
     }
     let g = gen("EmailAddressGenerator", &[("given_name", s("Nguyễn Văn"))]);
     assert!(one(&g, 1).starts_with("nguyenvan") || one(&g, 1).starts_with('n'));
@@ -110,10 +81,7 @@ fn phone_numbers() {
     }
     let g = gen("PhoneNumberGenerator", &[("area_code", Value::Int(816))]);
     assert!(strs(&g, 50).iter().all(|v| v.starts_with("+1-816-")));
-    let g = gen(
-        "PhoneNumberGenerator",
-        &[("dataset", s("DE")), ("is_mobile", Value::Bool(true))],
-    );
+    let g = gen("PhoneNumberGenerator", &[("dataset", s("DE")), ("is_mobile", Value::Bool(true))]);
     let re = regex::Regex::new(r"^\+49-1[567]\d-\d+$").unwrap();
     for v in strs(&g, 100) {
         assert!(re.is_match(&v), "{v}");
@@ -134,30 +102,18 @@ fn academic_and_nobility_titles() {
     let e = gen_err("AcademicTitleGenerator", &[("quota", Value::Int(2))]);
     assert!(e.contains("'quota' must be between 0 and 1"), "{e}");
     // Without a gender, or in the US, there are no nobility titles.
-    assert!(strs(&gen("NobilityTitleGenerator", &[]), 200)
-        .iter()
-        .all(String::is_empty));
-    let g = gen(
-        "NobilityTitleGenerator",
-        &[("gender", s("male")), ("noble_quota", Value::Float(1.0))],
-    );
+    assert!(strs(&gen("NobilityTitleGenerator", &[]), 200).iter().all(String::is_empty));
+    let g = gen("NobilityTitleGenerator", &[("gender", s("male")), ("noble_quota", Value::Float(1.0))]);
     assert!(strs(&g, 50).iter().all(String::is_empty));
     let g = gen(
         "NobilityTitleGenerator",
-        &[
-            ("dataset", s("DE")),
-            ("gender", s("female")),
-            ("noble_quota", Value::Float(1.0)),
-        ],
+        &[("dataset", s("DE")), ("gender", s("female")), ("noble_quota", Value::Float(1.0))],
     );
     let de = locale::locale("DE");
     for v in strs(&g, 100) {
         assert!(de.nobility.items.iter().any(|(f, _)| **f == *v), "{v}");
     }
-    let e = gen_err(
-        "NobilityTitleGenerator",
-        &[("noble_quota", Value::Float(-0.1))],
-    );
+    let e = gen_err("NobilityTitleGenerator", &[("noble_quota", Value::Float(-0.1))]);
     assert!(e.contains("'noble_quota' must be between 0 and 1"), "{e}");
 }
 
@@ -176,13 +132,7 @@ fn company_department_sector_street() {
     for v in strs(&gen("SectorGenerator", &[]), 100) {
         assert!(us.sectors.items.iter().any(|x| **x == *v), "{v}");
     }
-    for v in strs(
-        &gen(
-            "SectorGenerator",
-            &[("dataset", s("US")), ("locale", s("de"))],
-        ),
-        100,
-    ) {
+    for v in strs(&gen("SectorGenerator", &[("dataset", s("US")), ("locale", s("de"))]), 100) {
         assert!(de.sectors.items.iter().any(|x| **x == *v), "{v}");
     }
     for v in strs(&gen("StreetNameGenerator", &[("dataset", s("DE"))]), 100) {
@@ -210,10 +160,7 @@ fn domains_and_urls() {
 
 #[test]
 fn defaults_follow_the_setup_dataset() {
-    let cfg = GenConfig {
-        dataset: "DE".into(),
-        locale: "de".into(),
-    };
+    let cfg = GenConfig { dataset: "DE".into(), locale: "de".into() };
     let g = construct("FamilyNameGenerator", &[], &[], &cfg).unwrap();
     let de = locale::locale("DE");
     for v in take(&g, 3, 50) {
@@ -222,11 +169,7 @@ fn defaults_follow_the_setup_dataset() {
     let g = construct("GivenNameGenerator", &[s("US"), s("male")], &[], &cfg).unwrap();
     let us = locale::locale("US");
     for v in take(&g, 3, 50) {
-        assert!(us
-            .given_male
-            .items
-            .iter()
-            .any(|x| **x == *v.as_str().unwrap()));
+        assert!(us.given_male.items.iter().any(|x| **x == *v.as_str().unwrap()));
     }
     let g = gen("FamilyNameGenerator", &[]);
     assert_eq!(reprs(&g, 8, 20), reprs(&g, 8, 20));

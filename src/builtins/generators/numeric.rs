@@ -35,11 +35,7 @@ impl Dist {
         let Some(name) = a.string("distribution")? else {
             return Ok(Dist::Uniform);
         };
-        let key: String = name
-            .chars()
-            .filter(|c| *c != '_' && *c != '-')
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let key: String = name.chars().filter(|c| *c != '_' && *c != '-').collect::<String>().to_ascii_lowercase();
         Ok(match key.as_str() {
             "uniform" | "random" => Dist::Uniform,
             "cumulated" => Dist::Cumulated,
@@ -103,17 +99,9 @@ fn decimal(a: &Args, p: &str) -> Result<Option<Decimal>, String> {
         _ => return Err(a.type_err(p, "a number")),
     };
     let _ = f64::from_str(&text).map_err(|_| a.type_err(p, "a number"))?;
-    let parsed = if text.contains(['e', 'E']) {
-        Decimal::from_scientific(&text)
-    } else {
-        Decimal::from_str_exact(&text)
-    };
-    parsed.map(Some).map_err(|_| {
-        a.fail(
-            p,
-            format_args!("{text} is out of the supported decimal range"),
-        )
-    })
+    let parsed =
+        if text.contains(['e', 'E']) { Decimal::from_scientific(&text) } else { Decimal::from_str_exact(&text) };
+    parsed.map(Some).map_err(|_| a.fail(p, format_args!("{text} is out of the supported decimal range")))
 }
 
 fn dec_to_f64(d: Decimal) -> f64 {
@@ -157,23 +145,10 @@ pub(super) fn construct(a: &Args) -> Result<NumericGen, String> {
                 .map(|q| q.trunc())
                 .and_then(|q| q.to_u128())
                 .filter(|p| *p < (1u128 << 96))
-                .ok_or_else(|| {
-                    a.fail(
-                        "granularity",
-                        format_args!("{g} is too fine for the range {min}..{max}"),
-                    )
-                })?
+                .ok_or_else(|| a.fail("granularity", format_args!("{g} is too fine for the range {min}..{max}")))?
                 + 1;
             let dist = Dist::parse(a)?;
-            Ok(NumericGen::Float {
-                grid: FloatGrid {
-                    min,
-                    max,
-                    g,
-                    points,
-                },
-                dist,
-            })
+            Ok(NumericGen::Float { grid: FloatGrid { min, max, g, points }, dist })
         }
         _ => {
             let prob_true = a.quota("prob_true", 0.5)?;
@@ -258,11 +233,7 @@ fn draw(
                     st.cursor = Cursor::Done;
                     return None;
                 }
-                let idx = if bits == 0 {
-                    0
-                } else {
-                    c.reverse_bits() >> (128 - bits)
-                };
+                let idx = if bits == 0 { 0 } else { c.reverse_bits() >> (128 - bits) };
                 c += 1;
                 if idx < points {
                     st.cursor = Cursor::Index(c);
@@ -273,13 +244,9 @@ fn draw(
         Dist::Fibonacci | Dist::Padovan => loop {
             let (v, next) = match (dist, &st.cursor) {
                 (_, Cursor::Done) => return None,
-                (Dist::Fibonacci, Cursor::Fib(a, b)) => {
-                    (*a, b.checked_add(*a).map(|s| Cursor::Fib(*b, s)))
-                }
+                (Dist::Fibonacci, Cursor::Fib(a, b)) => (*a, b.checked_add(*a).map(|s| Cursor::Fib(*b, s))),
                 (Dist::Fibonacci, _) => (0, Some(Cursor::Fib(1, 1))),
-                (_, Cursor::Pad(a, b, c)) => {
-                    (*a, a.checked_add(*b).map(|s| Cursor::Pad(*b, *c, s)))
-                }
+                (_, Cursor::Pad(a, b, c)) => (*a, a.checked_add(*b).map(|s| Cursor::Pad(*b, *c, s))),
                 _ => (1, Some(Cursor::Pad(1, 1, 2))),
             };
             st.cursor = next.unwrap_or(Cursor::Done);
@@ -297,11 +264,7 @@ fn draw(
 }
 
 impl NumericGen {
-    pub(super) fn next(
-        &self,
-        st: &mut GenState,
-        rng: &mut Stream,
-    ) -> Result<Option<Value>, String> {
+    pub(super) fn next(&self, st: &mut GenState, rng: &mut Stream) -> Result<Option<Value>, String> {
         Ok(match self {
             NumericGen::Increment { start, end, step } => {
                 let v = *start as i128 + st.n as i128 * *step as i128;

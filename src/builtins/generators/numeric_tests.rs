@@ -4,39 +4,19 @@ use super::super::testutil::*;
 use super::super::*;
 
 fn ints(g: &Generator, n: usize) -> Vec<i64> {
-    take(g, 7, n)
-        .iter()
-        .map(|v| v.as_i64().expect("int"))
-        .collect()
+    take(g, 7, n).iter().map(|v| v.as_i64().expect("int")).collect()
 }
 
 fn int_dist(min: i64, max: i64, dist: &str) -> Generator {
-    gen(
-        "IntegerGenerator",
-        &[
-            ("min", Value::Int(min)),
-            ("max", Value::Int(max)),
-            ("distribution", s(dist)),
-        ],
-    )
+    gen("IntegerGenerator", &[("min", Value::Int(min)), ("max", Value::Int(max)), ("distribution", s(dist))])
 }
 
 #[test]
 fn increment_generator() {
     assert_eq!(ints(&gen("IncrementGenerator", &[]), 3), vec![1, 2, 3]);
-    let g = gen(
-        "IncrementGenerator",
-        &[("start", Value::Int(1)), ("end", Value::Int(5))],
-    );
+    let g = gen("IncrementGenerator", &[("start", Value::Int(1)), ("end", Value::Int(5))]);
     assert_eq!(ints(&g, 10), vec![1, 2, 3, 4]);
-    let g = gen(
-        "IncrementGenerator",
-        &[
-            ("start", Value::Int(0)),
-            ("step", Value::Int(5)),
-            ("end", Value::Int(11)),
-        ],
-    );
+    let g = gen("IncrementGenerator", &[("start", Value::Int(0)), ("step", Value::Int(5)), ("end", Value::Int(11))]);
     assert_eq!(ints(&g, 10), vec![0, 5, 10]);
     let g = construct("IncrementGenerator", &[Value::Int(1000)], &[], &cfg()).unwrap();
     assert_eq!(ints(&g, 2), vec![1000, 1001]);
@@ -45,22 +25,13 @@ fn increment_generator() {
     let e = gen_err("IncrementGenerator", &[("start", s("x"))]);
     assert!(e.contains("'start' must be an integer"), "{e}");
     // Near the top of the range the sequence ends instead of overflowing.
-    let g = gen(
-        "IncrementGenerator",
-        &[
-            ("start", Value::Int(i64::MAX - 1)),
-            ("end", Value::Int(i64::MAX)),
-        ],
-    );
+    let g = gen("IncrementGenerator", &[("start", Value::Int(i64::MAX - 1)), ("end", Value::Int(i64::MAX))]);
     assert_eq!(ints(&g, 5), vec![i64::MAX - 1]);
 }
 
 #[test]
 fn global_increment_generator() {
-    assert_eq!(
-        ints(&gen("GlobalIncrementGenerator", &[]), 4),
-        vec![1, 2, 3, 4]
-    );
+    assert_eq!(ints(&gen("GlobalIncrementGenerator", &[]), 4), vec![1, 2, 3, 4]);
 }
 
 #[test]
@@ -69,35 +40,23 @@ fn integer_generator_defaults_bounds_and_errors() {
     for v in ints(&g, 2000) {
         assert!((0..=1_000_000).contains(&v));
     }
-    let g = gen(
-        "IntegerGenerator",
-        &[("min", Value::Int(10)), ("max", Value::Int(20))],
-    );
+    let g = gen("IntegerGenerator", &[("min", Value::Int(10)), ("max", Value::Int(20))]);
     let vs = ints(&g, 2000);
     assert!(vs.iter().all(|v| (10..=20).contains(v)));
     assert!(vs.contains(&10) && vs.contains(&20));
     // Properties arrive as strings.
     let g = gen("IntegerGenerator", &[("min", s("3")), ("max", s("3"))]);
     assert_eq!(ints(&g, 2), vec![3, 3]);
-    let e = gen_err(
-        "IntegerGenerator",
-        &[("min", Value::Int(5)), ("max", Value::Int(1))],
-    );
+    let e = gen_err("IntegerGenerator", &[("min", Value::Int(5)), ("max", Value::Int(1))]);
     assert!(e.contains("'min' (5) must not exceed max (1)"), "{e}");
     let e = gen_err("IntegerGenerator", &[("max", Value::Float(2.5))]);
     assert!(e.contains("'max' must be an integer"), "{e}");
     let e = gen_err("IntegerGenerator", &[("distribution", s("zigzag"))]);
-    assert!(
-        e.contains("'distribution' has unknown value 'zigzag'"),
-        "{e}"
-    );
+    assert!(e.contains("'distribution' has unknown value 'zigzag'"), "{e}");
     let e = gen_err("IntegerGenerator", &[("distribution", Value::Int(1))]);
     assert!(e.contains("'distribution' must be a string"), "{e}");
     // The full i64 range works.
-    let g = gen(
-        "IntegerGenerator",
-        &[("min", Value::Int(i64::MIN)), ("max", Value::Int(i64::MAX))],
-    );
+    let g = gen("IntegerGenerator", &[("min", Value::Int(i64::MIN)), ("max", Value::Int(i64::MAX))]);
     assert_eq!(ints(&g, 3).len(), 3);
 }
 
@@ -105,34 +64,19 @@ fn integer_generator_defaults_bounds_and_errors() {
 fn finite_sequences() {
     assert_eq!(ints(&int_dist(1, 5, "step"), 10), vec![1, 2, 3, 4, 5]);
     assert_eq!(ints(&int_dist(1, 3, "increment"), 10), vec![1, 2, 3]);
-    assert_eq!(
-        ints(&int_dist(1, 16, "shuffle"), 20),
-        vec![1, 3, 5, 7, 9, 11, 13, 15, 2, 4, 6, 8, 10, 12, 14, 16]
-    );
+    assert_eq!(ints(&int_dist(1, 16, "shuffle"), 20), vec![1, 3, 5, 7, 9, 11, 13, 15, 2, 4, 6, 8, 10, 12, 14, 16]);
     assert_eq!(ints(&int_dist(0, 4, "shuffle"), 9), vec![0, 2, 4, 1, 3]);
     assert_eq!(ints(&int_dist(1, 6, "wedge"), 9), vec![1, 6, 2, 5, 3, 4]);
     assert_eq!(ints(&int_dist(1, 5, "wedge"), 9), vec![1, 5, 2, 4, 3]);
-    assert_eq!(
-        ints(&int_dist(0, 7, "bitreverse"), 9),
-        vec![0, 4, 2, 6, 1, 5, 3, 7]
-    );
-    assert_eq!(
-        ints(&int_dist(0, 5, "bitreverse"), 9),
-        vec![0, 4, 2, 1, 5, 3]
-    );
+    assert_eq!(ints(&int_dist(0, 7, "bitreverse"), 9), vec![0, 4, 2, 6, 1, 5, 3, 7]);
+    assert_eq!(ints(&int_dist(0, 5, "bitreverse"), 9), vec![0, 4, 2, 1, 5, 3]);
     assert_eq!(ints(&int_dist(3, 3, "bitreverse"), 9), vec![3]);
     assert_eq!(
         ints(&int_dist(0, 1000, "fibonacci"), 20),
         vec![0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987]
     );
-    assert_eq!(
-        ints(&int_dist(4, 40, "fibonacci"), 20),
-        vec![5, 8, 13, 21, 34]
-    );
-    assert_eq!(
-        ints(&int_dist(0, 20, "padovan"), 20),
-        vec![1, 1, 1, 2, 2, 3, 4, 5, 7, 9, 12, 16]
-    );
+    assert_eq!(ints(&int_dist(4, 40, "fibonacci"), 20), vec![5, 8, 13, 21, 34]);
+    assert_eq!(ints(&int_dist(0, 20, "padovan"), 20), vec![1, 1, 1, 2, 2, 3, 4, 5, 7, 9, 12, 16]);
     // Exhausted sequences stay exhausted.
     let g = int_dist(1, 2, "step");
     let mut st = GenState::default();
@@ -161,10 +105,7 @@ fn infinite_distributions() {
     let mean = vs.iter().sum::<i64>() as f64 / vs.len() as f64;
     let central = vs.iter().filter(|v| (30..=70).contains(*v)).count();
     assert!((mean - 50.0).abs() < 1.0, "{mean}");
-    assert!(
-        central as f64 > 0.85 * vs.len() as f64,
-        "bell shape: {central}"
-    );
+    assert!(central as f64 > 0.85 * vs.len() as f64, "bell shape: {central}");
     let g = gen("IntegerGenerator", &[("distribution", s("random_walk"))]);
     assert_eq!(ints(&g, 1), vec![0]);
 }
@@ -190,11 +131,7 @@ fn float_generator_grid_and_printing() {
     ] {
         let gen = gen(
             "FloatGenerator",
-            &[
-                ("min", Value::Float(min)),
-                ("max", Value::Float(max)),
-                ("granularity", Value::Float(g)),
-            ],
+            &[("min", Value::Float(min)), ("max", Value::Float(max)), ("granularity", Value::Float(g))],
         );
         for v in take(&gen, 11, 20000) {
             let f = v.as_f64().unwrap();
@@ -213,50 +150,26 @@ fn float_generator_grid_and_printing() {
     assert!(e.contains("'min' (20) must not exceed max (10)"), "{e}");
     let e = gen_err("FloatGenerator", &[("max", s("ten"))]);
     assert!(e.contains("'max' must be a number"), "{e}");
-    let e = gen_err(
-        "FloatGenerator",
-        &[
-            ("max", Value::Float(1e20)),
-            ("granularity", Value::Float(1e-10)),
-        ],
-    );
+    let e = gen_err("FloatGenerator", &[("max", Value::Float(1e20)), ("granularity", Value::Float(1e-10))]);
     assert!(e.contains("too fine"), "{e}");
     let e = gen_err(
         "FloatGenerator",
-        &[
-            ("min", s("-70000000000000000000000000000")),
-            ("max", s("70000000000000000000000000000")),
-        ],
+        &[("min", s("-70000000000000000000000000000")), ("max", s("70000000000000000000000000000"))],
     );
     assert!(e.contains("'granularity'"), "{e}");
 }
 
 #[test]
 fn float_sequences() {
-    let g = gen(
-        "FloatGenerator",
-        &[
-            ("min", Value::Float(1.0)),
-            ("max", Value::Float(1.5)),
-            ("distribution", s("step")),
-        ],
-    );
+    let g =
+        gen("FloatGenerator", &[("min", Value::Float(1.0)), ("max", Value::Float(1.5)), ("distribution", s("step"))]);
     let p: Vec<String> = take(&g, 1, 10).iter().map(Value::py_str).collect();
     assert_eq!(p, ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5"]);
-    let g = gen(
-        "FloatGenerator",
-        &[("max", Value::Int(10)), ("distribution", s("fibonacci"))],
-    );
+    let g = gen("FloatGenerator", &[("max", Value::Int(10)), ("distribution", s("fibonacci"))]);
     let p: Vec<String> = take(&g, 1, 10).iter().map(Value::py_str).collect();
     assert_eq!(p, ["0.0", "1.0", "1.0", "2.0", "3.0", "5.0", "8.0"]);
-    let g = gen(
-        "FloatGenerator",
-        &[
-            ("min", Value::Float(0.0)),
-            ("max", Value::Float(0.3)),
-            ("distribution", s("wedge")),
-        ],
-    );
+    let g =
+        gen("FloatGenerator", &[("min", Value::Float(0.0)), ("max", Value::Float(0.3)), ("distribution", s("wedge"))]);
     let p: Vec<String> = take(&g, 1, 10).iter().map(Value::py_str).collect();
     assert_eq!(p, ["0.0", "0.3", "0.1", "0.2"]);
 }
@@ -268,13 +181,9 @@ fn boolean_generator() {
     let t = vs.iter().filter(|v| matches!(v, Value::Bool(true))).count();
     assert!((4500..5500).contains(&t), "{t}");
     let g = gen("BooleanGenerator", &[("prob_true", Value::Float(1.0))]);
-    assert!(take(&g, 5, 100)
-        .iter()
-        .all(|v| matches!(v, Value::Bool(true))));
+    assert!(take(&g, 5, 100).iter().all(|v| matches!(v, Value::Bool(true))));
     let g = gen("BooleanGenerator", &[("prob_true", Value::Int(0))]);
-    assert!(take(&g, 5, 100)
-        .iter()
-        .all(|v| matches!(v, Value::Bool(false))));
+    assert!(take(&g, 5, 100).iter().all(|v| matches!(v, Value::Bool(false))));
     let e = gen_err("BooleanGenerator", &[("prob_true", Value::Float(1.5))]);
     assert!(e.contains("'prob_true' must be between 0 and 1"), "{e}");
 }

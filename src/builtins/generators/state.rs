@@ -52,10 +52,7 @@ pub(super) fn construct(a: &Args) -> Result<StateGen, String> {
     let start = match a.string("start")? {
         None => 0,
         Some(s) => states.iter().position(|x| *x == s.trim()).ok_or_else(|| {
-            a.fail(
-                "start",
-                format_args!("names unknown state '{s}' (states: {})", states.join(", ")),
-            )
+            a.fail("start", format_args!("names unknown state '{s}' (states: {})", states.join(", ")))
         })?,
     };
     let out = succ
@@ -84,15 +81,10 @@ fn unquote(s: &str) -> &str {
 /// One `from->to[:weight]` item.
 fn edge(a: &Args, part: &str) -> Result<(String, String, f64), String> {
     let bad = |why: &str| a.fail("transitions", format_args!("item '{part}' {why}"));
-    let (from, rest) = part
-        .split_once("->")
-        .ok_or_else(|| bad("must look like 'from->to' or 'from->to:weight'"))?;
+    let (from, rest) = part.split_once("->").ok_or_else(|| bad("must look like 'from->to' or 'from->to:weight'"))?;
     let (to, w) = match rest.rsplit_once(':') {
         Some((to, w)) => {
-            let w: f64 = w
-                .trim()
-                .parse()
-                .map_err(|_| bad("has a weight that is not a number"))?;
+            let w: f64 = w.trim().parse().map_err(|_| bad("has a weight that is not a number"))?;
             (to, w)
         }
         None => (rest, 1.0),
@@ -125,25 +117,16 @@ fn transitions(a: &Args) -> Result<Vec<(String, String, f64)>, String> {
                     Value::List(t) | Value::Tuple(t) if (2..=3).contains(&t.len()) => {
                         let w = match t.get(2) {
                             None => 1.0,
-                            Some(v) => v
-                                .as_f64()
-                                .filter(|x| x.is_finite() && *x > 0.0)
-                                .ok_or_else(|| {
-                                    a.fail(
-                                        "transitions",
-                                        format_args!("weight {} must be a number > 0", v.py_repr()),
-                                    )
-                                })?,
+                            Some(v) => v.as_f64().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| {
+                                a.fail("transitions", format_args!("weight {} must be a number > 0", v.py_repr()))
+                            })?,
                         };
                         out.push((t[0].py_str(), t[1].py_str(), w));
                     }
                     other => {
                         return Err(a.fail(
                             "transitions",
-                            format_args!(
-                                "item {} must be 'from->to' or (from, to, weight)",
-                                other.py_repr()
-                            ),
+                            format_args!("item {} must be 'from->to' or (from, to, weight)", other.py_repr()),
                         ))
                     }
                 }
@@ -188,15 +171,9 @@ mod tests {
 
     #[test]
     fn walks_restart_at_start_after_a_final_state() {
-        let g = gen(
-            "StateTransitionGenerator",
-            &[("transitions", s("a->b, b->c"))],
-        );
+        let g = gen("StateTransitionGenerator", &[("transitions", s("a->b, b->c"))]);
         assert_eq!(walk(&g, 7), ["a", "b", "c", "a", "b", "c", "a"]);
-        let g = gen(
-            "StateTransitionGenerator",
-            &[("transitions", s("a->b, b->c, c->a")), ("start", s("b"))],
-        );
+        let g = gen("StateTransitionGenerator", &[("transitions", s("a->b, b->c, c->a")), ("start", s("b"))]);
         assert_eq!(walk(&g, 4), ["b", "c", "a", "b"]);
         // Positional arguments and list forms.
         let g = super::super::construct(
@@ -207,30 +184,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(walk(&g, 3), ["y", "x", "y"]);
-        let t = Value::list(vec![Value::Tuple(std::sync::Arc::new(vec![
-            s("p"),
-            s("q"),
-            Value::Int(2),
-        ]))]);
+        let t = Value::list(vec![Value::Tuple(std::sync::Arc::new(vec![s("p"), s("q"), Value::Int(2)]))]);
         let g = gen("StateTransitionGenerator", &[("transitions", t)]);
         assert_eq!(walk(&g, 3), ["p", "q", "p"]);
     }
 
     #[test]
     fn weighted_successors_within_one_percent() {
-        let g = gen(
-            "StateTransitionGenerator",
-            &[("transitions", s("a->b:3, a->c, b->a, c->a"))],
-        );
+        let g = gen("StateTransitionGenerator", &[("transitions", s("a->b:3, a->c, b->a, c->a"))]);
         // Every second value is the successor of `a`: b with 3/4, c with 1/4.
         let mut st = GenState::default();
         let (mut b, mut c) = (0u32, 0u32);
         let n = 1_000_000u64;
         for i in 0..2 * n {
-            let v = g
-                .next(&mut st, &mut Stream::new(i), now())
-                .unwrap()
-                .unwrap();
+            let v = g.next(&mut st, &mut Stream::new(i), now()).unwrap().unwrap();
             match v.as_str().unwrap() {
                 "b" => b += 1,
                 "c" => c += 1,
@@ -256,15 +223,9 @@ mod tests {
         assert!(e.contains("needs a state on both sides"), "{e}");
         let e = gen_err("StateTransitionGenerator", &[("transitions", s(" , "))]);
         assert!(e.contains("at least one transition"), "{e}");
-        let e = gen_err(
-            "StateTransitionGenerator",
-            &[("transitions", s("a->b")), ("start", s("z"))],
-        );
+        let e = gen_err("StateTransitionGenerator", &[("transitions", s("a->b")), ("start", s("z"))]);
         assert!(e.contains("'start' names unknown state 'z'"), "{e}");
-        let e = gen_err(
-            "StateTransitionGenerator",
-            &[("transitions", Value::Int(3))],
-        );
+        let e = gen_err("StateTransitionGenerator", &[("transitions", Value::Int(3))]);
         assert!(e.contains("'transitions' must be a string"), "{e}");
     }
 

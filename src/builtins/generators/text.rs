@@ -18,15 +18,12 @@ const DIGITS: &str = "0123456789";
 const SPECIAL: &str = "!@#$%^&*()_+-=[]{}|;:,.<>?";
 
 const COLOR_NAMES: &[&str] = &[
-    "red", "green", "blue", "yellow", "purple", "orange", "black", "white", "brown", "gray",
-    "pink", "cyan", "magenta", "silver", "gold", "navy", "olive", "maroon", "lime", "teal",
-    "indigo", "violet", "coral", "crimson",
+    "red", "green", "blue", "yellow", "purple", "orange", "black", "white", "brown", "gray", "pink", "cyan", "magenta",
+    "silver", "gold", "navy", "olive", "maroon", "lime", "teal", "indigo", "violet", "coral", "crimson",
 ];
 
 /// Characters that make a `char_set` a regular-expression class rather than a literal list.
-const REGEX_META: &[char] = &[
-    '[', ']', '\\', '.', '^', '$', '*', '+', '?', '{', '}', '(', ')', '|',
-];
+const REGEX_META: &[char] = &['[', ']', '\\', '.', '^', '$', '*', '+', '?', '{', '}', '(', ')', '|'];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HashAlg {
@@ -58,36 +55,13 @@ pub enum ColorFormat {
 
 #[derive(Debug)]
 pub enum TextGen {
-    Str {
-        min: usize,
-        max: usize,
-        chars: Vec<char>,
-        unique: bool,
-        prefix: String,
-        suffix: String,
-    },
-    Binary {
-        min: usize,
-        max: usize,
-        magic: &'static [u8],
-    },
-    Uuid {
-        as_string: bool,
-    },
+    Str { min: usize, max: usize, chars: Vec<char>, unique: bool, prefix: String, suffix: String },
+    Binary { min: usize, max: usize, magic: &'static [u8] },
+    Uuid { as_string: bool },
     Hash(HashAlg),
-    Token {
-        kind: TokenKind,
-        entropy: usize,
-    },
-    Password {
-        length: usize,
-        sets: Vec<&'static str>,
-    },
-    PrefixedId {
-        prefix: String,
-        body: Pattern,
-        separator: String,
-    },
+    Token { kind: TokenKind, entropy: usize },
+    Password { length: usize, sets: Vec<&'static str> },
+    PrefixedId { prefix: String, body: Pattern, separator: String },
     Color(ColorFormat),
 }
 
@@ -110,10 +84,7 @@ fn lengths(a: &Args, dmin: usize, dmax: usize, halve: bool) -> Result<(usize, us
         (l, h) => (l.unwrap_or(dmin), h.unwrap_or(dmax)),
     };
     if lo > hi {
-        return Err(a.fail(
-            "min_len",
-            format_args!("({lo}) must not exceed max_len ({hi})"),
-        ));
+        return Err(a.fail("min_len", format_args!("({lo}) must not exceed max_len ({hi})")));
     }
     Ok((lo, hi))
 }
@@ -139,14 +110,10 @@ pub(super) fn construct(a: &Args) -> Result<TextGen, String> {
             let mut chars: Vec<char> = match &set {
                 None => ALNUM.chars().collect(),
                 Some(s) if s.contains(REGEX_META) => {
-                    let p = Pattern::parse(s).map_err(|e| {
-                        a.fail("char_set", format_args!("'{s}' is not a valid class: {e}"))
-                    })?;
+                    let p = Pattern::parse(s)
+                        .map_err(|e| a.fail("char_set", format_args!("'{s}' is not a valid class: {e}")))?;
                     p.char_set().ok_or_else(|| {
-                        a.fail(
-                            "char_set",
-                            format_args!("'{s}' must be a single character class such as [A-Z0-9]"),
-                        )
+                        a.fail("char_set", format_args!("'{s}' must be a single character class such as [A-Z0-9]"))
                     })?
                 }
                 Some(s) => s.chars().collect(),
@@ -160,10 +127,7 @@ pub(super) fn construct(a: &Args) -> Result<TextGen, String> {
             if unique && chars.len() < max {
                 return Err(a.fail(
                     "unique",
-                    format_args!(
-                        "needs at least max_len ({max}) distinct characters, char_set has {}",
-                        chars.len()
-                    ),
+                    format_args!("needs at least max_len ({max}) distinct characters, char_set has {}", chars.len()),
                 ));
             }
             TextGen::Str {
@@ -180,9 +144,7 @@ pub(super) fn construct(a: &Args) -> Result<TextGen, String> {
             let magic = a.string("mime_type")?.map_or(&b""[..], |m| magic_for(&m));
             TextGen::Binary { min, max, magic }
         }
-        "UUIDGenerator" => TextGen::Uuid {
-            as_string: a.boolean("as_string")?.unwrap_or(true),
-        },
+        "UUIDGenerator" => TextGen::Uuid { as_string: a.boolean("as_string")?.unwrap_or(true) },
         "HashGenerator" => {
             let name = a.string("algorithm")?.unwrap_or_else(|| "sha256".into());
             let alg = match name.to_ascii_lowercase().replace('-', "").as_str() {
@@ -223,23 +185,14 @@ pub(super) fn construct(a: &Args) -> Result<TextGen, String> {
             };
             let entropy = a.int("entropy")?.unwrap_or(32);
             if !(1..=1 << 20).contains(&entropy) {
-                return Err(a.fail(
-                    "entropy",
-                    format_args!("must be between 1 and 1048576, got {entropy}"),
-                ));
+                return Err(a.fail("entropy", format_args!("must be between 1 and 1048576, got {entropy}")));
             }
-            TextGen::Token {
-                kind,
-                entropy: entropy as usize,
-            }
+            TextGen::Token { kind, entropy: entropy as usize }
         }
         "PasswordGenerator" => {
             let length = a.int("length")?.unwrap_or(16);
             if !(1..=1 << 20).contains(&length) {
-                return Err(a.fail(
-                    "length",
-                    format_args!("must be between 1 and 1048576, got {length}"),
-                ));
+                return Err(a.fail("length", format_args!("must be between 1 and 1048576, got {length}")));
             }
             let mut sets = vec![LOWER];
             if a.boolean("include_uppercase")?.unwrap_or(true) {
@@ -252,29 +205,14 @@ pub(super) fn construct(a: &Args) -> Result<TextGen, String> {
                 sets.push(SPECIAL);
             }
             // As in datamimic 4.3.0, passwords have at least 8 characters.
-            TextGen::Password {
-                length: (length as usize).max(8),
-                sets,
-            }
+            TextGen::Password { length: (length as usize).max(8), sets }
         }
         "PrefixedIdGenerator" => {
-            let prefix = a
-                .string("prefix")?
-                .ok_or_else(|| a.fail("prefix", "is required (e.g. prefix='ORD')"))?;
-            let src = a
-                .string("body_pattern")?
-                .unwrap_or_else(|| "[0-9]{6}".into());
-            let body = Pattern::parse(&src).map_err(|e| {
-                a.fail(
-                    "body_pattern",
-                    format_args!("'{src}' is not a valid pattern: {e}"),
-                )
-            })?;
-            TextGen::PrefixedId {
-                prefix,
-                body,
-                separator: a.string("separator")?.unwrap_or_else(|| "-".into()),
-            }
+            let prefix = a.string("prefix")?.ok_or_else(|| a.fail("prefix", "is required (e.g. prefix='ORD')"))?;
+            let src = a.string("body_pattern")?.unwrap_or_else(|| "[0-9]{6}".into());
+            let body = Pattern::parse(&src)
+                .map_err(|e| a.fail("body_pattern", format_args!("'{src}' is not a valid pattern: {e}")))?;
+            TextGen::PrefixedId { prefix, body, separator: a.string("separator")?.unwrap_or_else(|| "-".into()) }
         }
         _ => {
             let name = a.string("format_type")?.unwrap_or_else(|| "hex".into());
@@ -283,10 +221,9 @@ pub(super) fn construct(a: &Args) -> Result<TextGen, String> {
                 "rgb" => ColorFormat::Rgb,
                 "name" => ColorFormat::Name,
                 _ => {
-                    return Err(a.fail(
-                        "format_type",
-                        format_args!("has unsupported value '{name}' (use hex, rgb or name)"),
-                    ))
+                    return Err(
+                        a.fail("format_type", format_args!("has unsupported value '{name}' (use hex, rgb or name)"))
+                    )
                 }
             })
         }
@@ -314,14 +251,7 @@ fn pick_char(rng: &mut Stream, set: &str) -> char {
 impl TextGen {
     pub(super) fn next(&self, rng: &mut Stream) -> Value {
         match self {
-            TextGen::Str {
-                min,
-                max,
-                chars,
-                unique,
-                prefix,
-                suffix,
-            } => {
+            TextGen::Str { min, max, chars, unique, prefix, suffix } => {
                 let len = *min + rng.below((*max - *min) as u64 + 1) as usize;
                 let mut out = String::with_capacity(prefix.len() + len + suffix.len());
                 out.push_str(prefix);
@@ -375,9 +305,7 @@ impl TextGen {
                 match kind {
                     TokenKind::Hex => Value::from(hex(&data)),
                     TokenKind::Bytes => Value::Bytes(Arc::from(data)),
-                    TokenKind::UrlSafe => {
-                        Value::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&data))
-                    }
+                    TokenKind::UrlSafe => Value::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&data)),
                 }
             }
             TextGen::Password { length, sets } => {
@@ -389,19 +317,15 @@ impl TextGen {
                 rng.shuffle(&mut pw);
                 Value::from(pw.into_iter().collect::<String>())
             }
-            TextGen::PrefixedId {
-                prefix,
-                body,
-                separator,
-            } => Value::from(format!("{prefix}{separator}{}", body.generate_full(rng, 8))),
+            TextGen::PrefixedId { prefix, body, separator } => {
+                Value::from(format!("{prefix}{separator}{}", body.generate_full(rng, 8)))
+            }
             TextGen::Color(fmt) => {
                 let (r, g, b) = (rng.below(256), rng.below(256), rng.below(256));
                 Value::from(match fmt {
                     ColorFormat::Hex => format!("#{r:02x}{g:02x}{b:02x}"),
                     ColorFormat::Rgb => format!("rgb({r},{g},{b})"),
-                    ColorFormat::Name => {
-                        COLOR_NAMES[rng.below(COLOR_NAMES.len() as u64) as usize].to_string()
-                    }
+                    ColorFormat::Name => COLOR_NAMES[rng.below(COLOR_NAMES.len() as u64) as usize].to_string(),
                 })
             }
         }

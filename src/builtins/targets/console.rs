@@ -19,11 +19,7 @@ pub(crate) struct ConsoleSink {
 
 impl ConsoleSink {
     pub(crate) fn new(name: &str) -> ConsoleSink {
-        ConsoleSink {
-            prefix: format!("{name}: "),
-            rows: 0,
-            buf: String::new(),
-        }
+        ConsoleSink { prefix: format!("{name}: "), rows: 0, buf: String::new() }
     }
 }
 
@@ -43,17 +39,11 @@ impl Sink for ConsoleSink {
         }
         line(&mut self.buf, &self.prefix, rec);
         self.rows += 1;
-        std::io::stdout()
-            .lock()
-            .write_all(self.buf.as_bytes())
-            .map_err(|e| format!("cannot write to stdout: {e}"))
+        std::io::stdout().lock().write_all(self.buf.as_bytes()).map_err(|e| format!("cannot write to stdout: {e}"))
     }
 
     fn finish(self: Box<Self>) -> Result<Option<Pending>, String> {
-        std::io::stdout()
-            .lock()
-            .flush()
-            .map_err(|e| format!("cannot write to stdout: {e}"))?;
+        std::io::stdout().lock().flush().map_err(|e| format!("cannot write to stdout: {e}"))?;
         Ok(None)
     }
 }
@@ -67,12 +57,7 @@ pub(crate) struct LogSink {
 
 impl LogSink {
     pub(crate) fn new(name: &str) -> LogSink {
-        LogSink {
-            name: name.to_string(),
-            prefix: format!("{name}: "),
-            rows: 0,
-            buf: String::new(),
-        }
+        LogSink { name: name.to_string(), prefix: format!("{name}: "), rows: 0, buf: String::new() }
     }
 }
 

@@ -10,10 +10,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use super::{
-    plain_fields, string_list, write_cell_str, FileOptions, FileOut, Pending, Record, Sink,
-    TargetSpec,
-};
+use super::{plain_fields, string_list, write_cell_str, FileOptions, FileOut, Pending, Record, Sink, TargetSpec};
 use crate::vm::value::Value;
 
 /// Python's `csv.QUOTE_*` constants.
@@ -55,11 +52,7 @@ pub(crate) struct CsvSink {
 }
 
 impl CsvSink {
-    pub(crate) fn new(
-        spec: &TargetSpec,
-        opts: &FileOptions,
-        out: FileOut,
-    ) -> Result<CsvSink, String> {
+    pub(crate) fn new(spec: &TargetSpec, opts: &FileOptions, out: FileOut) -> Result<CsvSink, String> {
         let delimiter = match spec.str_param("delimiter") {
             Some(d) => d,
             None if opts.separator.is_empty() => ",",
@@ -72,10 +65,7 @@ impl CsvSink {
                  (from <setup defaultSeparator>)"
             ));
         };
-        let quotechar = spec
-            .str_param("quotechar")
-            .and_then(|q| q.chars().next())
-            .unwrap_or('"');
+        let quotechar = spec.str_param("quotechar").and_then(|q| q.chars().next()).unwrap_or('"');
         let quoting = match spec.int_param("quoting").unwrap_or(0) {
             1 => Quoting::All,
             2 => Quoting::NonNumeric,
@@ -86,9 +76,10 @@ impl CsvSink {
         };
         // An empty list means "take the first record's keys", as in datamimic (`fieldnames or []`).
         let fieldnames = match spec.param("fieldnames") {
-            Some(v) => Some(string_list(v).map_err(|_| {
-                "target CSV: parameter 'fieldnames' must be a list of strings".to_string()
-            })?)
+            Some(v) => Some(
+                string_list(v)
+                    .map_err(|_| "target CSV: parameter 'fieldnames' must be a list of strings".to_string())?,
+            )
             .filter(|f| !f.is_empty()),
             None => None,
         };
@@ -122,13 +113,10 @@ impl CsvSink {
         match cell {
             Cell::Header(s) => self.cell.push_str(s),
             Cell::Missing | Cell::Value(Value::Null) => {}
-            Cell::Value(Value::Bytes(b)) => {
-                base64::engine::general_purpose::STANDARD.encode_string(b, &mut self.cell)
-            }
+            Cell::Value(Value::Bytes(b)) => base64::engine::general_purpose::STANDARD.encode_string(b, &mut self.cell),
             Cell::Value(v) => write_cell_str(&mut self.cell, v),
         }
-        let special =
-            |c: char| c == self.delimiter || c == self.quotechar || c == '\r' || c == '\n';
+        let special = |c: char| c == self.delimiter || c == self.quotechar || c == '\r' || c == '\n';
         if self.cell.chars().any(special) {
             if self.quoting == Quoting::None {
                 return Err(format!(
@@ -159,9 +147,7 @@ impl CsvSink {
     fn end_row(&mut self, n_fields: usize) -> Result<(), String> {
         if n_fields > 0 && self.row.is_empty() {
             if self.quoting == Quoting::None {
-                return Err(
-                    "target CSV: single empty field record must be quoted (quoting=3)".into(),
-                );
+                return Err("target CSV: single empty field record must be quoted (quoting=3)".into());
             }
             self.row.push(self.quotechar);
             self.row.push(self.quotechar);
@@ -174,9 +160,7 @@ impl CsvSink {
 impl Sink for CsvSink {
     fn write(&mut self, rec: &Record) -> Result<(), String> {
         let fields = plain_fields(rec);
-        let names = self
-            .fieldnames
-            .get_or_insert_with(|| fields.iter().map(|(k, _)| k.clone()).collect());
+        let names = self.fieldnames.get_or_insert_with(|| fields.iter().map(|(k, _)| k.clone()).collect());
         let names = std::mem::take(names);
         let result = (|| {
             if !self.out.is_open() && !names.is_empty() {

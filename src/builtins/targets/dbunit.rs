@@ -81,9 +81,7 @@ impl Sink for DbUnitSink {
             }
             self.cell.clear();
             match v {
-                Value::List(_) | Value::Tuple(_) | Value::Map(_) => {
-                    json_round_trip(v).write_py_repr(&mut self.cell)
-                }
+                Value::List(_) | Value::Tuple(_) | Value::Map(_) => json_round_trip(v).write_py_repr(&mut self.cell),
                 _ => write_cell_str(&mut self.cell, v),
             }
             self.buf.push(' ');

@@ -50,12 +50,7 @@ pub(crate) fn parse_columns(spec: &str) -> Result<Vec<Column>, String> {
         if pad == '\n' {
             return Err(bad(token));
         }
-        out.push(Column {
-            name: name.to_string(),
-            width,
-            right,
-            pad,
-        });
+        out.push(Column { name: name.to_string(), width, right, pad });
     }
     Ok(out)
 }

@@ -30,11 +30,7 @@ pub(crate) struct JsonSink {
 
 impl JsonSink {
     pub(crate) fn new(ndjson: bool, out: FileOut) -> JsonSink {
-        JsonSink {
-            out,
-            ndjson,
-            buf: String::with_capacity(256),
-        }
+        JsonSink { out, ndjson, buf: String::with_capacity(256) }
     }
 }
 

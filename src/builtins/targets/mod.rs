@@ -55,10 +55,7 @@ impl<'a> Record<'a> {
 
     /// The value of field `name`, if present.
     pub fn get(&self, name: &str) -> Option<&'a Value> {
-        self.fields
-            .iter()
-            .find(|(k, _)| &**k == name)
-            .map(|(_, v)| v)
+        self.fields.iter().find(|(k, _)| &**k == name).map(|(_, v)| v)
     }
 }
 
@@ -132,27 +129,18 @@ pub struct TargetSpec {
 
 impl TargetSpec {
     pub fn new(kind: TargetKind) -> TargetSpec {
-        TargetSpec {
-            kind,
-            params: Vec::new(),
-        }
+        TargetSpec { kind, params: Vec::new() }
     }
 
     /// The parameter `name`; a `None` literal counts as absent (datamimic reads parameters
     /// with `params.get(name)`).
     pub fn param(&self, name: &str) -> Option<&Value> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
-            .filter(|v| !v.is_null())
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v).filter(|v| !v.is_null())
     }
 
     /// A string parameter; the empty string counts as absent (datamimic's `param or default`).
     fn str_param(&self, name: &str) -> Option<&str> {
-        self.param(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+        self.param(name).and_then(Value::as_str).filter(|s| !s.is_empty())
     }
 
     fn bool_param(&self, name: &str) -> bool {
@@ -192,11 +180,7 @@ pub struct FileOptions {
 
 impl Default for FileOptions {
     fn default() -> Self {
-        FileOptions {
-            separator: "|".into(),
-            line_separator: "\n".into(),
-            name: String::new(),
-        }
+        FileOptions { separator: "|".into(), line_separator: "\n".into(), name: String::new() }
     }
 }
 
@@ -248,8 +232,7 @@ pub fn parse_targets(text: &str) -> Result<Vec<TargetItem>, String> {
     if text.chars().all(|c| c == ',' || c.is_whitespace()) {
         return Ok(Vec::new());
     }
-    let list = parse_expr(&format!("[{text}]"))
-        .map_err(|e| format!("invalid target '{text}': {}", e.message))?;
+    let list = parse_expr(&format!("[{text}]")).map_err(|e| format!("invalid target '{text}': {}", e.message))?;
     let ExprKind::List(elts) = list.kind else {
         return Err(format!("invalid target '{text}': not a list of targets"));
     };
@@ -258,10 +241,7 @@ pub fn parse_targets(text: &str) -> Result<Vec<TargetItem>, String> {
         let item = parse_item(e)?;
         match &item {
             TargetItem::Other(name) => {
-                if out
-                    .iter()
-                    .any(|t| matches!(t, TargetItem::Other(n) if n == name))
-                {
+                if out.iter().any(|t| matches!(t, TargetItem::Other(n) if n == name)) {
                     continue;
                 }
             }
@@ -269,8 +249,7 @@ pub fn parse_targets(text: &str) -> Result<Vec<TargetItem>, String> {
                 let same_output = out.iter().find_map(|t| match t {
                     TargetItem::File(s)
                         if s.kind == spec.kind
-                            && extension(&s.kind, &s.params)
-                                == extension(&spec.kind, &spec.params) =>
+                            && extension(&s.kind, &s.params) == extension(&spec.kind, &spec.params) =>
                     {
                         Some(s)
                     }
@@ -306,7 +285,11 @@ fn parse_item(e: &Expr) -> Result<TargetItem, String> {
             }
             (name, Some(kwargs))
         }
-        _ => return Err("unsupported target item: expected Name, Name(key=value, …), client.operation or a quoted name".into()),
+        _ => {
+            return Err(
+                "unsupported target item: expected Name, Name(key=value, …), client.operation or a quoted name".into()
+            )
+        }
     };
     if name.is_empty() {
         return Err("empty target name".into());
@@ -319,9 +302,8 @@ fn parse_item(e: &Expr) -> Result<TargetItem, String> {
         if spec.params.iter().any(|(p, _)| p == k) {
             return Err(format!("target {name}: parameter '{k}' given twice"));
         }
-        let value = literal(v).map_err(|what| {
-            format!("target {name}: parameter '{k}' must be a literal, got {what}")
-        })?;
+        let value =
+            literal(v).map_err(|what| format!("target {name}: parameter '{k}' must be a literal, got {what}"))?;
         spec.params.push((k.clone(), value));
     }
     validate(&spec)?;
@@ -352,9 +334,7 @@ fn literal(e: &Expr) -> Result<Value, &'static str> {
             _ => return Err("an expression"),
         },
         ExprKind::List(items) => Value::list(items.iter().map(literal).collect::<Result<_, _>>()?),
-        ExprKind::Tuple(items) => Value::Tuple(Arc::new(
-            items.iter().map(literal).collect::<Result<_, _>>()?,
-        )),
+        ExprKind::Tuple(items) => Value::Tuple(Arc::new(items.iter().map(literal).collect::<Result<_, _>>()?)),
         ExprKind::Dict(pairs) => {
             let mut m = Map::new();
             for (k, v) in pairs {
@@ -388,11 +368,7 @@ fn display_spec(s: &TargetSpec) -> String {
     if s.params.is_empty() {
         return s.kind.name().to_string();
     }
-    let args: Vec<String> = s
-        .params
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.py_repr()))
-        .collect();
+    let args: Vec<String> = s.params.iter().map(|(k, v)| format!("{k}={}", v.py_repr())).collect();
     format!("{}({})", s.kind.name(), args.join(", "))
 }
 
@@ -458,21 +434,14 @@ fn kind_params(kind: TargetKind) -> &'static [(&'static str, PType)] {
 pub fn validate(spec: &TargetSpec) -> Result<(), String> {
     let name = spec.kind.name();
     let own = kind_params(spec.kind);
-    let common: &[(&str, PType)] = if spec.kind.is_file() {
-        FILE_COMMON
-    } else {
-        &[]
-    };
+    let common: &[(&str, PType)] = if spec.kind.is_file() { FILE_COMMON } else { &[] };
     for (k, v) in &spec.params {
         let Some(&(_, ty)) = own.iter().chain(common).find(|(p, _)| p == k) else {
             let known: Vec<&str> = own.iter().chain(common).map(|(p, _)| *p).collect();
             return Err(if known.is_empty() {
                 format!("target {name}: unknown parameter '{k}' ({name} takes no parameters)")
             } else {
-                format!(
-                    "target {name}: unknown parameter '{k}' (expected one of: {})",
-                    known.join(", ")
-                )
+                format!("target {name}: unknown parameter '{k}' (expected one of: {})", known.join(", "))
             });
         };
         if v.is_null() {
@@ -544,9 +513,7 @@ pub fn extension(kind: &TargetKind, params: &[(String, Value)]) -> &'static str 
     match kind {
         TargetKind::Csv => "csv",
         TargetKind::Json => {
-            let ndjson = params
-                .iter()
-                .any(|(k, v)| k == "use_ndjson" && matches!(v, Value::Bool(true)));
+            let ndjson = params.iter().any(|(k, v)| k == "use_ndjson" && matches!(v, Value::Bool(true)));
             if ndjson {
                 "ndjson"
             } else {
@@ -564,12 +531,7 @@ pub fn extension(kind: &TargetKind, params: &[(String, Value)]) -> &'static str 
 
 /// Opens a sink for one product: file targets write `dir/base.<ext>` (through a temporary
 /// file, created at the first record); console and log ignore `dir` and `base`.
-pub fn open(
-    spec: &TargetSpec,
-    dir: &Path,
-    base: &str,
-    opts: &FileOptions,
-) -> Result<Box<dyn Sink>, String> {
+pub fn open(spec: &TargetSpec, dir: &Path, base: &str, opts: &FileOptions) -> Result<Box<dyn Sink>, String> {
     validate(spec)?;
     let encoding = match spec.str_param("encoding") {
         Some(e) => Encoding::lookup(e)?,
@@ -587,21 +549,14 @@ pub fn open(
             file(),
         )),
         TargetKind::Txt => {
-            let eol = spec
-                .str_param("line_terminator")
-                .unwrap_or(&opts.line_separator);
+            let eol = spec.str_param("line_terminator").unwrap_or(&opts.line_separator);
             let eol = if eol.is_empty() { "\n" } else { eol };
             Box::new(txt::TxtSink::new(&opts.name, eol, file()))
         }
-        TargetKind::Xlsx => Box::new(xlsx::XlsxSink::new(
-            spec.str_param("sheet_name").unwrap_or("data"),
-            file(),
-        )),
-        TargetKind::DbUnit => Box::new(dbunit::DbUnitSink::new(
-            &opts.name,
-            spec.str_param("encoding").unwrap_or("utf-8"),
-            file(),
-        )),
+        TargetKind::Xlsx => Box::new(xlsx::XlsxSink::new(spec.str_param("sheet_name").unwrap_or("data"), file())),
+        TargetKind::DbUnit => {
+            Box::new(dbunit::DbUnitSink::new(&opts.name, spec.str_param("encoding").unwrap_or("utf-8"), file()))
+        }
         TargetKind::FixedWidth => {
             let columns = spec.str_param("columns").unwrap_or_default();
             Box::new(fixed_width::FixedWidthSink::new(columns, file())?)
@@ -633,11 +588,7 @@ impl Encoding {
             "utf-8-sig" | "utf8-sig" => Encoding::Utf8Sig,
             "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "8859" | "l1" => Encoding::Latin1,
             "ascii" | "us-ascii" | "646" => Encoding::Ascii,
-            _ => {
-                return Err(format!(
-                    "unsupported encoding '{name}' (supported: utf-8, utf-8-sig, latin-1, ascii)"
-                ))
-            }
+            _ => return Err(format!("unsupported encoding '{name}' (supported: utf-8, utf-8-sig, latin-1, ascii)")),
         })
     }
 }
@@ -699,16 +650,9 @@ impl FileOut {
                 fs::create_dir_all(dir).map_err(|e| self.io_err(e))?;
             }
             let file = self.create_tmp()?;
-            let mut w = BufWriter::with_capacity(
-                64 * 1024,
-                HashingFile {
-                    file,
-                    hasher: Sha256::new(),
-                },
-            );
+            let mut w = BufWriter::with_capacity(64 * 1024, HashingFile { file, hasher: Sha256::new() });
             if self.encoding == Encoding::Utf8Sig {
-                w.write_all("\u{feff}".as_bytes())
-                    .map_err(|e| self.io_err(e))?;
+                w.write_all("\u{feff}".as_bytes()).map_err(|e| self.io_err(e))?;
             }
             self.w = Some(w);
         }
@@ -724,11 +668,7 @@ impl FileOut {
                 name.push(format!("-{n}"));
                 self.tmp = PathBuf::from(name);
             }
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&self.tmp)
-            {
+            match fs::OpenOptions::new().write(true).create_new(true).open(&self.tmp) {
                 Ok(f) => return Ok(f),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 10_000 => continue,
                 Err(e) => return Err(self.io_err(e)),
@@ -745,11 +685,8 @@ impl FileOut {
                 r.map_err(|e| self.io_err(e))
             }
             Encoding::Latin1 | Encoding::Ascii => {
-                let (limit, codec) = if self.encoding == Encoding::Latin1 {
-                    (0xff, "latin-1")
-                } else {
-                    (0x7f, "ascii")
-                };
+                let (limit, codec) =
+                    if self.encoding == Encoding::Latin1 { (0xff, "latin-1") } else { (0x7f, "ascii") };
                 let mut bytes = std::mem::take(&mut self.bytes);
                 bytes.clear();
                 for c in s.chars() {
@@ -781,10 +718,8 @@ impl FileOut {
             self.done = true;
             return Ok(None);
         };
-        let result = w
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .and_then(|hf| hf.file.sync_all().map(|_| hf.hasher.finalize()));
+        let result =
+            w.into_inner().map_err(|e| e.into_error()).and_then(|hf| hf.file.sync_all().map(|_| hf.hasher.finalize()));
         match result {
             Ok(digest) => {
                 self.done = true;
@@ -843,27 +778,18 @@ pub(crate) fn write_record_repr(out: &mut String, fields: &[(Arc<str>, Value)]) 
 /// The record as every non-XML target sees it: `@`-keys dropped, `{"#text": v}` → `v`
 /// (dsl §3.9). Borrows when there is nothing to change, which is the common case.
 pub(crate) fn plain_fields<'a>(rec: &Record<'a>) -> Cow<'a, [(Arc<str>, Value)]> {
-    let needs = rec
-        .fields
-        .iter()
-        .any(|(k, v)| k.starts_with('@') || needs_plain(v));
+    let needs = rec.fields.iter().any(|(k, v)| k.starts_with('@') || needs_plain(v));
     if !needs {
         return Cow::Borrowed(rec.fields);
     }
     Cow::Owned(
-        rec.fields
-            .iter()
-            .filter(|(k, _)| !k.starts_with('@'))
-            .map(|(k, v)| (k.clone(), plain_value(v)))
-            .collect(),
+        rec.fields.iter().filter(|(k, _)| !k.starts_with('@')).map(|(k, v)| (k.clone(), plain_value(v))).collect(),
     )
 }
 
 fn needs_plain(v: &Value) -> bool {
     match v {
-        Value::Map(m) => m
-            .iter()
-            .any(|(k, v)| k.starts_with('@') || &**k == "#text" || needs_plain(v)),
+        Value::Map(m) => m.iter().any(|(k, v)| k.starts_with('@') || &**k == "#text" || needs_plain(v)),
         Value::List(l) | Value::Tuple(l) => l.iter().any(needs_plain),
         _ => false,
     }
@@ -889,9 +815,7 @@ fn plain_value(v: &Value) -> Value {
             Value::map(out)
         }
         Value::List(l) if needs_plain(v) => Value::list(l.iter().map(plain_value).collect()),
-        Value::Tuple(l) if needs_plain(v) => {
-            Value::Tuple(Arc::new(l.iter().map(plain_value).collect()))
-        }
+        Value::Tuple(l) if needs_plain(v) => Value::Tuple(Arc::new(l.iter().map(plain_value).collect())),
         _ => v.clone(),
     }
 }

@@ -35,10 +35,7 @@ fn list(items: Vec<Value>) -> Value {
 }
 
 fn opts(name: &str) -> FileOptions {
-    FileOptions {
-        name: name.into(),
-        ..FileOptions::default()
-    }
+    FileOptions { name: name.into(), ..FileOptions::default() }
 }
 
 fn spec(target: &str) -> TargetSpec {
@@ -57,16 +54,10 @@ fn write_to(dir: &Path, target: &str, records: &[Fields], o: &FileOptions) -> Op
     }
     let pending = sink.finish().unwrap()?;
     assert!(pending.tmp.exists());
-    assert!(
-        !pending.path.exists(),
-        "the final name appears only at commit"
-    );
+    assert!(!pending.path.exists(), "the final name appears only at commit");
     assert_eq!(pending.rows, records.len() as u64);
     let bytes = std::fs::read(&pending.tmp).unwrap();
-    assert_eq!(
-        pending.sha256,
-        crate::domains::determinism::sha256_hex(&bytes)
-    );
+    assert_eq!(pending.sha256, crate::domains::determinism::sha256_hex(&bytes));
     pending.commit().unwrap();
     assert!(!pending.tmp.exists());
     Some(pending)
@@ -95,10 +86,7 @@ fn people() -> Vec<Fields> {
             ("price", Value::Float(1.0)),
             ("active", Value::Bool(true)),
             ("born", dt(2020, 12, 5, 12, 47, 45, 0)),
-            (
-                "addr",
-                map(vec![("city", s("Berlin")), ("zip", Value::Null)]),
-            ),
+            ("addr", map(vec![("city", s("Berlin")), ("zip", Value::Null)])),
             ("tags", list(vec![Value::Int(1), s("a")])),
             ("note", Value::Null),
         ]),
@@ -134,10 +122,7 @@ fn csv_delimiter_param_and_setup_separator() {
          1;\"Müller, \"\"Hans\"\"\";1.0;True;2020-12-05 12:47:45;{'city': 'Berlin', 'zip': None};[1, 'a'];\r\n\
          2;\"Ann|Lee\nx\";0.30000000000000004;False;2024-01-02 03:04:05.000600;;;<b>&'\r\n";
     assert_eq!(render("CSV(delimiter=';')", &people()), expected);
-    let o = FileOptions {
-        separator: ";".into(),
-        ..opts("person")
-    };
+    let o = FileOptions { separator: ";".into(), ..opts("person") };
     assert_eq!(render_with("CSV", &people(), &o), expected);
 }
 
@@ -169,11 +154,7 @@ fn csv_quoting_none_refuses_fields_that_need_escaping() {
 
 #[test]
 fn csv_single_empty_field_rows_are_quoted() {
-    let rows = vec![
-        rec(vec![("a", Value::Null)]),
-        rec(vec![("a", s(""))]),
-        rec(vec![("a", Value::Int(1))]),
-    ];
+    let rows = vec![rec(vec![("a", Value::Null)]), rec(vec![("a", s(""))]), rec(vec![("a", Value::Int(1))])];
     assert_eq!(render("CSV", &rows), "a\r\n\"\"\r\n\"\"\r\n1\r\n");
 }
 
@@ -184,10 +165,7 @@ fn csv_fieldnames_fix_the_columns_and_values_use_python_str() {
         ("a", Value::Decimal("1.50".parse().unwrap())),
         ("c", Value::Float(1e16)),
     ])];
-    assert_eq!(
-        render("CSV(fieldnames=['a', 'b', 'z'])", &rows),
-        "a|b|z\r\n1.50|aGk=|\r\n"
-    );
+    assert_eq!(render("CSV(fieldnames=['a', 'b', 'z'])", &rows), "a|b|z\r\n1.50|aGk=|\r\n");
     // datamimic literal-evals a string value.
     assert_eq!(render("CSV(fieldnames=\"['c']\")", &rows), "c\r\n1e+16\r\n");
 }
@@ -197,10 +175,7 @@ fn csv_drops_attributes_and_unwraps_text() {
     let rows = vec![rec(vec![
         ("@kind", s("x")),
         ("v", map(vec![("#text", Value::Int(5)), ("@unit", s("kg"))])),
-        (
-            "w",
-            list(vec![map(vec![("@a", Value::Int(1)), ("k", Value::Int(2))])]),
-        ),
+        ("w", list(vec![map(vec![("@a", Value::Int(1)), ("k", Value::Int(2))])])),
     ])];
     assert_eq!(render("CSV", &rows), "v|w\r\n5|[{'k': 2}]\r\n");
 }
@@ -223,28 +198,12 @@ fn json_array_one_record_per_line() {
 #[test]
 fn ndjson_one_object_per_line() {
     let rows = vec![
-        rec(vec![
-            ("id", Value::Int(1)),
-            ("d", Value::Decimal("2.50".parse().unwrap())),
-        ]),
-        rec(vec![
-            ("id", Value::Int(2)),
-            ("@x", Value::Int(0)),
-            ("b", Value::Bytes(Arc::from(&[0xffu8][..]))),
-        ]),
+        rec(vec![("id", Value::Int(1)), ("d", Value::Decimal("2.50".parse().unwrap()))]),
+        rec(vec![("id", Value::Int(2)), ("@x", Value::Int(0)), ("b", Value::Bytes(Arc::from(&[0xffu8][..])))]),
     ];
-    assert_eq!(
-        render("JSON(use_ndjson=True)", &rows),
-        "{\"id\": 1, \"d\": \"2.50\"}\n{\"id\": 2, \"b\": \"/w==\"}\n"
-    );
-    assert_eq!(
-        extension(&TargetKind::Json, &spec("JSON(use_ndjson=True)").params),
-        "ndjson"
-    );
-    assert_eq!(
-        extension(&TargetKind::Json, &spec("JSON(use_ndjson=False)").params),
-        "json"
-    );
+    assert_eq!(render("JSON(use_ndjson=True)", &rows), "{\"id\": 1, \"d\": \"2.50\"}\n{\"id\": 2, \"b\": \"/w==\"}\n");
+    assert_eq!(extension(&TargetKind::Json, &spec("JSON(use_ndjson=True)").params), "ndjson");
+    assert_eq!(extension(&TargetKind::Json, &spec("JSON(use_ndjson=False)").params), "json");
 }
 
 #[test]
@@ -258,18 +217,9 @@ fn txt_python_repr_lines() {
 
 #[test]
 fn txt_uses_the_setup_line_separator() {
-    let o = FileOptions {
-        line_separator: "\r\n".into(),
-        ..opts("p")
-    };
-    let rows = vec![
-        rec(vec![("a", Value::Int(1))]),
-        rec(vec![("a", Value::Int(2))]),
-    ];
-    assert_eq!(
-        render_with("TXT", &rows, &o),
-        "p: {'a': 1}\r\np: {'a': 2}\r\n"
-    );
+    let o = FileOptions { line_separator: "\r\n".into(), ..opts("p") };
+    let rows = vec![rec(vec![("a", Value::Int(1))]), rec(vec![("a", Value::Int(2))])];
+    assert_eq!(render_with("TXT", &rows, &o), "p: {'a': 1}\r\np: {'a': 2}\r\n");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,14 +236,7 @@ fn xml_items_attributes_text_lists_and_nulls() {
             ("ok", Value::Bool(true)),
             ("born", dt(2020, 12, 5, 12, 47, 45, 0)),
             ("none", Value::Null),
-            (
-                "lst",
-                list(vec![
-                    Value::Int(1),
-                    Value::Null,
-                    list(vec![Value::Int(2), Value::Int(3)]),
-                ]),
-            ),
+            ("lst", list(vec![Value::Int(1), Value::Null, list(vec![Value::Int(2), Value::Int(3)])])),
             (
                 "m",
                 map(vec![
@@ -304,23 +247,11 @@ fn xml_items_attributes_text_lists_and_nulls() {
                 ]),
             ),
             ("empty", list(vec![])),
-            (
-                "tup",
-                Value::Tuple(Arc::new(vec![Value::Int(1), Value::Int(2)])),
-            ),
+            ("tup", Value::Tuple(Arc::new(vec![Value::Int(1), Value::Int(2)]))),
         ]),
         rec(vec![
             ("id", Value::Int(2)),
-            (
-                "m",
-                map(vec![(
-                    "x",
-                    list(vec![
-                        map(vec![("y", Value::Int(1))]),
-                        map(vec![("y", Value::Int(2))]),
-                    ]),
-                )]),
-            ),
+            ("m", map(vec![("x", list(vec![map(vec![("y", Value::Int(1))]), map(vec![("y", Value::Int(2))])]))])),
             ("e", map(vec![])),
         ]),
     ];
@@ -344,30 +275,18 @@ fn xml_root_and_item_element_params() {
 
 #[test]
 fn xml_single_item_with_single_child_is_reduced() {
-    assert_eq!(
-        render("XML", &[rec(vec![("cid", Value::Int(1))])]),
-        "<cid>1</cid>"
-    );
+    assert_eq!(render("XML", &[rec(vec![("cid", Value::Int(1))])]), "<cid>1</cid>");
     // lxml re-serialises: self-closing empty elements, double-quoted attributes, the item's
     // text as the child's tail.
     let r = rec(vec![
-        (
-            "c",
-            map(vec![("@a", s("x\ny\"")), ("v", s("")), ("w", s("a\r\nb"))]),
-        ),
+        ("c", map(vec![("@a", s("x\ny\"")), ("v", s("")), ("w", s("a\r\nb"))])),
         ("@top", s("t")),
         ("#text", s("tail")),
     ]);
-    assert_eq!(
-        render("XML", &[r]),
-        "<c a=\"x&#10;y&quot;\"><v/><w>a\nb</w></c>tail"
-    );
+    assert_eq!(render("XML", &[r]), "<c a=\"x&#10;y&quot;\"><v/><w>a\nb</w></c>tail");
     // A list of two is two children: not reduced.
     let r = rec(vec![("l", list(vec![Value::Int(1), Value::Int(2)]))]);
-    assert_eq!(
-        render("XML", &[r]),
-        "<list>\n<item><l>1</l><l>2</l></item>\n</list>"
-    );
+    assert_eq!(render("XML", &[r]), "<list>\n<item><l>1</l><l>2</l></item>\n</list>");
 }
 
 #[test]
@@ -399,20 +318,13 @@ fn dbunit_dataset() {
                 map(vec![
                     ("when", when),
                     ("dec", dec()),
-                    (
-                        "t",
-                        Value::Tuple(Arc::new(vec![Value::Int(1), Value::Int(2)])),
-                    ),
+                    ("t", Value::Tuple(Arc::new(vec![Value::Int(1), Value::Int(2)]))),
                 ]),
             ),
             ("b", Value::Bool(true)),
             ("dec", dec()),
         ]),
-        rec(vec![
-            ("id", Value::Int(2)),
-            ("name", s("it's \"x\"")),
-            ("f", Value::Float(2.5)),
-        ]),
+        rec(vec![("id", Value::Int(2)), ("name", s("it's \"x\"")), ("f", Value::Float(2.5))]),
     ];
     assert_eq!(
         render_with("DbUnit", &rows, &opts("customer")),
@@ -425,16 +337,8 @@ fn dbunit_dataset() {
 #[test]
 fn fixed_width_columns() {
     let rows = vec![
-        rec(vec![
-            ("id", Value::Int(7)),
-            ("name", s("Zoë")),
-            ("x", Value::Null),
-        ]),
-        rec(vec![
-            ("id", Value::Int(1234567)),
-            ("name", s("Alexander")),
-            ("x", Value::Bool(true)),
-        ]),
+        rec(vec![("id", Value::Int(7)), ("name", s("Zoë")), ("x", Value::Null)]),
+        rec(vec![("id", Value::Int(1234567)), ("name", s("Alexander")), ("x", Value::Bool(true))]),
     ];
     assert_eq!(
         render("FixedWidth(columns='id[5r0],name[6],x[6r],y[3_]')", &rows),
@@ -448,36 +352,14 @@ fn fixed_width_requires_valid_columns() {
     assert!(err.contains("columns"), "{err}");
     let err = parse_targets("FixedWidth(columns='id[x]')").unwrap_err();
     assert!(err.contains("id[x]"), "{err}");
-    let err = open(
-        &TargetSpec::new(TargetKind::FixedWidth),
-        Path::new("."),
-        "p",
-        &opts("p"),
-    )
-    .err()
-    .unwrap();
+    let err = open(&TargetSpec::new(TargetKind::FixedWidth), Path::new("."), "p", &opts("p")).err().unwrap();
     assert!(err.contains("columns"), "{err}");
     assert_eq!(
         fixed_width::parse_columns("a[5]], b[12r], c[3rx]").unwrap(),
         vec![
-            fixed_width::Column {
-                name: "a".into(),
-                width: 5,
-                right: false,
-                pad: ']'
-            },
-            fixed_width::Column {
-                name: "b".into(),
-                width: 12,
-                right: true,
-                pad: '0'
-            },
-            fixed_width::Column {
-                name: "c".into(),
-                width: 3,
-                right: true,
-                pad: 'x'
-            },
+            fixed_width::Column { name: "a".into(), width: 5, right: false, pad: ']' },
+            fixed_width::Column { name: "b".into(), width: 12, right: true, pad: '0' },
+            fixed_width::Column { name: "c".into(), width: 3, right: true, pad: 'x' },
         ]
     );
 }
@@ -492,29 +374,13 @@ fn xlsx_reads_back_with_typed_cells() {
             ("name", s("Müller")),
             ("ok", Value::Bool(true)),
             ("born", dt(2020, 12, 5, 12, 47, 45, 0)),
-            (
-                "m",
-                map(vec![
-                    ("city", s("Köln")),
-                    ("n", list(vec![Value::Int(1), Value::Null])),
-                ]),
-            ),
+            ("m", map(vec![("city", s("Köln")), ("n", list(vec![Value::Int(1), Value::Null]))])),
             ("note", Value::Null),
         ]),
-        rec(vec![
-            ("id", Value::Int(2)),
-            ("price", Value::Float(2.5)),
-            ("@attr", s("dropped")),
-        ]),
+        rec(vec![("id", Value::Int(2)), ("price", Value::Float(2.5)), ("@attr", s("dropped"))]),
     ];
     let dir = tempfile::tempdir().unwrap();
-    let p = write_to(
-        dir.path(),
-        "XLSX(sheet_name='people')",
-        &rows,
-        &opts("person"),
-    )
-    .unwrap();
+    let p = write_to(dir.path(), "XLSX(sheet_name='people')", &rows, &opts("person")).unwrap();
     assert_eq!(p.path, dir.path().join("person.xlsx"));
     let mut wb: Xlsx<_> = open_workbook(&p.path).unwrap();
     assert_eq!(wb.sheet_names(), vec!["people".to_string()]);
@@ -524,15 +390,7 @@ fn xlsx_reads_back_with_typed_cells() {
     assert_eq!(
         got,
         vec![
-            vec![
-                t("id"),
-                t("name"),
-                t("ok"),
-                t("born"),
-                t("m"),
-                t("note"),
-                t("price")
-            ],
+            vec![t("id"), t("name"), t("ok"), t("born"), t("m"), t("note"), t("price")],
             vec![
                 Data::Float(1.0),
                 t("Müller"),
@@ -542,26 +400,12 @@ fn xlsx_reads_back_with_typed_cells() {
                 Data::Empty,
                 Data::Empty,
             ],
-            vec![
-                Data::Float(2.0),
-                Data::Empty,
-                Data::Empty,
-                Data::Empty,
-                Data::Empty,
-                Data::Empty,
-                Data::Float(2.5),
-            ],
+            vec![Data::Float(2.0), Data::Empty, Data::Empty, Data::Empty, Data::Empty, Data::Empty, Data::Float(2.5),],
         ]
     );
     // The same records give the same bytes.
     let dir2 = tempfile::tempdir().unwrap();
-    let p2 = write_to(
-        dir2.path(),
-        "XLSX(sheet_name='people')",
-        &rows,
-        &opts("person"),
-    )
-    .unwrap();
+    let p2 = write_to(dir2.path(), "XLSX(sheet_name='people')", &rows, &opts("person")).unwrap();
     assert_eq!(p.sha256, p2.sha256);
 }
 
@@ -571,15 +415,7 @@ fn xlsx_reads_back_with_typed_cells() {
 
 #[test]
 fn zero_rows_create_no_file() {
-    for target in [
-        "CSV",
-        "JSON",
-        "XML",
-        "TXT",
-        "XLSX",
-        "DbUnit",
-        "FixedWidth(columns='a[1]')",
-    ] {
+    for target in ["CSV", "JSON", "XML", "TXT", "XLSX", "DbUnit", "FixedWidth(columns='a[1]')"] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let sink = open(&spec(target), &out, "person", &opts("person")).unwrap();
@@ -602,10 +438,7 @@ fn temporary_file_until_commit_and_cleanup_on_drop() {
         v.sort();
         v
     };
-    assert_eq!(
-        names(),
-        vec![format!(".person.csv.tmp-{}", std::process::id())]
-    );
+    assert_eq!(names(), vec![format!(".person.csv.tmp-{}", std::process::id())]);
     let pending = sink.finish().unwrap().unwrap();
     assert!(!dir.path().join("person.csv").exists());
     pending.discard();
@@ -636,21 +469,13 @@ fn temporary_file_until_commit_and_cleanup_on_drop() {
 fn non_utf8_encodings() {
     let rows = vec![rec(vec![("name", s("Zoë"))])];
     let dir = tempfile::tempdir().unwrap();
-    let p = write_to(
-        dir.path(),
-        "CSV(encoding='latin-1')",
-        &rows,
-        &opts("person"),
-    )
-    .unwrap();
+    let p = write_to(dir.path(), "CSV(encoding='latin-1')", &rows, &opts("person")).unwrap();
     assert_eq!(std::fs::read(&p.path).unwrap(), b"name\r\nZo\xeb\r\n");
     let spec = spec("TXT(encoding='ascii')");
     let mut sink = open(&spec, dir.path(), "t", &opts("t")).unwrap();
     let err = sink.write(&Record::new(&rows[0])).unwrap_err();
     assert!(err.contains("'ascii' codec can't encode"), "{err}");
-    assert!(parse_targets("CSV(encoding='klingon')")
-        .unwrap_err()
-        .contains("klingon"));
+    assert!(parse_targets("CSV(encoding='klingon')").unwrap_err().contains("klingon"));
     // XML declares a non-UTF-8 encoding.
     let rows = vec![rec(vec![("a", Value::Int(1)), ("b", Value::Int(2))])];
     assert_eq!(
@@ -679,19 +504,13 @@ fn parse_target_lists() {
     assert_eq!(p("CSV,JSON"), vec!["CSV", "JSON"]);
     assert_eq!(p(" CSV , JSON "), vec!["CSV", "JSON"]);
     assert_eq!(p("CSV(delimiter=';')"), vec!["CSV(delimiter=';')"]);
-    assert_eq!(
-        p("JSON(use_ndjson=True, chunk_size=100),CSV"),
-        vec!["JSON(use_ndjson=True, chunk_size=100)", "CSV"]
-    );
+    assert_eq!(p("JSON(use_ndjson=True, chunk_size=100),CSV"), vec!["JSON(use_ndjson=True, chunk_size=100)", "CSV"]);
     assert_eq!(p("mem"), vec!["other:mem"]);
     assert_eq!(p("mem,CSV"), vec!["other:mem", "CSV"]);
     assert_eq!(p("db.upsert"), vec!["other:db.upsert"]);
     assert_eq!(p("mongo.update(batch=5)"), vec!["other:mongo.update"]);
     assert_eq!(p("'CSV', \"JSON\""), vec!["CSV", "JSON"]);
-    assert_eq!(
-        p("ConsoleExporter,LogExporter"),
-        vec!["ConsoleExporter", "LogExporter"]
-    );
+    assert_eq!(p("ConsoleExporter,LogExporter"), vec!["ConsoleExporter", "LogExporter"]);
     assert_eq!(p("TestResultExporter"), vec!["other:TestResultExporter"]);
     // Unknown names (not file exporters) go to the engine, which knows the memstore and
     // client ids and reports the rest.
@@ -707,15 +526,9 @@ fn parse_targets_collapses_duplicates() {
     let p = |t: &str| names(&parse_targets(t).unwrap());
     assert_eq!(p("CSV,CSV,JSON,CSV"), vec!["CSV", "JSON"]);
     assert_eq!(p("mem,mem"), vec!["other:mem"]);
-    assert_eq!(
-        p("CSV(delimiter=';'),CSV(delimiter=';')"),
-        vec!["CSV(delimiter=';')"]
-    );
+    assert_eq!(p("CSV(delimiter=';'),CSV(delimiter=';')"), vec!["CSV(delimiter=';')"]);
     // JSON and NDJSON write different files.
-    assert_eq!(
-        p("JSON,JSON(use_ndjson=True)"),
-        vec!["JSON", "JSON(use_ndjson=True)"]
-    );
+    assert_eq!(p("JSON,JSON(use_ndjson=True)"), vec!["JSON", "JSON(use_ndjson=True)"]);
     // use_ndjson=False is plain JSON: the explicit default collapses with the bare name.
     assert_eq!(p("JSON,JSON(use_ndjson=False)"), vec!["JSON"]);
     let err = parse_targets("CSV,CSV(delimiter=';')").unwrap_err();
@@ -740,17 +553,11 @@ fn parse_targets_checks_parameters() {
     assert!(err("CSV(").starts_with("invalid target"));
     assert!(err("1 + 2").contains("unsupported target item"));
     // A None literal counts as unset.
-    assert_eq!(
-        names(&parse_targets("CSV(delimiter=None)").unwrap()),
-        vec!["CSV(delimiter=None)"]
-    );
+    assert_eq!(names(&parse_targets("CSV(delimiter=None)").unwrap()), vec!["CSV(delimiter=None)"]);
     // A wrong type in a directly built spec is caught by open.
     let mut bad = TargetSpec::new(TargetKind::Xlsx);
     bad.params.push(("sheet_name".into(), Value::Int(3)));
-    assert!(open(&bad, Path::new("."), "p", &opts("p"))
-        .err()
-        .unwrap()
-        .contains("'sheet_name'"));
+    assert!(open(&bad, Path::new("."), "p", &opts("p")).err().unwrap().contains("'sheet_name'"));
 }
 
 #[test]

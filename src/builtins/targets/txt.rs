@@ -14,12 +14,7 @@ pub(crate) struct TxtSink {
 
 impl TxtSink {
     pub(crate) fn new(name: &str, eol: &str, out: FileOut) -> TxtSink {
-        TxtSink {
-            out,
-            prefix: format!("{name}: "),
-            eol: eol.to_string(),
-            buf: String::with_capacity(256),
-        }
+        TxtSink { out, prefix: format!("{name}: "), eol: eol.to_string(), buf: String::with_capacity(256) }
     }
 }
 

@@ -29,12 +29,7 @@ pub(crate) struct XlsxSink {
 
 impl XlsxSink {
     pub(crate) fn new(sheet: &str, out: FileOut) -> XlsxSink {
-        XlsxSink {
-            out,
-            sheet: sheet.to_string(),
-            header: IndexSet::new(),
-            rows: Vec::new(),
-        }
+        XlsxSink { out, sheet: sheet.to_string(), header: IndexSet::new(), rows: Vec::new() }
     }
 
     fn build(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {

@@ -113,9 +113,7 @@ impl Sink for XmlSink {
         self.buf.clear();
         if let Some(first) = self.first.take() {
             // One record: reduce to its only child element when it has exactly one.
-            let children = first
-                .iter()
-                .filter(|(k, _)| !k.starts_with('@') && &**k != "#text");
+            let children = first.iter().filter(|(k, _)| !k.starts_with('@') && &**k != "#text");
             let mut reduced = String::new();
             let mut n = 0;
             for (k, v) in children {
@@ -154,14 +152,7 @@ impl Sink for XmlSink {
 /// causes it.
 fn check_names(item: &str, fields: &[(Arc<str>, Value)]) -> Result<(), String> {
     let mut scratch = String::new();
-    emit_map(
-        &mut scratch,
-        item,
-        fields.iter().map(|(k, v)| (k, v)),
-        "None",
-        Style::XmlToDict,
-    )
-    .map(|_| ())
+    emit_map(&mut scratch, item, fields.iter().map(|(k, v)| (k, v)), "None", Style::XmlToDict).map(|_| ())
 }
 
 /// xmltodict's name check (it refuses names that would break the markup).
@@ -189,13 +180,7 @@ fn check_name(name: &str, kind: &str) -> Result<(), String> {
 /// Emits `key` with value `v`: a list emits one element per item, anything else one element.
 /// `null_text` is what `None` becomes here (`None` for record fields, empty inside dicts).
 /// Returns the number of elements emitted.
-fn emit(
-    out: &mut String,
-    key: &str,
-    v: &Value,
-    null_text: &str,
-    style: Style,
-) -> Result<usize, String> {
+fn emit(out: &mut String, key: &str, v: &Value, null_text: &str, style: Style) -> Result<usize, String> {
     match v {
         Value::List(items) => {
             for item in items.iter() {
@@ -207,13 +192,7 @@ fn emit(
     }
 }
 
-fn emit_one(
-    out: &mut String,
-    key: &str,
-    v: &Value,
-    null_text: &str,
-    style: Style,
-) -> Result<(), String> {
+fn emit_one(out: &mut String, key: &str, v: &Value, null_text: &str, style: Style) -> Result<(), String> {
     match v {
         Value::Map(m) => emit_map(out, key, m.iter(), "", style).map(|_| ()),
         _ => {
