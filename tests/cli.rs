@@ -107,10 +107,17 @@ fn a_run_time_error_leaves_no_output_at_all() {
 
 #[test]
 fn check_accepts_the_example_models() {
-    for m in ["quickstart.xml"] {
-        let r = bin().arg("check").arg(model(m)).output().expect("runs");
-        assert!(r.status.success(), "{m}: {}", String::from_utf8_lossy(&r.stderr));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("models").filter_map(|e| e.ok()) {
+        let p = entry.path();
+        if p.extension().is_some_and(|e| e == "xml") {
+            let r = bin().arg("check").arg(&p).output().expect("runs");
+            assert!(r.status.success(), "{}: {}", p.display(), String::from_utf8_lossy(&r.stderr));
+            n += 1;
+        }
     }
+    assert!(n >= 1);
 }
 
 #[test]

@@ -424,7 +424,7 @@ impl Converter {
         match self {
             Converter::UpperCase => s.to_uppercase(),
             Converter::LowerCase => s.to_lowercase(),
-            Converter::Mask { mask_char } => std::iter::repeat(*mask_char).take(s.chars().count()).collect(),
+            Converter::Mask { mask_char } => std::iter::repeat_n(*mask_char, s.chars().count()).collect(),
             Converter::MiddleMask { start, end_offset, mask_char } => middle_mask(s, *start, *end_offset, *mask_char),
             Converter::CutLength { n } => py_slice(s, None, Some(*n)),
             Converter::Substring { start, end } => py_slice(s, Some(*start), *end),
@@ -501,7 +501,7 @@ fn middle_mask(s: &str, start: i64, end_offset: i64, mask: char) -> String {
     let (m0, m1) = slice_bounds(chars.len(), Some(start), Some(end_index));
     let (t0, t1) = slice_bounds(chars.len(), Some(end_index), None);
     let mut out: String = chars[h0..h1].iter().collect();
-    out.extend(std::iter::repeat(mask).take(m1 - m0));
+    out.extend(std::iter::repeat_n(mask, m1 - m0));
     out.extend(&chars[t0..t1]);
     out
 }

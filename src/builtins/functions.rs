@@ -399,7 +399,7 @@ pub fn call_builtin(
             let nd = args.get(1).or_else(|| kw(kwargs, "ndigits"));
             match (&args[0], nd) {
                 (Value::Int(i), None) => Value::Int(*i),
-                (Value::Int(i), Some(n)) if matches!(n, Value::Null) => Value::Int(*i),
+                (Value::Int(i), Some(Value::Null)) => Value::Int(*i),
                 (Value::Int(i), Some(n)) => {
                     let n = arg_int(n, "ndigits")?;
                     if n >= 0 {
@@ -594,7 +594,7 @@ pub fn call_builtin(
                 return Err("cannot choose from an empty sequence".into());
             }
             let k = kw(kwargs, "k").or(args.get(1)).map(|v| arg_int(v, "k")).transpose()?.unwrap_or(1).max(0);
-            let weights = kw(kwargs, "weights").map(|w| iterate(w)).transpose()?;
+            let weights = kw(kwargs, "weights").map(iterate).transpose()?;
             let table = match weights {
                 Some(w) => {
                     let ws: Vec<f64> = w.iter().map(|v| arg_f64(v, "weight")).collect::<Result<_, _>>()?;
@@ -1227,7 +1227,7 @@ fn group(digits: &str, sep: Option<char>) -> String {
     let mut out = String::new();
     let n = digits.len();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
+        if i > 0 && (n - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -1252,7 +1252,7 @@ mod tests {
 
     #[test]
     fn format_specs_match_python() {
-        assert_eq!(fmt(Value::Float(3.14159), "05.2f"), "03.14");
+        assert_eq!(fmt(Value::Float(3.25159), "05.2f"), "03.25");
         assert_eq!(fmt(Value::Int(42), "05d"), "00042");
         assert_eq!(fmt(Value::Int(-42), "05d"), "-0042");
         assert_eq!(fmt(Value::Int(1234567), ","), "1,234,567");

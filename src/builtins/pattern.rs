@@ -643,7 +643,7 @@ mod tests {
             seen.insert(a.to_string());
         }
         assert_eq!(seen.len(), 3);
-        assert_eq!(gen1("a|", 5).len() <= 1, true);
+        assert!(gen1("a|", 5).len() <= 1);
         // Back references repeat the captured text.
         for seed in 0..50 {
             let s = gen1(r"(\d\d)-\1", seed);
@@ -675,7 +675,7 @@ mod tests {
         assert_eq!(gen1(r"\x41\u00e4\.\t[]a]", 0).chars().take(4).collect::<String>(), "Aä.\t");
         assert!(matches!(gen1(r"[]a]", 0).as_str(), "]" | "a"));
         // `.` and `\w` reach Latin-1 letters.
-        let any_latin = (0..2000).any(|s| gen1(r"\w", s).chars().any(|c| !c.is_ascii()));
+        let any_latin = (0..2000).any(|s| !gen1(r"\w", s).is_ascii());
         assert!(any_latin);
     }
 

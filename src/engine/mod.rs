@@ -397,16 +397,13 @@ impl<'m> Runtime<'m> {
         for s in body {
             match s {
                 Stmt::Field(f) => {
-                    if matches!(
+                    let restarts = matches!(
                         f.mode,
-                        Mode::Generator(_, GenScope::PerExecution)
-                            | Mode::Values { unique: true, .. }
-                            | Mode::Rows(_)
-                            | Mode::RowsExpr { .. }
-                    ) {
-                        if !matches!(f.mode, Mode::Rows(_) | Mode::RowsExpr { .. }) || self.frames.len() > 1 {
-                            self.states[f.state as usize] = State::Empty;
-                        }
+                        Mode::Generator(_, GenScope::PerExecution) | Mode::Values { unique: true, .. }
+                    ) || (matches!(f.mode, Mode::Rows(_) | Mode::RowsExpr { .. })
+                        && self.frames.len() > 1);
+                    if restarts {
+                        self.states[f.state as usize] = State::Empty;
                     }
                     if f.unique {
                         self.seen.remove(&f.state);
@@ -533,9 +530,9 @@ impl<'m> Runtime<'m> {
             }
             self.frames.last().expect("frame").record_into(&mut rec_buf);
             if let Some(src) = g.source.as_ref().filter(|s| s.scripted) {
-                for k in 0..rec_buf.len() {
-                    let v = std::mem::take(&mut rec_buf[k].1);
-                    rec_buf[k].1 = self
+                for field in rec_buf.iter_mut() {
+                    let v = std::mem::take(&mut field.1);
+                    field.1 = self
                         .template_value(v, &src.prefix, &src.suffix, src.span)
                         .map_err(|e| with_row(e, &g.name, i))?;
                 }

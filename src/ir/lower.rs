@@ -65,6 +65,9 @@ pub fn lower_file(path: &Path, opts: &LowerOptions) -> (SourceMap, Option<Model>
     (lw.sm, model, diags)
 }
 
+/// Statically known columns of a source: names and types.
+type Columns = Vec<(String, Ty)>;
+
 struct FrameCx {
     layout: Layout,
     tys: Vec<Ty>,
@@ -1001,7 +1004,7 @@ impl Lower {
 
     /// A `source=` of generate/variable/nestedKey: file, memstore, or (for variables) an
     /// expression. Returns the source and its statically known column names.
-    fn source(&mut self, el: &Element, allow_expr: bool) -> Option<(Source, Option<Vec<(String, Ty)>>)> {
+    fn source(&mut self, el: &Element, allow_expr: bool) -> Option<(Source, Option<Columns>)> {
         let src = self.av(el, "source")?;
         let span = self.attr_span(el, "source");
         match self.av(el, "distribution").as_deref() {
@@ -1076,7 +1079,7 @@ impl Lower {
             let scope = ScopeView { lw: self };
             scope.resolve(src.split('.').next().unwrap_or("")).is_some() || scope.dynamic()
         };
-        if allow_expr && !(is_ident && !known) {
+        if allow_expr && (!is_ident || known) {
             let inner = src.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(&src).to_string();
             let attr = el.attr("source");
             let offset = if inner.len() != src.len() { 1 } else { 0 };
@@ -1149,7 +1152,7 @@ impl Lower {
         }
         if el.attr("source").is_some()
             && el.get("count").is_some_and(|c| c.trim().parse::<u64>().is_ok())
-            && !el.get("cyclic").is_some_and(|c| parse_bool(c) == Some(true))
+            && el.get("cyclic").is_none_or(|c| parse_bool(c) != Some(true))
             && el.get("distribution") != Some("cumulated")
         {
             self.diags.push(
@@ -2089,7 +2092,7 @@ impl Lower {
             if src.cyclic && count.is_none() {
                 self.err("DM213", "a cyclic nestedKey needs count, minCount or maxCount", el.name_span);
             }
-            NestedMode::Source { source: src, count }
+            NestedMode::Source { source: Box::new(src), count }
         } else {
             match ty_attr.as_deref() {
                 Some("dict") => NestedMode::Dict,

@@ -336,7 +336,7 @@ pub enum NestedMode {
     /// `script=`: a map or list of maps, enriched by the children.
     Script(Expr),
     /// `source=`: rows from a file/memstore, enriched.
-    Source { source: Source, count: Option<Count> },
+    Source { source: Box<Source>, count: Option<Count> },
     /// No type/source/script: enrich the existing field.
     Enrich,
 }

@@ -262,7 +262,7 @@ fn walk(el: &Element, path: &str, out: &mut Diagnostics) {
             );
             continue;
         }
-        if !decl.children.iter().any(|x| *x == c.name) {
+        if !decl.children.contains(&c.name) {
             out.push(
                 Diagnostic::error("DM102", format!("<{}> is not allowed inside <{}>", c.name, el.name))
                     .with_span(c.name_span)

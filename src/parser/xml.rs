@@ -148,6 +148,8 @@ fn malformed(source: SourceId, pos: usize, msg: impl Into<String>) -> Diagnostic
 }
 
 /// Parses a whole document; returns the root element.
+// Errors are cold and end the stage; boxing them would only add noise at every call site.
+#[allow(clippy::result_large_err)]
 pub fn parse(text: &str, source: SourceId) -> Result<Element, Diagnostic> {
     if text.len() > MAX_BYTES {
         return Err(Diagnostic::error(
@@ -199,10 +201,8 @@ pub fn parse(text: &str, source: SourceId) -> Result<Element, Diagnostic> {
                 if let Some(top) = stack.last_mut() {
                     let decoded = unescape(raw, false)
                         .map_err(|off| malformed(source, start + off, "unknown entity reference"))?;
-                    if !decoded.trim().is_empty() {
-                        if top.text_span.is_none() {
-                            top.text_span = Some(Span::new(source, start, end));
-                        }
+                    if !decoded.trim().is_empty() && top.text_span.is_none() {
+                        top.text_span = Some(Span::new(source, start, end));
                     }
                     top.text.push_str(&decoded);
                 } else if !raw.trim().is_empty() {
@@ -251,6 +251,7 @@ fn push_child(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
 }
 
 /// Scans `<name a="v" b='w'>` (or `/>`) starting at byte `base`.
+#[allow(clippy::result_large_err)]
 fn scan_tag(tag: &str, base: usize, source: SourceId, empty: bool) -> Result<Element, Diagnostic> {
     let b = tag.as_bytes();
     let mut i = 1; // after '<'

@@ -215,7 +215,7 @@ fn draw(
             if n >= points {
                 return None;
             }
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 n / 2
             } else {
                 points - 1 - n / 2

@@ -94,7 +94,7 @@ impl Sink for FixedWidthSink {
             if !col.right {
                 self.buf.push_str(&self.cell);
             }
-            self.buf.extend(std::iter::repeat(col.pad).take(fill));
+            self.buf.extend(std::iter::repeat_n(col.pad, fill));
             if col.right {
                 self.buf.push_str(&self.cell);
             }

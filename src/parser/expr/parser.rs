@@ -46,6 +46,9 @@ fn parse_at(text: &str, base: u32) -> Result<Expr, ParseError> {
     Ok(e)
 }
 
+/// Keyword arguments of a call, in order.
+type Kwargs = Vec<(String, Expr)>;
+
 struct Parser<'a> {
     text: &'a str,
     base: u32,
@@ -216,13 +219,9 @@ impl<'a> Parser<'a> {
                         CmpOp::Is
                     }
                 }
-                "not" => {
-                    if self.peek_at(1).is_some_and(|n| n.tok == Tok::Name && self.slice(n) == "in") {
-                        self.pos += 1;
-                        CmpOp::NotIn
-                    } else {
-                        return None;
-                    }
+                "not" if self.peek_at(1).is_some_and(|n| n.tok == Tok::Name && self.slice(n) == "in") => {
+                    self.pos += 1;
+                    CmpOp::NotIn
                 }
                 _ => return None,
             },
@@ -366,7 +365,7 @@ impl<'a> Parser<'a> {
         Ok(Expr { kind: ExprKind::Slice(Box::new(target), a, b, c), span })
     }
 
-    fn call_args(&mut self) -> Result<(Vec<Expr>, Vec<(String, Expr)>), ParseError> {
+    fn call_args(&mut self) -> Result<(Vec<Expr>, Kwargs), ParseError> {
         let mut args = Vec::new();
         let mut kwargs: Vec<(String, Expr)> = Vec::new();
         while !self.at(Tok::RParen) {
