@@ -23,31 +23,31 @@ pub fn generate(spec: &EntitySpec, key: u64, now: DateTime) -> Result<Value, Str
         "City" => g.city(),
         "Country" => g.country(),
         "Company" => g.company(mix(key, 0xC0)),
-        other => {
-            return Err(format!(
-                "entity {other} is declared but not generated yet (available: Person, Address, City, Country, Company)"
-            ))
-        }
+        other => return crate::domains::families::generate(other, &g),
     }))
 }
 
-struct Gen<'a> {
-    key: u64,
-    now: DateTime,
-    loc: &'static Locale,
-    params: &'a [(String, Value)],
+/// Everything an entity generator needs: its stream key, the run clock, the locale pack
+/// and the constructor parameters (`Person(min_age=30)`, `ageMin`/`ageMax`, …).
+pub struct Gen<'a> {
+    pub key: u64,
+    pub now: DateTime,
+    pub loc: &'static Locale,
+    pub params: &'a [(String, Value)],
 }
 
-/// Stream of one concept of an entity.
-fn stream(key: u64, concept: &str) -> Stream {
+/// Stream of one concept of an entity: `stream(key, "blood_type")`.
+pub fn stream(key: u64, concept: &str) -> Stream {
     Stream::new(mix(key, path_key(concept).0))
 }
 
-fn s(v: &str) -> Value {
+/// A string value.
+pub fn s(v: &str) -> Value {
     Value::Str(Arc::from(v))
 }
 
-fn map(pairs: Vec<(&str, Value)>) -> Map {
+/// A map from `(field, value)` pairs in order.
+pub fn map(pairs: Vec<(&str, Value)>) -> Map {
     pairs.into_iter().map(|(k, v)| (Arc::from(k), v)).collect()
 }
 
@@ -69,7 +69,8 @@ pub struct Person {
 }
 
 impl Person {
-    fn to_map(&self, loc: &Locale) -> Map {
+    /// The Person entity's fields.
+    pub fn to_map(&self, loc: &Locale) -> Map {
         map(vec![
             ("birthdate", Value::DateTime(self.birthdate.to_datetime(jiff::civil::Time::midnight()))),
             ("given_name", s(&self.given)),
@@ -103,7 +104,8 @@ pub struct Address {
 }
 
 impl Address {
-    fn to_map(&self, loc: &Locale) -> Map {
+    /// The Address entity's fields.
+    pub fn to_map(&self, loc: &Locale) -> Map {
         let full = format_address(loc, &self.street, &self.house_number, &self.city);
         map(vec![
             ("street", s(&self.street)),
@@ -135,11 +137,13 @@ pub fn format_address(loc: &Locale, street: &str, no: &str, c: &City) -> String 
 }
 
 impl Gen<'_> {
-    fn param_f64(&self, name: &str) -> Option<f64> {
+    /// A numeric constructor parameter.
+    pub fn param_f64(&self, name: &str) -> Option<f64> {
         self.params.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.as_f64())
     }
 
-    fn param_i64(&self, name: &str) -> Option<i64> {
+    /// An integer constructor parameter.
+    pub fn param_i64(&self, name: &str) -> Option<i64> {
         self.params.iter().find(|(k, _)| k == name).and_then(|(_, v)| match v {
             Value::Int(i) => Some(*i),
             Value::Float(f) => Some(*f as i64),
@@ -148,7 +152,8 @@ impl Gen<'_> {
         })
     }
 
-    fn person(&self) -> Result<Person, String> {
+    /// A person (ages `min_age`..`max_age`, default 18..65, from the parameters).
+    pub fn person(&self) -> Result<Person, String> {
         let min_age = self.param_i64("min_age").unwrap_or(18);
         let max_age = self.param_i64("max_age").unwrap_or(65);
         if min_age < 0 || max_age > 130 || min_age > max_age {
@@ -273,7 +278,8 @@ impl Gen<'_> {
         format!("{local}@{domain}")
     }
 
-    fn address(&self, k: u64) -> Address {
+    /// An address under key `k` (use `mix(key, …)` for a second address).
+    pub fn address(&self, k: u64) -> Address {
         let loc = self.loc;
         let mut cs = stream(k, "city");
         let city = loc.cities.pick(&mut cs).cloned().unwrap_or(City {
@@ -349,7 +355,8 @@ impl Gen<'_> {
         ])
     }
 
-    fn company(&self, k: u64) -> Map {
+    /// A company under key `k`.
+    pub fn company(&self, k: u64) -> Map {
         let loc = self.loc;
         let mut ns = stream(k, "short_name");
         let short = company_name(loc, &mut ns);

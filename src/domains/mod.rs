@@ -2,4 +2,5 @@
 
 pub mod determinism;
 pub mod entities;
+pub mod families;
 pub mod locale;
