@@ -104,27 +104,25 @@ pub fn read_xml(path: &Path) -> Result<Rows, String> {
     let text = read_text(path)?;
     let root = crate::parser::xml::parse(&text, crate::source::SourceId(u32::MAX - 1))
         .map_err(|d| format!("{}: {}", path.display(), d.message))?;
-    let items: Vec<&crate::parser::xml::Element> =
-        if root.children.iter().all(|c| c.name == root.children.first().map(|f| f.name.as_str()).unwrap_or(""))
-            && root.children.len() > 1
-            || root.name == "list"
-        {
-            root.children.iter().collect()
-        } else {
-            vec![&root]
-        };
-    let mut rows = Vec::new();
-    for it in items {
-        match xml_value(it) {
-            Value::Map(m) => rows.push(m),
-            other => {
-                let mut m = Map::new();
-                m.insert(Arc::from(it.name.as_str()), other);
-                rows.push(Arc::new(m));
+    // `<list><item>…</item></list>`: one row per item; any other document is one row holding
+    // the root element under its name.
+    if root.name == "list" {
+        let mut rows = Vec::new();
+        for it in &root.children {
+            match xml_value(it) {
+                Value::Map(m) => rows.push(m),
+                other => {
+                    let mut m = Map::new();
+                    m.insert(Arc::from(it.name.as_str()), other);
+                    rows.push(Arc::new(m));
+                }
             }
         }
+        return Ok(rows);
     }
-    Ok(rows)
+    let mut m = Map::new();
+    m.insert(Arc::from(root.name.as_str()), xml_value(&root));
+    Ok(vec![Arc::new(m)])
 }
 
 fn xml_value(el: &crate::parser::xml::Element) -> Value {

@@ -400,8 +400,7 @@ impl<'m> Runtime<'m> {
                     let restarts = matches!(
                         f.mode,
                         Mode::Generator(_, GenScope::PerExecution) | Mode::Values { unique: true, .. }
-                    ) || (matches!(f.mode, Mode::Rows(_) | Mode::RowsExpr { .. })
-                        && self.frames.len() > 1);
+                    ) || matches!(f.mode, Mode::Rows(_) | Mode::RowsExpr { .. });
                     if restarts {
                         self.states[f.state as usize] = State::Empty;
                     }
@@ -446,8 +445,25 @@ impl<'m> Runtime<'m> {
         })
     }
 
+    /// Rows of a nestedKey source: the first `count` rows in source order (wrapping when
+    /// cyclic), shuffled unless the distribution is `ordered` (dsl §3.5).
+    fn nested_source_rows(&mut self, src: &'m Source, key: u64, count: Option<u64>) -> Result<Vec<Arc<Map>>, RunError> {
+        let all =
+            self.source_rows(&Source { distribution: Distribution::Ordered, cyclic: false, ..src.clone() }, key, None)?;
+        let mut rows: Vec<Arc<Map>> = match count {
+            Some(k) if src.cyclic && !all.is_empty() => (0..k as usize).map(|i| all[i % all.len()].clone()).collect(),
+            Some(k) => all.into_iter().take(k as usize).collect(),
+            None => all,
+        };
+        match src.distribution {
+            Distribution::Random => Stream::new(mix(key, 0xD158)).shuffle(&mut rows),
+            Distribution::Cumulated | Distribution::Ordered => {}
+        }
+        Ok(rows)
+    }
+
     /// Source rows for one execution of a generate/nestedKey, in selection order.
-    fn source_rows(&mut self, src: &'m Source, key: u64, count: Option<u64>) -> Result<Vec<Arc<Map>>, RunError> {
+    fn source_rows(&mut self, src: &Source, key: u64, count: Option<u64>) -> Result<Vec<Arc<Map>>, RunError> {
         let all: Arc<Vec<Arc<Map>>> = match &src.kind {
             SourceKind::Rows(r) => r.clone(),
             SourceKind::Memstore { entity, .. } => Arc::new(self.memstores.get(entity).cloned().unwrap_or_default()),
@@ -802,22 +818,24 @@ impl<'m> Runtime<'m> {
                         None => return Err(err),
                     },
                 };
+                if let (Value::Null, Some(d)) = (&v, &n.default_value) {
+                    let dv = self.eval(d, &mut rng)?;
+                    self.set_field(n.dest, dv);
+                    return Ok(Flow::Continue);
+                }
                 self.enrich(n, v, rk)?
             }
             NestedMode::Enrich => {
                 let cur = self.frames.last().and_then(|f| f.get_by_name(&n.name)).unwrap_or(Value::Null);
                 self.enrich(n, cur, rk)?
             }
-            NestedMode::Source { source, count } => {
+            NestedMode::Source { source, count, dict } => {
                 let k = match count {
                     Some(c) => Some(self.count(c, rk, None, n.span)?),
                     None => None,
                 };
-                let rows = self.source_rows(source, rk, k)?;
-                let rows: Vec<Arc<Map>> = match k {
-                    Some(k) if !source.cyclic => rows.into_iter().take(k as usize).collect(),
-                    _ => rows,
-                };
+                // The first `count` rows (capped unless cyclic), then the distribution.
+                let rows = self.nested_source_rows(source, rk, k)?;
                 let mut items = Vec::with_capacity(rows.len());
                 for (i, r) in rows.iter().enumerate() {
                     let r = if source.scripted {
@@ -832,8 +850,15 @@ impl<'m> Runtime<'m> {
                         Some(m) => items.push(apply(self, m)?),
                         None => return Ok(Flow::Exhausted),
                     }
+                    if *dict {
+                        break;
+                    }
                 }
-                Value::list(items)
+                if *dict {
+                    items.pop().unwrap_or(Value::Null)
+                } else {
+                    Value::list(items)
+                }
             }
         };
         self.set_field(n.dest, value);

@@ -302,7 +302,7 @@ fn parse_date(v: &Value, fmt: &str) -> Result<Value, String> {
             0..=10 => n.checked_mul(1_000_000),
             11..=13 => n.checked_mul(1000),
             14..=16 => Some(n),
-            _ => Some(n / 1000),
+            _ => Some((n as i128 + if n >= 0 { 500 } else { -500 }).div_euclid(1000) as i64),
         }
         .ok_or("epoch out of range")?;
         return dtm::from_epoch_micros(us).map(Value::DateTime).ok_or_else(|| "epoch out of range".into());

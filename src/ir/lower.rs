@@ -129,6 +129,8 @@ struct Lower {
     count_stack: Vec<Option<u64>>,
     /// Condition/while nesting inside the current record frame.
     branch: u32,
+    /// Lowering an `<element>` of a nestedKey/item: its field is named `@name`.
+    element_attr: bool,
 }
 
 struct ScopeView<'a> {
@@ -138,6 +140,13 @@ struct ScopeView<'a> {
 impl Scope for ScopeView<'_> {
     fn resolve(&self, name: &str) -> Option<(Slot, Ty)> {
         let lw = self.lw;
+        // Inner scopes appear in the content tree as maps under their names, inserted after
+        // the outermost record's own names, so they win over them.
+        for (di, fi) in lw.frames.iter().enumerate().skip(1).rev() {
+            if fi.layout.scope_name.as_deref() == Some(name) {
+                return Some((Slot::Scope(di as u16), Ty::Dict));
+            }
+        }
         for (d, f) in lw.frames.iter().enumerate() {
             if let Some((s, t)) = f.find(name, true).or_else(|| f.find(name, false)) {
                 return Some((Slot::Frame { depth: d as u16, slot: s }, t));
@@ -145,12 +154,6 @@ impl Scope for ScopeView<'_> {
             if d == 0 {
                 if let Some(g) = lw.globals.iter().position(|(n, _)| &**n == name) {
                     return Some((Slot::Global(g as u16), lw.globals[g].1));
-                }
-                // Inner scopes appear in the content tree as maps under their names.
-                for (di, fi) in lw.frames.iter().enumerate().skip(1) {
-                    if fi.layout.scope_name.as_deref() == Some(name) {
-                        return Some((Slot::Scope(di as u16), Ty::Dict));
-                    }
                 }
             }
         }
@@ -207,6 +210,13 @@ fn literal_expr(e: &crate::parser::expr::ast::Expr) -> Result<Value, String> {
             }
             Value::map(m)
         }
+        ExprKind::Call(f, args, _) if matches!(&f.kind, ExprKind::Name(n) if n == "set") && args.len() == 1 => {
+            let mut seen = std::collections::HashSet::new();
+            match literal_expr(&args[0])? {
+                Value::List(l) => Value::list(l.iter().filter(|v| seen.insert(v.dedup_key())).cloned().collect()),
+                v => v,
+            }
+        }
         ExprKind::Name(n) => return Err(format!("'{n}' is not a literal; quote strings ('{n}')")),
         _ => return Err("expected a literal value".into()),
     })
@@ -250,6 +260,7 @@ impl Lower {
             include_stack: vec![file],
             count_stack: Vec::new(),
             branch: 0,
+            element_attr: false,
         }
     }
 
@@ -1406,7 +1417,18 @@ impl Lower {
                 }
                 "include" if parent == "generate" => out.extend(self.include(c, false)),
                 "comment" => {}
-                "element" if parent != "generate" => {}
+                "element" if parent != "generate" => {
+                    // Inside a nestedKey or item: an XML attribute of the map (`@name`).
+                    let name = c.get("name").unwrap_or("").to_string();
+                    self.enter("element", &name);
+                    self.element_attr = true;
+                    let f = self.field(c, true);
+                    self.element_attr = false;
+                    if let Some((f, _)) = f {
+                        out.push(Stmt::Field(Box::new(f)));
+                    }
+                    self.leave();
+                }
                 "execute" => {
                     self.err(
                         "DM506",
@@ -1450,12 +1472,12 @@ impl Lower {
     fn cast_of(&mut self, el: &Element) -> Option<Cast> {
         let t = self.av(el, "type")?;
         Some(match t.as_str() {
-            "string" | "str" => Cast::Str,
-            "int" | "integer" => Cast::Int,
+            "string" => Cast::Str,
+            "int" => Cast::Int,
             "float" => Cast::Float,
             "decimal" => Cast::Decimal,
-            "bool" | "boolean" => Cast::Bool,
-            "binary" | "bytes" => Cast::Bytes,
+            "bool" => Cast::Bool,
+            "binary" => Cast::Bytes,
             other => {
                 let sp = self.attr_span(el, "type");
                 let d = self.err("DM105", format!("unknown type '{other}'"), sp);
@@ -1474,6 +1496,7 @@ impl Lower {
             self.err("DM104", format!("<{}> needs a name", el.name), el.name_span);
             return None;
         };
+        let name = if self.element_attr { format!("@{name}") } else { name };
         let key = path_key(&self.path_str());
         let state = self.new_state();
         let is_var = el.name == "variable";
@@ -1776,6 +1799,13 @@ impl Lower {
         }
         let in_date_format = self.av(el, "inDateFormat");
         let out_date_format = self.av(el, "outDateFormat");
+        for (attr, v) in [("inDateFormat", &in_date_format), ("outDateFormat", &out_date_format)] {
+            if v.as_deref().is_some_and(|f| f.trim().is_empty()) {
+                let sp = self.attr_span(el, attr);
+                self.err("DM105", format!("{attr} is empty"), sp).help =
+                    Some("give a strftime format such as %Y-%m-%d, or epoch".into());
+            }
+        }
         if out_date_format.is_some() && !matches!(cast_attr, None | Some(Cast::Str)) {
             let sp = self.attr_span(el, "outDateFormat");
             self.err("DM220", "outDateFormat needs type string (or no type)", sp);
@@ -1907,8 +1937,10 @@ impl Lower {
             }
         } else {
             if cast == Cast::Str && el.attr("minLength").is_none() && el.attr("maxLength").is_none() {
-                // A bare type="string" is a word of ASCII letters.
+                // A bare type="string" is 0 to 20 ASCII letters, as datamimic-ce draws it.
                 kwargs.push(("char_set".into(), Value::str("[A-Za-z]")));
+                kwargs.push(("min_len".into(), Value::Int(0)));
+                kwargs.push(("max_len".into(), Value::Int(20)));
             }
             let lo = self.int_attr(el, "minLength");
             let hi = self.int_attr(el, "maxLength");
@@ -2092,7 +2124,7 @@ impl Lower {
             if src.cyclic && count.is_none() {
                 self.err("DM213", "a cyclic nestedKey needs count, minCount or maxCount", el.name_span);
             }
-            NestedMode::Source { source: Box::new(src), count }
+            NestedMode::Source { source: Box::new(src), count, dict: ty_attr.as_deref() == Some("dict") }
         } else {
             match ty_attr.as_deref() {
                 Some("dict") => NestedMode::Dict,

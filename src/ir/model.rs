@@ -336,7 +336,8 @@ pub enum NestedMode {
     /// `script=`: a map or list of maps, enriched by the children.
     Script(Expr),
     /// `source=`: rows from a file/memstore, enriched.
-    Source { source: Box<Source>, count: Option<Count> },
+    /// `dict` is true for `type="dict"`: the first row is the value.
+    Source { source: Box<Source>, count: Option<Count>, dict: bool },
     /// No type/source/script: enrich the existing field.
     Enrich,
 }

@@ -518,7 +518,22 @@ impl<'a> Parser<'a> {
                     }
                     let k = self.expr()?;
                     if !self.eat(Tok::Colon) {
-                        return Err(unsupported("set literal", k.span));
+                        if !items.is_empty() {
+                            return Err(err("expected ':' in dict literal", k.span));
+                        }
+                        // A set literal `{a, b}`: the distinct items, as `set([a, b])`.
+                        let mut elems = vec![k];
+                        while self.eat(Tok::Comma) {
+                            if self.at(Tok::RBrace) {
+                                break;
+                            }
+                            elems.push(self.expr()?);
+                        }
+                        let c = self.expect(Tok::RBrace, "'}' to close the set")?;
+                        let whole = span.to(self.span_of(c));
+                        let list = Expr { kind: ExprKind::List(elems), span: whole };
+                        let f = Expr { kind: ExprKind::Name("set".into()), span };
+                        return Ok(Expr { kind: ExprKind::Call(Box::new(f), vec![list], vec![]), span: whole });
                     }
                     let v = self.expr()?;
                     if self.at_kw("for") {
