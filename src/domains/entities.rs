@@ -162,9 +162,9 @@ impl Gen<'_> {
         let female_quota = self.param_f64("female_quota").unwrap_or(0.5);
         let other_quota = self.param_f64("other_gender_quota").unwrap_or(0.0);
         let noble_quota = self.param_f64("noble_quota").unwrap_or(0.001);
-        // Share of adults old enough for a title who hold one (a realistic default; the
-        // original's 0.5 gave every second person a doctorate).
-        let title_quota = self.param_f64("academic_title_quota").unwrap_or(0.02);
+        // Share of the people old enough for a title who hold one (dsl §10 default 0.5);
+        // nobody younger than a title's minimum age holds it.
+        let title_quota = self.param_f64("academic_title_quota").unwrap_or(0.5);
         let k = self.key;
         let loc = self.loc;
         let mut gs = stream(k, "gender");
@@ -202,9 +202,16 @@ impl Gen<'_> {
         let birthdate = earliest.checked_add(jiff::Span::new().days(bs.range_i64(0, span_days))).unwrap_or(earliest);
         let age = completed_years(birthdate, today);
         let mut ts = stream(k, "academic_title");
-        let academic_title = match loc.academic_titles.pick(&mut ts) {
-            Some((t, min)) if age >= *min && ts.chance(title_quota) => t.to_string(),
-            _ => String::new(),
+        let eligible = loc.academic_titles.items.iter().any(|(_, min)| age >= *min);
+        let academic_title = if eligible && ts.chance(title_quota) {
+            // Redraw until the title fits the age (at least one does).
+            (0..32)
+                .filter_map(|_| loc.academic_titles.pick(&mut ts).filter(|(_, min)| age >= *min))
+                .map(|(t, _)| t.to_string())
+                .next()
+                .unwrap_or_default()
+        } else {
+            String::new()
         };
         let mut nbs = stream(k, "nobility_title");
         let nobility_title = if nbs.chance(noble_quota) && age >= 18 {
@@ -335,7 +342,7 @@ impl Gen<'_> {
                 ("area_code", s(&c.area_code)),
                 ("state", s(&c.state)),
                 ("language", Value::Null),
-                ("population", Value::Int(c.population)),
+                ("population", Value::Null),
                 ("name_extension", s("")),
                 ("country", s(&loc.country.name)),
                 ("country_code", s(&loc.country.iso_code)),

@@ -94,10 +94,6 @@ enum State {
     },
 }
 
-struct Sinks {
-    sinks: Vec<Box<dyn Sink>>,
-}
-
 /// Runs the model; on error no output file is left behind.
 pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
     let root = RootKey::from_seed(&opts.seed);
@@ -112,7 +108,8 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
         now: opts.clock,
         root64: root.root64(),
         conv: ConvConfig { hash_key: root.purpose_key("hash-converter") },
-        sinks: HashMap::new(),
+        sinks: std::collections::BTreeMap::new(),
+        sink_keys: HashMap::new(),
         pending: Vec::new(),
         report: RunReport::default(),
         opts: opts.clone(),
@@ -141,11 +138,9 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
             Ok(report)
         }
         Err(e) => {
-            for s in rt.sinks.drain() {
-                for sink in s.1.sinks {
-                    if let Ok(Some(p)) = sink.finish() {
-                        p.discard();
-                    }
+            for (_, sink) in std::mem::take(&mut rt.sinks) {
+                if let Ok(Some(p)) = sink.finish() {
+                    p.discard();
                 }
             }
             for p in &rt.pending {
@@ -168,8 +163,11 @@ struct Runtime<'m> {
     now: DateTime,
     root64: u64,
     conv: ConvConfig,
-    /// Open sinks per generate (by state id), kept across parent records.
-    sinks: HashMap<StateId, Sinks>,
+    /// Open files by (folder, output name, format), in a sorted map so they close in a fixed
+    /// order; kept across parent records and same-named products.
+    sinks: std::collections::BTreeMap<String, Box<dyn Sink>>,
+    /// The sink keys of each generate.
+    sink_keys: HashMap<StateId, Vec<String>>,
     pending: Vec<Pending>,
     report: RunReport,
     opts: RunOptions,
@@ -329,7 +327,6 @@ impl<'m> Runtime<'m> {
                 }
                 Stmt::Generate(g) => {
                     self.run_generate(g, 0)?;
-                    self.finish_product(g)?;
                 }
                 Stmt::Echo { parts, .. } => {
                     let text = self.eval_template(parts, &mut rng)?;
@@ -361,32 +358,11 @@ impl<'m> Runtime<'m> {
         self.report.echoes.push(text);
     }
 
-    /// Closes the sinks of a top-level generate and its nested products.
-    fn finish_product(&mut self, g: &'m Generate) -> Result<(), RunError> {
-        let mut ids = vec![g.state];
-        collect_nested_generates(&g.body, &mut ids);
-        for id in ids {
-            if let Some(s) = self.sinks.remove(&id) {
-                for sink in s.sinks {
-                    if let Some(p) = sink.finish().map_err(|e| run_err(e, g.span))? {
-                        self.pending.push(p);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
     fn close_all_sinks(&mut self) -> Result<(), RunError> {
-        let mut ids: Vec<StateId> = self.sinks.keys().copied().collect();
-        ids.sort_unstable();
-        for id in ids {
-            if let Some(s) = self.sinks.remove(&id) {
-                for sink in s.sinks {
-                    if let Some(p) = sink.finish().map_err(|e| run_err(e, Span::DETACHED))? {
-                        self.pending.push(p);
-                    }
-                }
+        let sinks = std::mem::take(&mut self.sinks);
+        for (_, sink) in sinks {
+            if let Some(p) = sink.finish().map_err(|e| run_err(e, Span::DETACHED))? {
+                self.pending.push(p);
             }
         }
         Ok(())
@@ -602,40 +578,54 @@ impl<'m> Runtime<'m> {
     }
 
     fn emit(&mut self, g: &'m Generate, rec: &[(Arc<str>, Value)]) -> Result<(), RunError> {
-        let has_files = g.targets.iter().any(|t| matches!(t, Target::File(_)));
-        if !has_files {
+        if !g.targets.iter().any(|t| matches!(t, Target::File(_))) {
             return Ok(());
         }
-        if !self.sinks.contains_key(&g.state) {
-            let mut dir = self.opts.out_dir.clone();
-            if let Some(u) = &g.export_uri {
-                let u = u.trim_matches('/');
-                if !u.is_empty() && !u.contains("..") && !u.contains('\\') && !u.contains("://") {
-                    dir = dir.join(u);
-                }
-            }
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| run_err(format!("cannot create '{}': {e}", dir.display()), g.span))?;
-            let fo = FileOptions {
-                separator: self.model.settings.separator.clone(),
-                line_separator: self.model.settings.line_separator.clone(),
-                name: g.out_name.clone(),
-            };
-            let mut sinks = Vec::new();
-            for t in &g.targets {
-                if let Target::File(spec) = t {
-                    sinks.push(targets::open(spec, &dir, &g.out_name, &fo).map_err(|e| run_err(e, g.span))?);
-                }
-            }
-            self.sinks.insert(g.state, Sinks { sinks });
+        if !self.sink_keys.contains_key(&g.state) {
+            let keys = self.open_sinks(g)?;
+            self.sink_keys.insert(g.state, keys);
         }
         let record = Record { fields: rec };
-        if let Some(s) = self.sinks.get_mut(&g.state) {
-            for sink in s.sinks.iter_mut() {
-                sink.write(&record).map_err(|e| run_err(e, g.span))?;
+        if let Some(keys) = self.sink_keys.get(&g.state) {
+            for k in keys {
+                if let Some(sink) = self.sinks.get_mut(k) {
+                    sink.write(&record).map_err(|e| run_err(e, g.span))?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// Opens (or joins) the files of a product. Products with the same output name and
+    /// target write into one file, in run order, as datamimic-ce does.
+    fn open_sinks(&mut self, g: &'m Generate) -> Result<Vec<String>, RunError> {
+        let mut dir = self.opts.out_dir.clone();
+        if let Some(u) = &g.export_uri {
+            let u = u.trim_matches('/');
+            if !u.is_empty() && !u.contains("..") && !u.contains('\\') && !u.contains("://") {
+                dir = dir.join(u);
+            }
+        }
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| run_err(format!("cannot create '{}': {e}", dir.display()), g.span))?;
+        let fo = FileOptions {
+            separator: self.model.settings.separator.clone(),
+            line_separator: self.model.settings.line_separator.clone(),
+            name: g.out_name.clone(),
+        };
+        let mut keys = Vec::new();
+        for t in &g.targets {
+            if let Target::File(spec) = t {
+                let ext = targets::extension(&spec.kind, &spec.params);
+                let key = format!("{}\0{}\0{}\0{:?}", dir.display(), g.out_name, ext, spec.kind);
+                if !self.sinks.contains_key(&key) {
+                    let sink = targets::open(spec, &dir, &g.out_name, &fo).map_err(|e| run_err(e, g.span))?;
+                    self.sinks.insert(key.clone(), sink);
+                }
+                keys.push(key);
+            }
+        }
+        Ok(keys)
     }
 
     fn push_frame(&mut self, layout: &'m Layout, row_key: u64, index: u64, depth: usize) {
@@ -995,24 +985,6 @@ fn with_row(mut e: RunError, product: &str, row: u64) -> RunError {
         e.message = format!("{} (row {row} of '{product}')", e.message);
     }
     e
-}
-
-fn collect_nested_generates(body: &[Stmt], out: &mut Vec<StateId>) {
-    for s in body {
-        match s {
-            Stmt::Generate(g) => {
-                out.push(g.state);
-                collect_nested_generates(&g.body, out);
-            }
-            Stmt::Condition(bs) => {
-                for b in bs {
-                    collect_nested_generates(&b.body, out);
-                }
-            }
-            Stmt::While { body, .. } => collect_nested_generates(body, out),
-            _ => {}
-        }
-    }
 }
 
 /// A script source value as rows.

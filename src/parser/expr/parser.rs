@@ -463,7 +463,8 @@ impl<'a> Parser<'a> {
                 kw if KEYWORDS.contains(&kw) => {
                     return Err(err(format!("unexpected keyword '{kw}'"), span));
                 }
-                _ => ExprKind::Name(s.to_string()),
+                // `gc\:CodeList` names the XML-namespaced field `gc:CodeList`.
+                _ => ExprKind::Name(s.replace("\\:", ":")),
             },
             Tok::LParen => {
                 if self.at(Tok::RParen) {
