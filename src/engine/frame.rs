@@ -33,6 +33,20 @@ impl<'m> Frame<'m> {
         }
     }
 
+    /// Makes a used frame fresh for another record, keeping its allocations.
+    pub fn reset(&mut self, layout: &'m Layout, row_key: u64, index: u64) {
+        let n = layout.names.len();
+        self.layout = layout;
+        self.values.clear();
+        self.values.resize(n, Value::Null);
+        self.set.clear();
+        self.set.resize(n, false);
+        self.order.clear();
+        self.extra.clear();
+        self.row_key = row_key;
+        self.index = index;
+    }
+
     /// Sets a slot; fields join the column order the first time they are set.
     pub fn set(&mut self, slot: u16, v: Value, field: bool) {
         let i = slot as usize;

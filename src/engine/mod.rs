@@ -108,8 +108,10 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
         now: opts.clock,
         root64: root.root64(),
         conv: ConvConfig { hash_key: root.purpose_key("hash-converter") },
-        sinks: std::collections::BTreeMap::new(),
+        sinks: Vec::new(),
+        sink_index: std::collections::BTreeMap::new(),
         sink_keys: HashMap::new(),
+        frame_pool: Vec::new(),
         pending: Vec::new(),
         report: RunReport::default(),
         opts: opts.clone(),
@@ -138,7 +140,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
             Ok(report)
         }
         Err(e) => {
-            for (_, sink) in std::mem::take(&mut rt.sinks) {
+            for sink in std::mem::take(&mut rt.sinks) {
                 if let Ok(Some(p)) = sink.finish() {
                     p.discard();
                 }
@@ -163,11 +165,14 @@ struct Runtime<'m> {
     now: DateTime,
     root64: u64,
     conv: ConvConfig,
-    /// Open files by (folder, output name, format), in a sorted map so they close in a fixed
-    /// order; kept across parent records and same-named products.
-    sinks: std::collections::BTreeMap<String, Box<dyn Sink>>,
-    /// The sink keys of each generate.
-    sink_keys: HashMap<StateId, Vec<String>>,
+    /// Open files, kept across parent records and same-named products.
+    sinks: Vec<Box<dyn Sink>>,
+    /// Sink by (folder, output name, format); sorted, so files close in a fixed order.
+    sink_index: std::collections::BTreeMap<String, usize>,
+    /// The sinks of each generate.
+    sink_keys: HashMap<StateId, Vec<usize>>,
+    /// Frames of finished records, reused for the next ones.
+    frame_pool: Vec<Frame<'m>>,
     pending: Vec<Pending>,
     report: RunReport,
     opts: RunOptions,
@@ -359,10 +364,12 @@ impl<'m> Runtime<'m> {
     }
 
     fn close_all_sinks(&mut self) -> Result<(), RunError> {
-        let sinks = std::mem::take(&mut self.sinks);
-        for (_, sink) in sinks {
-            if let Some(p) = sink.finish().map_err(|e| run_err(e, Span::DETACHED))? {
-                self.pending.push(p);
+        let mut sinks: Vec<Option<Box<dyn Sink>>> = std::mem::take(&mut self.sinks).into_iter().map(Some).collect();
+        for (_, id) in std::mem::take(&mut self.sink_index) {
+            if let Some(sink) = sinks.get_mut(id).and_then(Option::take) {
+                if let Some(p) = sink.finish().map_err(|e| run_err(e, Span::DETACHED))? {
+                    self.pending.push(p);
+                }
             }
         }
         Ok(())
@@ -484,15 +491,16 @@ impl<'m> Runtime<'m> {
         };
         let collect = g.bind_slot.is_some() || g.targets.iter().any(|t| matches!(t, Target::Memstore(_)));
         let mut collected: Vec<Value> = Vec::new();
-        let depth = g.depth as usize;
         let mut rec_buf: Vec<(Arc<str>, Value)> = Vec::new();
         let (first, last) = match (g.depth, self.opts.rows) {
             (0, Some((a, b))) => (a.min(n), b.min(n)),
             _ => (0, n),
         };
+        let mut sink_ids: Option<Vec<usize>> = None;
+        let mut produced = 0u64;
         for i in first..last {
             let rk = row_key(g.key, mix(self.root64, parent_key), i);
-            self.push_frame(&g.layout, rk, i, depth);
+            self.push_frame(&g.layout, rk, i);
             if let Some(rows) = &rows {
                 if let Some(row) = rows.get(i as usize % rows.len().max(1)) {
                     let row = row.clone();
@@ -514,7 +522,7 @@ impl<'m> Runtime<'m> {
             }
             let flow = self.exec_body(&g.body).map_err(|e| with_row(e, &g.name, i))?;
             if flow == Flow::Exhausted {
-                self.frames.pop();
+                self.pop_frame();
                 if self.opts.verbose {
                     eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);
                 }
@@ -529,7 +537,7 @@ impl<'m> Runtime<'m> {
                         .map_err(|e| with_row(e, &g.name, i))?;
                 }
             }
-            self.frames.pop();
+            self.pop_frame();
             if !g.converters.is_empty() {
                 let mut m: Map = rec_buf.drain(..).collect();
                 for c in &g.converters {
@@ -545,15 +553,13 @@ impl<'m> Runtime<'m> {
                 }
                 rec_buf.extend(m);
             }
-            self.emit(g, &rec_buf)?;
+            self.emit(g, &rec_buf, &mut sink_ids)?;
             if collect {
                 collected.push(Value::map(rec_buf.iter().cloned().collect()));
             }
-            self.report_count(&g.name, 1);
+            produced += 1;
         }
-        if n == 0 {
-            self.report_count(&g.name, 0);
-        }
+        self.report_count(&g.name, produced);
         for t in &g.targets {
             if let Target::Memstore(_) = t {
                 let entity = g.out_name.clone();
@@ -577,20 +583,31 @@ impl<'m> Runtime<'m> {
         }
     }
 
-    fn emit(&mut self, g: &'m Generate, rec: &[(Arc<str>, Value)]) -> Result<(), RunError> {
-        if !g.targets.iter().any(|t| matches!(t, Target::File(_))) {
-            return Ok(());
-        }
-        if !self.sink_keys.contains_key(&g.state) {
-            let keys = self.open_sinks(g)?;
-            self.sink_keys.insert(g.state, keys);
+    fn emit(
+        &mut self,
+        g: &'m Generate,
+        rec: &[(Arc<str>, Value)],
+        ids: &mut Option<Vec<usize>>,
+    ) -> Result<(), RunError> {
+        if ids.is_none() {
+            if !g.targets.iter().any(|t| matches!(t, Target::File(_))) {
+                *ids = Some(Vec::new());
+                return Ok(());
+            }
+            let keys = match self.sink_keys.get(&g.state) {
+                Some(k) => k.clone(),
+                None => {
+                    let k = self.open_sinks(g)?;
+                    self.sink_keys.insert(g.state, k.clone());
+                    k
+                }
+            };
+            *ids = Some(keys);
         }
         let record = Record { fields: rec };
-        if let Some(keys) = self.sink_keys.get(&g.state) {
-            for k in keys {
-                if let Some(sink) = self.sinks.get_mut(k) {
-                    sink.write(&record).map_err(|e| run_err(e, g.span))?;
-                }
+        for &k in ids.as_deref().unwrap_or(&[]) {
+            if let Some(sink) = self.sinks.get_mut(k) {
+                sink.write(&record).map_err(|e| run_err(e, g.span))?;
             }
         }
         Ok(())
@@ -598,7 +615,7 @@ impl<'m> Runtime<'m> {
 
     /// Opens (or joins) the files of a product. Products with the same output name and
     /// target write into one file, in run order, as datamimic-ce does.
-    fn open_sinks(&mut self, g: &'m Generate) -> Result<Vec<String>, RunError> {
+    fn open_sinks(&mut self, g: &'m Generate) -> Result<Vec<usize>, RunError> {
         let mut dir = self.opts.out_dir.clone();
         if let Some(u) = &g.export_uri {
             let u = u.trim_matches('/');
@@ -618,19 +635,37 @@ impl<'m> Runtime<'m> {
             if let Target::File(spec) = t {
                 let ext = targets::extension(&spec.kind, &spec.params);
                 let key = format!("{}\0{}\0{}\0{:?}", dir.display(), g.out_name, ext, spec.kind);
-                if !self.sinks.contains_key(&key) {
-                    let sink = targets::open(spec, &dir, &g.out_name, &fo).map_err(|e| run_err(e, g.span))?;
-                    self.sinks.insert(key.clone(), sink);
-                }
-                keys.push(key);
+                let id = match self.sink_index.get(&key) {
+                    Some(id) => *id,
+                    None => {
+                        let sink = targets::open(spec, &dir, &g.out_name, &fo).map_err(|e| run_err(e, g.span))?;
+                        self.sinks.push(sink);
+                        self.sink_index.insert(key, self.sinks.len() - 1);
+                        self.sinks.len() - 1
+                    }
+                };
+                keys.push(id);
             }
         }
         Ok(keys)
     }
 
-    fn push_frame(&mut self, layout: &'m Layout, row_key: u64, index: u64, depth: usize) {
-        let _ = depth;
-        self.frames.push(Frame::new(layout, row_key, index));
+    /// Pushes a record frame, reusing a pooled one (no allocation per record).
+    fn push_frame(&mut self, layout: &'m Layout, row_key: u64, index: u64) {
+        let f = match self.frame_pool.pop() {
+            Some(mut f) => {
+                f.reset(layout, row_key, index);
+                f
+            }
+            None => Frame::new(layout, row_key, index),
+        };
+        self.frames.push(f);
+    }
+
+    fn pop_frame(&mut self) {
+        if let Some(f) = self.frames.pop() {
+            self.frame_pool.push(f);
+        }
     }
 
     /// Runs the statements of a record body.
@@ -736,7 +771,7 @@ impl<'m> Runtime<'m> {
         body: &'m [Stmt],
         init: Option<&Map>,
     ) -> Result<Option<Map>, RunError> {
-        self.frames.push(Frame::new(layout, rk, index));
+        self.push_frame(layout, rk, index);
         if let Some(m) = init {
             let f = self.frames.last_mut().expect("frame");
             for (k, v) in m.iter() {
@@ -744,11 +779,12 @@ impl<'m> Runtime<'m> {
             }
         }
         let flow = self.exec_body(body);
-        let frame = self.frames.pop().expect("frame");
+        let m = self.frames.last().map(|f| f.fields_map()).unwrap_or_default();
+        self.pop_frame();
         if flow? == Flow::Exhausted {
             return Ok(None);
         }
-        Ok(Some(frame.fields_map()))
+        Ok(Some(m))
     }
 
     fn nested_key(&mut self, n: &'m NestedKey) -> Result<Flow, RunError> {
