@@ -11,3 +11,8 @@ use crate::source::SourceMap;
 pub fn check_file(path: &Path) -> (SourceMap, Option<Model>, Diagnostics) {
     lower_file(path, &LowerOptions::default())
 }
+
+/// Checks model text (relative paths resolve against `path`'s folder).
+pub fn check_text(path: &Path, text: &str) -> (SourceMap, Option<Model>, Diagnostics) {
+    crate::ir::lower::lower_text(path, text, &LowerOptions::default())
+}

@@ -37,16 +37,27 @@ pub struct LowerOptions {
 
 /// Reads, parses and lowers a model file.
 pub fn lower_file(path: &Path, opts: &LowerOptions) -> (SourceMap, Option<Model>, Diagnostics) {
-    let mut sm = SourceMap::new();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    let text = match std::fs::read(path) {
+        Ok(b) => match String::from_utf8(b) {
+            Ok(t) => t,
+            Err(_) => {
+                let d = Diagnostic::error("DM001", format!("model '{}' is not valid UTF-8", path.display()));
+                return (SourceMap::new(), None, d.into());
+            }
+        },
         Err(e) => {
             let d = Diagnostic::error("DM001", format!("cannot read model '{}': {e}", path.display()));
-            return (sm, None, d.into());
+            return (SourceMap::new(), None, d.into());
         }
     };
-    let id = sm.add(path.to_path_buf(), Arc::from(text.as_str()));
-    let root = match xml::parse(&text, id) {
+    lower_text(path, &text, opts)
+}
+
+/// Parses and lowers model text; `path` names it and anchors relative paths.
+pub fn lower_text(path: &Path, text: &str, opts: &LowerOptions) -> (SourceMap, Option<Model>, Diagnostics) {
+    let mut sm = SourceMap::new();
+    let id = sm.add(path.to_path_buf(), Arc::from(text));
+    let root = match xml::parse(text, id) {
         Ok(r) => r,
         Err(d) => return (sm, None, d.into()),
     };
