@@ -816,7 +816,7 @@ fn binary_type(op: BinOp, l: Ty, r: Ty) -> Option<Ty> {
         },
         BinOp::Mul => match (l, r) {
             (Str, Int) | (Int, Str) | (Str, Bool) | (Bool, Str) => Str,
-            (List, Int) | (Int, List) => List,
+            (List, Int) | (Int, List) | (List, Bool) | (Bool, List) => List,
             (Duration, Int) | (Int, Duration) | (Duration, Float) | (Float, Duration) => Duration,
             (Float, _) | (_, Float) if num(l) && num(r) => Float,
             (Decimal, _) | (_, Decimal) if num(l) && num(r) => Decimal,
