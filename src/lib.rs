@@ -6,6 +6,7 @@
 //! ARCHITECTURE.md.
 
 pub mod builtins;
+pub mod capabilities;
 pub mod check;
 pub mod diag;
 pub mod domains;

@@ -57,6 +57,9 @@ enum Cmd {
         #[arg(long, value_name = "warnings")]
         deny: Option<String>,
     },
+    /// Print the supported surface (elements, generators, converters, targets, entities,
+    /// rules) as JSON.
+    Capabilities,
     /// Print the version.
     Version,
 }
@@ -185,6 +188,10 @@ fn main() -> ExitCode {
     match cli.cmd {
         Cmd::Run { model, out, seed, clock, verbose } => run(&model, out, seed, clock, verbose),
         Cmd::Check { model, format, deny } => check(&model, format, deny),
+        Cmd::Capabilities => {
+            println!("{}", serde_json::to_string_pretty(&datamimic::capabilities::capabilities()).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
         Cmd::Version => {
             println!("datamimic {}", datamimic::VERSION);
             ExitCode::SUCCESS
