@@ -158,19 +158,22 @@ pub fn parse(text: &str, source: SourceId) -> Result<Element, Diagnostic> {
         )
         .with_help("split the model with <include>"));
     }
-    let mut reader = Reader::from_str(text);
+    // A byte-order mark is skipped; positions stay offsets into the whole text.
+    let base = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let body = &text[base..];
+    let mut reader = Reader::from_str(body);
     let cfg = reader.config_mut();
     cfg.check_end_names = true;
     cfg.trim_text(false);
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
-        let start = reader.buffer_position() as usize;
+        let start = base + reader.buffer_position() as usize;
         let ev = reader.read_event().map_err(|e| {
-            let pos = reader.error_position() as usize;
+            let pos = base + reader.error_position() as usize;
             malformed(source, pos.min(text.len()), format!("malformed XML: {e}"))
         })?;
-        let end = reader.buffer_position() as usize;
+        let end = base + reader.buffer_position() as usize;
         match ev {
             Event::Start(_) | Event::Empty(_) => {
                 let is_empty = matches!(ev, Event::Empty(_));
@@ -355,6 +358,16 @@ mod tests {
         assert!(parse("<setup><generate></setup>", SourceId(0)).is_err());
         assert!(parse("<setup>", SourceId(0)).is_err());
         assert!(parse("", SourceId(0)).is_err());
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped_and_spans_stay_exact() {
+        let src = "\u{feff}<setup><key name=\"k\"/></setup>";
+        let root = parse(src, SourceId(0)).expect("parses");
+        let key = &root.children[0];
+        let a = key.attr("name").expect("name");
+        assert_eq!(&src[a.value_span.start as usize..a.value_span.end as usize], "k");
+        assert!(parse("\u{feff}<set", SourceId(0)).is_err());
     }
 
     #[test]
