@@ -3,9 +3,7 @@
 use jiff::civil::{Date, DateTime};
 
 use super::data::{pick_weighted, Bank, Pack};
-use super::{
-    add_days, add_secs, add_years, bank_bin, between, codes, f, lognormal, major, minor_of, price_step, st,
-};
+use super::{add_days, add_secs, add_years, bank_bin, between, codes, f, lognormal, major, minor_of, price_step, st};
 use crate::domains::determinism::{mix, Stream};
 use crate::domains::entities::{map, stream, Gen, Person};
 use crate::vm::value::{Map, Value};

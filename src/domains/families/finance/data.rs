@@ -370,8 +370,7 @@ pub fn pack(code: &str) -> &'static Pack {
         "VN" => VN.get_or_init(|| {
             load("VN", Economy { price_level: 0.36, income_median: 1800.0, currency: "VND", index: 2 })
         }),
-        _ => US.get_or_init(|| {
-            load("US", Economy { price_level: 1.0, income_median: 4500.0, currency: "USD", index: 0 })
-        }),
+        _ => US
+            .get_or_init(|| load("US", Economy { price_level: 1.0, income_median: 4500.0, currency: "USD", index: 0 })),
     }
 }

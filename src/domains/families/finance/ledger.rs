@@ -13,7 +13,9 @@ use jiff::civil::{Date, DateTime, Weekday};
 
 use super::bank::{account, account_with, opening_balance, Account};
 use super::data::{Category, Currency, Pack};
-use super::{add_days, add_secs, alnum, employer, f, lognormal, major, minor_of, person_name, price_step, secs_between, st};
+use super::{
+    add_days, add_secs, alnum, employer, f, lognormal, major, minor_of, person_name, price_step, secs_between, st,
+};
 use crate::domains::determinism::{mix, Stream};
 use crate::domains::entities::{map, stream, Gen};
 use crate::vm::value::{Map, Value};
@@ -99,7 +101,8 @@ impl Kind {
 }
 
 /// Labels of the categories of bookings that are not merchant payments.
-pub const SPECIAL_LABELS: &[&str] = &["Cash Withdrawal", "Housing", "Income", "Deposit", "Interest", "Bank Fees", "Transfer"];
+pub const SPECIAL_LABELS: &[&str] =
+    &["Cash Withdrawal", "Housing", "Income", "Deposit", "Interest", "Bank Fees", "Transfer"];
 
 #[derive(Clone, Copy)]
 enum Amount {
@@ -275,7 +278,13 @@ impl Builder<'_> {
                     }
                     let time = Self::batch_time(&mut ss);
                     while d <= g.now.date() {
-                        self.push(add_secs(d.at(0, 0, 0, 0), time), Kind::Salary, Amount::Fixed(pay), boss.clone(), "Bank transfer");
+                        self.push(
+                            add_secs(d.at(0, 0, 0, 0), time),
+                            Kind::Salary,
+                            Amount::Fixed(pay),
+                            boss.clone(),
+                            "Bank transfer",
+                        );
                         d = d.checked_add(jiff::Span::new().days(14)).unwrap_or(g.now.date().tomorrow().unwrap_or(d));
                     }
                 }
@@ -291,7 +300,13 @@ impl Builder<'_> {
                                 d = d.yesterday().unwrap_or(d);
                             }
                         }
-                        self.push(add_secs(d.at(0, 0, 0, 0), time), Kind::Salary, Amount::Fixed(pay), boss.clone(), "Bank transfer");
+                        self.push(
+                            add_secs(d.at(0, 0, 0, 0), time),
+                            Kind::Salary,
+                            Amount::Fixed(pay),
+                            boss.clone(),
+                            "Bank transfer",
+                        );
                     }
                 }
             }
@@ -393,7 +408,8 @@ impl Builder<'_> {
         } else {
             (Kind::PurchaseStore, "In-store")
         };
-        let (open, close) = if kind == Kind::PurchaseOnline { (7, 24) } else { (cat.open, cat.close.max(cat.open + 1)) };
+        let (open, close) =
+            if kind == Kind::PurchaseOnline { (7, 24) } else { (cat.open, cat.close.max(cat.open + 1)) };
         let secs = s.range_i64(open * 3600, close * 3600 - 1);
         let at = add_secs(t.date().at(0, 0, 0, 0), secs);
         let location = if kind == Kind::PurchaseOnline || s.chance(0.8) {
@@ -461,7 +477,13 @@ impl Builder<'_> {
             let amount = self.money(usd, if vn { 0 } else { 1 });
             let who = person_name(loc, &mut os);
             let at = add_secs(t.date().at(0, 0, 0, 0), os.range_i64(7 * 3600, 23 * 3600 - 1));
-            let channel = if os.chance(0.7) { "Mobile" } else if os.chance(0.9) { "Online" } else { "Branch" };
+            let channel = if os.chance(0.7) {
+                "Mobile"
+            } else if os.chance(0.9) {
+                "Online"
+            } else {
+                "Branch"
+            };
             self.push(at, Kind::TransferOut, Amount::Fixed(amount), who, channel);
         }
         let mut is = self.stream("transfers_in");
@@ -612,16 +634,24 @@ pub(crate) fn settle(txns: &mut [Txn], now: DateTime) {
 }
 
 /// The Transaction entity: one booking of an account derived from the record key, with that
-/// account in `account`.
+/// account in `account`. Accounts are accepted in proportion to their number of bookings (up
+/// to [`BUSY`]), so transactions are distributed like the bookings of all accounts: mostly
+/// current-account activity, rarely savings interest.
 pub(crate) fn transaction(g: &Gen<'_>, p: &'static Pack) -> Map {
+    const BUSY: f64 = 60.0;
     let mut pick = stream(g.key, "transaction");
+    let mut fallback = None;
     for attempt in 0..64u64 {
         let acct = account(g, p, mix(mix(g.key, 0xACC7), attempt));
-        if !acct.txns.is_empty() {
+        let n = acct.txns.len() as f64;
+        if n > 0.0 && pick.f64() < n / BUSY {
             return with_account(p, g, acct, &mut pick);
         }
+        if n > 0.0 && fallback.is_none() {
+            fallback = Some(acct);
+        }
     }
-    let acct = account_with(g, p, mix(g.key, 0xACC8), Some("CHECKING"));
+    let acct = fallback.unwrap_or_else(|| account_with(g, p, mix(g.key, 0xACC8), Some("CHECKING")));
     with_account(p, g, acct, &mut pick)
 }
 
