@@ -286,9 +286,9 @@ fn check_transaction(ds: &str, t: &Map, cur: &str) {
     assert!(!merchant.is_empty());
     let desc = s(t, "description");
     assert!(!desc.is_empty());
-    match p.categories.iter().find(|c| c.label == label) {
+    match p.categories.iter().find(|c| &*c.label == label) {
         Some(cat) => {
-            assert!(cat.merchants.iter().any(|m| m == merchant), "{ds}: {merchant} is not a {label} merchant");
+            assert!(cat.merchants.iter().any(|m| &**m == merchant), "{ds}: {merchant} is not a {label} merchant");
             assert!(desc.ends_with(merchant), "{desc} / {merchant}");
             match ttype {
                 "Purchase" | "Refund" => assert_eq!(cat.kind, "Purchase", "{label}"),

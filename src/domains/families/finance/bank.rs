@@ -4,8 +4,8 @@ use jiff::civil::DateTime;
 
 use super::data::{pick_weighted, AccountType, Bank, Currency, Pack};
 use super::ledger::{self, Txn};
-use super::{add_days, add_secs, codes, debit_bin, f, hotline, lognormal, major, minor_of, st};
-use crate::domains::entities::{map, stream, Gen};
+use super::{add_days, add_secs, arc, codes, debit_bin, f, hotline, lognormal, major, minor_of, st, Keys};
+use crate::domains::entities::{stream, Gen};
 use crate::domains::locale::{City, Locale};
 use crate::vm::value::{Map, Value};
 
@@ -17,15 +17,21 @@ pub(crate) fn pick_bank(p: &'static Pack, key: u64) -> &'static Bank {
 /// The Bank entity.
 pub(crate) fn bank_map(p: &'static Pack, key: u64) -> Map {
     let b = pick_bank(p, key);
-    map(vec![
-        ("name", st(&b.name)),
-        ("swift_code", st(&b.bic)),
-        ("routing_number", st(&b.routing_number)),
-        ("bank_code", st(&b.national_code)),
-        ("bic", st(&b.bic)),
-        ("bin", st(&debit_bin(p, b))),
-        ("customer_service_phone", st(&hotline(p, b))),
-    ])
+    {
+        static KEYS: Keys = Keys::new();
+        KEYS.map(
+            &["name", "swift_code", "routing_number", "bank_code", "bic", "bin", "customer_service_phone"],
+            [
+                arc(&b.name),
+                st(&b.bic),
+                st(&b.routing_number),
+                st(&b.national_code),
+                st(&b.bic),
+                st(&debit_bin(p, b)),
+                st(&hotline(p, b)),
+            ],
+        )
+    }
 }
 
 /// A deposit account with its statement.
@@ -115,7 +121,7 @@ pub(crate) fn account(g: &Gen<'_>, p: &'static Pack, key: u64) -> Account {
 /// Arranged overdraft in minor units: common on German current accounts (Dispositionskredit),
 /// occasional US overdraft lines, none in VN; only in the local currency.
 fn overdraft_limit(p: &Pack, key: u64, kind: &AccountType, cur: &Currency) -> i64 {
-    if kind.id != "CHECKING" || cur.code != p.economy.currency {
+    if kind.id != "CHECKING" || &*cur.code != p.economy.currency {
         return 0;
     }
     let mut s = stream(key, "overdraft_limit");
@@ -160,22 +166,44 @@ impl Account {
         let _ = loc;
         let cur = self.currency;
         let txns: Vec<Value> = self.txns.iter().map(|t| Value::map(t.to_map(p, cur))).collect();
-        map(vec![
-            ("account_number", st(&self.account_number)),
-            ("iban", st(&self.iban)),
-            ("account_type", st(&self.kind.id)),
-            ("balance", f(major(self.balance, cur))),
-            ("currency", st(&cur.code)),
-            ("created_date", Value::DateTime(self.created)),
-            ("last_transaction_date", Value::DateTime(self.last_transaction_date())),
-            ("bank_name", st(&self.bank.name)),
-            ("bank_code", st(&self.bank.national_code)),
-            ("bic", st(&self.bank.bic)),
-            ("bin", st(&debit_bin(p, self.bank))),
-            ("routing_number", st(&self.bank.routing_number)),
-            ("opening_balance", f(major(self.opening, cur))),
-            ("overdraft_limit", f(major(self.limit, cur))),
-            ("transactions", Value::list(txns)),
-        ])
+        {
+            static KEYS: Keys = Keys::new();
+            KEYS.map(
+                &[
+                    "account_number",
+                    "iban",
+                    "account_type",
+                    "balance",
+                    "currency",
+                    "created_date",
+                    "last_transaction_date",
+                    "bank_name",
+                    "bank_code",
+                    "bic",
+                    "bin",
+                    "routing_number",
+                    "opening_balance",
+                    "overdraft_limit",
+                    "transactions",
+                ],
+                [
+                    st(&self.account_number),
+                    st(&self.iban),
+                    st(&self.kind.id),
+                    f(major(self.balance, cur)),
+                    arc(&cur.code),
+                    Value::DateTime(self.created),
+                    Value::DateTime(self.last_transaction_date()),
+                    arc(&self.bank.name),
+                    st(&self.bank.national_code),
+                    st(&self.bank.bic),
+                    st(&debit_bin(p, self.bank)),
+                    st(&self.bank.routing_number),
+                    f(major(self.opening, cur)),
+                    f(major(self.limit, cur)),
+                    Value::list(txns),
+                ],
+            )
+        }
     }
 }

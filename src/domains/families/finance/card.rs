@@ -3,9 +3,11 @@
 use jiff::civil::{Date, DateTime};
 
 use super::data::{pick_weighted, Bank, Pack};
-use super::{add_days, add_secs, add_years, bank_bin, between, codes, f, lognormal, major, minor_of, price_step, st};
+use super::{
+    add_days, add_secs, add_years, arc, bank_bin, between, codes, f, lognormal, major, minor_of, price_step, st, Keys,
+};
 use crate::domains::determinism::{mix, Stream};
-use crate::domains::entities::{map, stream, Gen, Person};
+use crate::domains::entities::{stream, Gen, Person};
 use crate::vm::value::{Map, Value};
 
 /// The holder of a card or wallet: a person of its own (not the record's other people).
@@ -83,24 +85,47 @@ pub(crate) fn credit_card(g: &Gen<'_>, p: &'static Pack) -> Result<Map, String> 
     } else {
         String::new()
     };
-    Ok(map(vec![
-        ("card_type", st(&brand.name)),
-        ("card_number", st(&number)),
-        ("card_provider", st(&bank.name)),
-        ("card_holder", st(&person.full_name)),
-        ("expiration_date", Value::DateTime(expiry)),
-        ("cvv", st(&cvv)),
-        ("cvc_number", st(&cvv)),
-        ("is_active", Value::Bool(active)),
-        ("credit_limit", f(major(limit, cur))),
-        ("current_balance", f(major(balance, cur))),
-        ("issue_date", Value::DateTime(issue)),
-        ("bank_name", st(&bank.name)),
-        ("bank_code", st(&bank.national_code)),
-        ("bic", st(&bank.bic)),
-        ("bin", st(&number[..6.min(number.len())])),
-        ("iban", st(&iban)),
-    ]))
+    Ok({
+        static KEYS: Keys = Keys::new();
+        KEYS.map(
+            &[
+                "card_type",
+                "card_number",
+                "card_provider",
+                "card_holder",
+                "expiration_date",
+                "cvv",
+                "cvc_number",
+                "is_active",
+                "credit_limit",
+                "current_balance",
+                "issue_date",
+                "bank_name",
+                "bank_code",
+                "bic",
+                "bin",
+                "iban",
+            ],
+            [
+                st(&brand.name),
+                st(&number),
+                arc(&bank.name),
+                st(&person.full_name),
+                Value::DateTime(expiry),
+                st(&cvv),
+                st(&cvv),
+                Value::Bool(active),
+                f(major(limit, cur)),
+                f(major(balance, cur)),
+                Value::DateTime(issue),
+                arc(&bank.name),
+                st(&bank.national_code),
+                st(&bank.bic),
+                st(&number[..6.min(number.len())]),
+                st(&iban),
+            ],
+        )
+    })
 }
 
 /// RFC 4122 text of a v4 UUID from a stream.
@@ -139,16 +164,33 @@ pub(crate) fn wallet(g: &Gen<'_>, p: &'static Pack) -> Result<Map, String> {
         let usd = lognormal(&mut bs, 40.0, 1.1).clamp(0.5, 5000.0);
         minor_of(p, cur, usd, price_step(cur))
     };
-    Ok(map(vec![
-        ("wallet_id", st(&id)),
-        ("wallet_type", st(&prov.wallet_type)),
-        ("provider", st(&prov.name)),
-        ("owner_name", st(&person.full_name)),
-        ("balance", f(major(balance, cur))),
-        ("currency", st(&cur.code)),
-        ("created_date", Value::DateTime(created)),
-        ("last_transaction_date", Value::DateTime(last)),
-        ("status", st(status)),
-        ("email", st(&person.email)),
-    ]))
+    Ok({
+        static KEYS: Keys = Keys::new();
+        KEYS.map(
+            &[
+                "wallet_id",
+                "wallet_type",
+                "provider",
+                "owner_name",
+                "balance",
+                "currency",
+                "created_date",
+                "last_transaction_date",
+                "status",
+                "email",
+            ],
+            [
+                st(&id),
+                st(&prov.wallet_type),
+                st(&prov.name),
+                st(&person.full_name),
+                f(major(balance, cur)),
+                arc(&cur.code),
+                Value::DateTime(created),
+                Value::DateTime(last),
+                st(status),
+                st(&person.email),
+            ],
+        )
+    })
 }

@@ -2,7 +2,7 @@
 //! dataset into weighted tables.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::domains::determinism::{AliasTable, Stream};
 
@@ -78,7 +78,7 @@ pub fn pick_weighted(st: &mut Stream, weights: &[f64]) -> usize {
 
 #[derive(Debug, Clone)]
 pub struct Bank {
-    pub name: String,
+    pub name: Arc<str>,
     pub bic: String,
     /// US: ABA routing number; DE: Bankleitzahl; VN: interbank short code.
     pub national_code: String,
@@ -100,8 +100,8 @@ pub struct Brand {
 
 #[derive(Debug)]
 pub struct Currency {
-    pub code: String,
-    pub symbol: String,
+    pub code: Arc<str>,
+    pub symbol: Arc<str>,
     pub minor_units: u32,
     pub per_usd: f64,
     /// Smallest ATM note step in major units.
@@ -119,7 +119,7 @@ pub struct AccountType {
 #[derive(Debug)]
 pub struct Category {
     pub id: String,
-    pub label: String,
+    pub label: Arc<str>,
     pub mcc: String,
     /// `Purchase` or `Payment`.
     pub kind: String,
@@ -129,7 +129,7 @@ pub struct Category {
     pub mobile: f64,
     pub open: i64,
     pub close: i64,
-    pub merchants: Vec<String>,
+    pub merchants: Vec<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -183,8 +183,8 @@ impl Pack {
         self.currencies
             .items
             .iter()
-            .find(|c| c.code == code)
-            .or_else(|| self.currencies.items.iter().find(|c| c.code == self.economy.currency))
+            .find(|c| &*c.code == code)
+            .or_else(|| self.currencies.items.iter().find(|c| &*c.code == self.economy.currency))
             .unwrap_or(&self.currencies.items[0])
     }
 
@@ -319,7 +319,7 @@ fn load(code: &'static str, economy: Economy) -> Pack {
             merchants: merchant_rows
                 .iter()
                 .filter(|m| col(m, 0) == code && col(m, 1) == col(r, 0))
-                .map(|m| col(m, 2).to_string())
+                .map(|m| Arc::from(col(m, 2)))
                 .collect(),
         })
         .collect();

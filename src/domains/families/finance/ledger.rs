@@ -14,10 +14,11 @@ use jiff::civil::{Date, DateTime, Weekday};
 use super::bank::{account, account_with, opening_balance, Account};
 use super::data::{Category, Currency, Pack};
 use super::{
-    add_days, add_secs, alnum, employer, f, lognormal, major, minor_of, person_name, price_step, secs_between, st,
+    add_days, add_secs, alnum, arc, employer, f, lognormal, major, minor_of, person_name, price_step, secs_between,
+    word, Keys,
 };
 use crate::domains::determinism::{mix, Stream};
-use crate::domains::entities::{map, stream, Gen};
+use crate::domains::entities::{stream, Gen};
 use crate::vm::value::{Map, Value};
 
 /// Days covered by an account statement.
@@ -119,7 +120,7 @@ struct Event {
     kind: Kind,
     amount: Amount,
     category: Option<usize>,
-    merchant: String,
+    merchant: Arc<str>,
     channel: &'static str,
     location: Arc<str>,
     international: bool,
@@ -128,14 +129,14 @@ struct Event {
 /// One booking of a statement.
 #[derive(Clone, Debug)]
 pub(crate) struct Txn {
-    pub id: String,
-    pub reference: String,
+    pub id: Arc<str>,
+    pub reference: Arc<str>,
     pub at: DateTime,
     pub kind: Kind,
     pub amount: i64,
-    pub category: String,
-    pub merchant: String,
-    pub description: String,
+    pub category: Arc<str>,
+    pub merchant: Arc<str>,
+    pub description: Arc<str>,
     pub channel: &'static str,
     pub status: &'static str,
     pub location: Arc<str>,
@@ -145,23 +146,43 @@ pub(crate) struct Txn {
 impl Txn {
     /// The Transaction entity fields (without `account`).
     pub fn to_map(&self, _p: &Pack, cur: &Currency) -> Map {
-        map(vec![
-            ("transaction_id", st(&self.id)),
-            ("transaction_date", Value::DateTime(self.at)),
-            ("amount", f(major(self.amount, cur))),
-            ("transaction_type", st(self.kind.ttype())),
-            ("description", st(&self.description)),
-            ("reference_number", st(&self.reference)),
-            ("status", st(self.status)),
-            ("currency", st(&cur.code)),
-            ("currency_symbol", st(&cur.symbol)),
-            ("merchant_name", st(&self.merchant)),
-            ("merchant_category", st(&self.category)),
-            ("location", st(&self.location)),
-            ("is_international", Value::Bool(self.international)),
-            ("channel", st(self.channel)),
-            ("direction", st(if self.kind.credit() { "credit" } else { "debit" })),
-        ])
+        static KEYS: Keys = Keys::new();
+        KEYS.map(
+            &[
+                "transaction_id",
+                "transaction_date",
+                "amount",
+                "transaction_type",
+                "description",
+                "reference_number",
+                "status",
+                "currency",
+                "currency_symbol",
+                "merchant_name",
+                "merchant_category",
+                "location",
+                "is_international",
+                "channel",
+                "direction",
+            ],
+            [
+                arc(&self.id),
+                Value::DateTime(self.at),
+                f(major(self.amount, cur)),
+                word(self.kind.ttype()),
+                arc(&self.description),
+                arc(&self.reference),
+                word(self.status),
+                arc(&cur.code),
+                arc(&cur.symbol),
+                arc(&self.merchant),
+                arc(&self.category),
+                arc(&self.location),
+                Value::Bool(self.international),
+                word(self.channel),
+                word(if self.kind.credit() { "credit" } else { "debit" }),
+            ],
+        )
     }
 }
 
@@ -186,7 +207,7 @@ impl Builder<'_> {
         at: DateTime,
         kind: Kind,
         amount: Amount,
-        merchant: String,
+        merchant: impl Into<Arc<str>>,
         channel: &'static str,
     ) -> Option<&mut Event> {
         if at < self.from || at > self.g.now {
@@ -199,7 +220,7 @@ impl Builder<'_> {
             kind,
             amount,
             category: None,
-            merchant,
+            merchant: merchant.into(),
             channel,
             location: self.a.home.name.clone(),
             international: false,
@@ -369,7 +390,7 @@ impl Builder<'_> {
     /// Account fees in the local currency: US maintenance fees, DE Kontoführungsentgelt, VN
     /// SMS banking fees.
     fn fees(&mut self) {
-        if self.a.currency.code != self.p.economy.currency {
+        if &*self.a.currency.code != self.p.economy.currency {
             return;
         }
         let mut fs = self.stream("fee");
@@ -601,13 +622,16 @@ pub(crate) fn statement(g: &Gen<'_>, p: &'static Pack, key: u64, a: &Account) ->
 
 fn booking(p: &Pack, key: u64, e: Event, amount: i64) -> Txn {
     let mut ids = Stream::new(mix(mix(key, 0x7A_1D), e.seq));
-    let id = alnum(&mut ids, 16);
-    let reference = alnum(&mut ids, 12);
+    let id = Arc::from(alnum(&mut ids, 16));
+    let reference = Arc::from(alnum(&mut ids, 12));
     let category = match e.category {
         Some(c) => p.categories[c].label.clone(),
-        None => e.kind.label().to_string(),
+        None => match word(e.kind.label()) {
+            Value::Str(x) => x,
+            _ => Arc::from(e.kind.label()),
+        },
     };
-    let description = p.text(e.kind.text_key(), &e.merchant);
+    let description = Arc::from(p.text(e.kind.text_key(), &e.merchant));
     Txn {
         id,
         reference,

@@ -14,7 +14,7 @@ mod bank;
 mod card;
 mod ledger;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jiff::civil::{Date, DateTime};
 use jiff::{SignedDuration, Span};
@@ -22,7 +22,7 @@ use jiff::{SignedDuration, Span};
 use crate::domains::determinism::{mix, path_key, Stream};
 use crate::domains::entities::{company_name, s, Gen};
 use crate::domains::locale::Locale;
-use crate::vm::value::Value;
+use crate::vm::value::{Map, Value};
 
 pub use data::{pack, Pack};
 pub use ledger::{SPECIAL_LABELS, WINDOW_DAYS};
@@ -195,6 +195,68 @@ pub(crate) fn employer(loc: &Locale, st: &mut Stream) -> String {
         ("VN", _) => format!("{legal} {short}"),
         _ => format!("{short} {legal}"),
     }
+}
+
+/// Field names of an entity, allocated once and shared by every record.
+pub(crate) struct Keys(OnceLock<Vec<Arc<str>>>);
+
+impl Keys {
+    pub const fn new() -> Keys {
+        Keys(OnceLock::new())
+    }
+
+    /// A map of `names` to `values` in order.
+    pub fn map<const N: usize>(&self, names: &[&str; N], values: [Value; N]) -> Map {
+        let keys = self.0.get_or_init(|| names.iter().map(|n| Arc::from(*n)).collect());
+        let mut m = Map::with_capacity(N);
+        for (k, v) in keys.iter().zip(values) {
+            m.insert(k.clone(), v);
+        }
+        m
+    }
+}
+
+/// A word of a fixed vocabulary (types, directions, channels, …) as a shared string.
+pub(crate) fn word(w: &'static str) -> Value {
+    static WORDS: OnceLock<Vec<Arc<str>>> = OnceLock::new();
+    const VOCABULARY: &[&str] = &[
+        "Purchase",
+        "Payment",
+        "Withdrawal",
+        "Transfer",
+        "Deposit",
+        "Refund",
+        "Interest",
+        "Fee",
+        "credit",
+        "debit",
+        "Completed",
+        "Pending",
+        "In-store",
+        "Online",
+        "Mobile",
+        "ATM",
+        "Branch",
+        "Direct debit",
+        "Bank transfer",
+        "Standing order",
+        "Internal",
+        "Cash Withdrawal",
+        "Housing",
+        "Income",
+        "Bank Fees",
+        "",
+    ];
+    let words = WORDS.get_or_init(|| VOCABULARY.iter().map(|x| Arc::from(*x)).collect());
+    match VOCABULARY.iter().position(|x| *x == w) {
+        Some(i) => Value::Str(words[i].clone()),
+        None => s(w),
+    }
+}
+
+/// A shared string value.
+pub(crate) fn arc(v: &Arc<str>) -> Value {
+    Value::Str(v.clone())
 }
 
 /// A float value.
