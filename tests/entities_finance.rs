@@ -107,12 +107,12 @@ fn luhn_ok(s: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn aba_ok(s: &str) -> bool {
     let d: Vec<u32> = s.chars().map(|c| c.to_digit(10).expect("digit")).collect();
-    d.len() == 9 && (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]) % 10 == 0
+    d.len() == 9 && (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5] + d[8]).is_multiple_of(10)
 }
 
 fn bic_ok(s: &str, cc: &str) -> bool {

@@ -80,7 +80,7 @@ pub fn aba_valid(s: &str) -> bool {
     if d.len() != 9 || s.len() != 9 {
         return false;
     }
-    (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
+    (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])).is_multiple_of(10)
 }
 
 /// The Luhn check digit for a payload of digits.
