@@ -3,7 +3,8 @@
 use jiff::civil::DateTime;
 
 use super::data::{pick_weighted, AccountType, Bank, Currency, Pack};
-use super::ledger::{self, Txn};
+use super::ledger;
+use super::txn::Txn;
 use super::{add_days, add_secs, arc, codes, debit_bin, f, hotline, lognormal, major, minor_of, st, Keys};
 use crate::domains::entities::{stream, Gen};
 use crate::domains::locale::{City, Locale};

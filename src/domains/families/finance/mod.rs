@@ -13,6 +13,7 @@ pub mod data;
 mod bank;
 mod card;
 mod ledger;
+mod txn;
 
 use std::sync::{Arc, OnceLock};
 
@@ -25,7 +26,8 @@ use crate::domains::locale::Locale;
 use crate::vm::value::{Map, Value};
 
 pub use data::{pack, Pack};
-pub use ledger::{SPECIAL_LABELS, WINDOW_DAYS};
+pub use ledger::WINDOW_DAYS;
+pub use txn::SPECIAL_LABELS;
 
 /// Entity kinds of this family.
 pub const KINDS: &[&str] = &["Bank", "BankAccount", "CreditCard", "Transaction", "DigitalWallet"];
@@ -40,7 +42,7 @@ pub fn generate(kind: &str, g: &Gen<'_>) -> Option<Result<Value, String>> {
             Ok(m) => m,
             Err(e) => return Some(Err(e)),
         },
-        "Transaction" => ledger::transaction(g, p),
+        "Transaction" => txn::transaction(g, p),
         "DigitalWallet" => match card::wallet(g, p) {
             Ok(m) => m,
             Err(e) => return Some(Err(e)),
