@@ -230,6 +230,9 @@ pub const ENTITIES: &[EntitySchema] = &[
             ("bic", S),
             ("bin", S),
             ("routing_number", S),
+            ("opening_balance", F),
+            ("overdraft_limit", F),
+            ("transactions", L),
         ],
     },
     EntitySchema {
