@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::domains::determinism::mix;
 use crate::domains::entities::{map, s, stream, Gen};
 use crate::domains::families::commerce::table::{hex_upper, round_to, weighted_index};
-use crate::domains::families::public::{fill, label, pack, pick_value, pick_values, rows_of, str_list, website};
+use crate::domains::families::public::{fill, founding_year, label, pack, pick_value, pick_values, rows_of, str_list, website};
 use crate::vm::value::{Map, Value};
 
 const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -65,6 +65,10 @@ pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
         &[("city", city_label.as_str()), ("st", &state.to_ascii_lowercase()), ("portal", portal)],
     );
     let mailbox = fill(tt.get(ti, "mailbox"), &[("city", city_label.as_str())]);
+    let mail_host = match tt.get(ti, "mail") {
+        "" => host.clone(),
+        m => fill(m, &[("city", city_label.as_str()), ("st", &state.to_ascii_lowercase()), ("portal", portal)]),
+    };
     // Size, budget, age.
     let mut zs = stream(k, "staff_count");
     let staff = zs.range_i64(tt.int(ti, "staff_min", 5), tt.int(ti, "staff_max", 75));
@@ -76,8 +80,7 @@ pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
     let raw = staff as f64 * bs.uniform(cmin, cmax) * tt.num(ti, "budget_factor", 1.0) * bs.uniform(0.9, 1.1);
     let unit = if cmin >= 1e7 { -6 } else { -3 };
     let budget = round_to(raw, unit) as i64;
-    let mut fs = stream(k, "founding_year");
-    let founded = g.now.year() as i64 - fs.range_i64(tt.int(ti, "age_min", 10), tt.int(ti, "age_max", 100));
+    let founded = founding_year(tt, ti, g.now.year() as i64, &mut stream(k, "founding_year"));
     // Opening hours: weekdays, one longer weekday for 30 %, Saturday mornings for 20 %.
     let mut hs = stream(k, "hours_of_operation");
     let any = |_: &str| true;
@@ -131,7 +134,7 @@ pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
         ("annual_budget", Value::Int(budget)),
         ("hours_of_operation", Value::map(map(hours))),
         ("website", s(&website(&host))),
-        ("email", s(&format!("{mailbox}@{host}"))),
+        ("email", s(&format!("{mailbox}@{mail_host}"))),
         ("phone", s(&address.phone)),
         ("services", str_list(&services)),
         ("departments", str_list(&departments)),

@@ -7,7 +7,7 @@
 use crate::domains::determinism::mix;
 use crate::domains::entities::{map, s, stream, Gen};
 use crate::domains::families::commerce::table::{hex_upper, weighted_index};
-use crate::domains::families::public::{fill, label, pack, pick_value, pick_values, rows_of, str_list, website};
+use crate::domains::families::public::{fill, founding_year, label, pack, pick_value, pick_values, rows_of, str_list, website};
 use crate::vm::value::{Map, Value};
 
 pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
@@ -63,8 +63,7 @@ pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
     let students = zs.range_i64(tt.int(ti, "students_min", 100), tt.int(ti, "students_max", 1000));
     let ratio = zs.uniform(tt.num(ti, "ratio_min", 10.0), tt.num(ti, "ratio_max", 20.0));
     let staff = ((students as f64 / ratio).round() as i64).max(3);
-    let mut fs = stream(k, "founding_year");
-    let founded = g.now.year() as i64 - fs.range_i64(tt.int(ti, "age_min", 5), tt.int(ti, "age_max", 100));
+    let founded = founding_year(tt, ti, g.now.year() as i64, &mut stream(k, "founding_year"));
     // Programs, facilities, accreditations of the group.
     let mut ps = stream(k, "programs");
     let np = ps.range_i64(3, 8) as usize;

@@ -187,3 +187,21 @@ pub fn website(host: &str) -> String {
         format!("https://{host}")
     }
 }
+
+/// A founding year `age_min..=age_max` years before `now_year` (younger ages more likely, as
+/// most institutions are young), bounded by the type's known `founded_min..=founded_max`.
+pub fn founding_year(t: &Table, row: usize, now_year: i64, s: &mut Stream) -> i64 {
+    let mut lo = now_year - t.int(row, "age_max", 100);
+    let mut hi = now_year - t.int(row, "age_min", 5);
+    if let Ok(f) = t.get(row, "founded_min").parse::<i64>() {
+        lo = lo.max(f);
+    }
+    if let Ok(f) = t.get(row, "founded_max").parse::<i64>() {
+        hi = hi.min(f);
+    }
+    hi = hi.min(now_year);
+    if lo > hi {
+        lo = hi;
+    }
+    hi - ((hi - lo) as f64 * s.f64().powf(2.5)).round() as i64
+}
