@@ -102,6 +102,9 @@ fn insurance_policies_are_coherent() {
                     groups.push(&lc.group);
                 }
             }
+            for lc in line.coverages.iter().filter(|lc| lc.required) {
+                assert!(codes.contains(&p.coverages[lc.coverage].code.as_str()), "{ds}: {} lacks a required coverage", line.code);
+            }
             // The company writes the line.
             let company = p.companies.iter().find(|c| c.name == st(get(&v, "company"), "name")).expect("company");
             assert!(company.lines.contains(&line.code), "{ds}: {} does not write {}", company.name, line.code);

@@ -70,6 +70,8 @@ pub struct LineCoverage {
     pub annual: f64,
     pub group: String,
     pub term: Option<Term>,
+    /// Carried by every policy of the line (compulsory liability, the dwelling of a home policy).
+    pub required: bool,
 }
 
 #[derive(Debug)]
@@ -141,6 +143,7 @@ impl Pack {
                             annual: lc.num(r, "annual_premium", 0.0),
                             group: lc.get(r, "group").into(),
                             term: parse_term(lc.get(r, "term")),
+                            required: lc.get(r, "required") == "1",
                         })
                     })
                     .collect();
@@ -353,27 +356,38 @@ fn policy(p: &Pack, g: &Gen<'_>) -> Result<Map, String> {
         .collect();
     let mut cs = stream(k, "company");
     let ci = crate::domains::families::commerce::table::weighted_index(&mut cs, &writers).unwrap_or(0);
-    // Coverages: 1 (weight 2), 2 or 3 (weight 1 each), distinct, one per alternative group.
+    // Coverages: the line's required ones, then optional ones up to 1 (weight 2), 2 or 3
+    // (weight 1 each), distinct, one per alternative group.
     let mut vs = stream(k, "coverages");
     let avail = line.coverages.len();
+    let mut chosen: Vec<usize> = (0..avail).filter(|i| line.coverages[*i].required).collect();
     let want = match vs.below(4) {
         0 | 1 => 1,
         2 => 2,
         _ => 3,
     }
     .min(line.max_coverages)
+    .max(chosen.len())
     .min(avail);
-    let mut chosen: Vec<usize> = Vec::new();
     let mut w = vec![1.0; avail];
-    while chosen.len() < want {
-        let Some(i) = sample_distinct(&mut vs, &w, 1).first().copied() else { break };
-        chosen.push(i);
+    let block = |w: &mut Vec<f64>, i: usize| {
         let grp = &line.coverages[i].group;
         for (j, lc) in line.coverages.iter().enumerate() {
             if j == i || (!grp.is_empty() && lc.group == *grp) {
                 w[j] = 0.0;
             }
         }
+    };
+    for i in chosen.clone() {
+        block(&mut w, i);
+    }
+    while chosen.len() < want {
+        let Some(i) = sample_distinct(&mut vs, &w, 1).first().copied() else { break };
+        if w[i] <= 0.0 {
+            break;
+        }
+        chosen.push(i);
+        block(&mut w, i);
     }
     chosen.sort_unstable();
     let term = chosen.iter().find_map(|i| line.coverages[*i].term.clone()).unwrap_or_else(|| line.term.clone());
@@ -458,6 +472,7 @@ mod tests {
             assert!(p.companies.len() >= 8, "{code}");
             for l in &p.lines {
                 assert!(l.coverages.len() >= 2, "{code} {}: coverages", l.code);
+                assert!(l.coverages.iter().filter(|c| c.required).count() <= l.max_coverages, "{code} {}", l.code);
                 assert!(p.companies.iter().any(|c| c.lines.contains(&l.code)), "{code} {}: no company", l.code);
                 assert!(l.coverages.iter().all(|c| c.annual > 0.0), "{code} {}", l.code);
             }

@@ -159,6 +159,8 @@ pub fn catalog() -> &'static Catalog {
                     let ap = at.get(*a, "applies");
                     ap == "*" || ap.split_whitespace().any(|k| k == key)
                 })
+                // `Digital Digital Thermometer`: an adjective the noun already carries is dropped.
+                .filter(|a| !nt.get(i, "en").to_lowercase().contains(&at.get(*a, "en").to_lowercase()))
                 .collect();
             categories[ci].nouns.push(nouns.len());
             nouns.push(Noun {

@@ -160,9 +160,8 @@ pub fn product(g: &Gen<'_>, k: u64) -> Result<Product, String> {
                     _ => format!("{noun_name} {brand}"),
                 },
                 _ => match pattern {
-                    0..=3 => format!("{brand} {form} {noun_name}"),
-                    4..=5 => format!("{form} {noun_name} by {brand}"),
-                    6 => format!("{form} {brand} {noun_name}"),
+                    0..=4 => format!("{brand} {form} {noun_name}"),
+                    5..=6 => format!("{form} {noun_name} by {brand}"),
                     _ => format!("{brand} {noun_name}"),
                 },
             }
@@ -197,11 +196,14 @@ pub fn product(g: &Gen<'_>, k: u64) -> Result<Product, String> {
     let prefix = |x: &str| x.chars().filter(|ch| ch.is_ascii_alphabetic()).take(3).collect::<String>().to_uppercase();
     let sku = format!("{}-{}-{number:06}", prefix(&brand), prefix(&cd.key));
     // Parcel: weight and dimensions of the noun's size class.
+    // The weight follows the parcel's length within the size class.
     let size = &c.sizes[nn.size];
-    let mut ws = stream(k, "weight");
-    let weight = round_to((size.weight.0.ln() + ws.f64() * (size.weight.1.ln() - size.weight.0.ln())).exp(), 2);
     let mut zs = stream(k, "dimensions");
     let len = zs.uniform(size.length.0, size.length.1);
+    let t = ((len - size.length.0) / (size.length.1 - size.length.0).max(1e-9)).clamp(0.0, 1.0);
+    let mut ws = stream(k, "weight");
+    let tw = (t + ws.uniform(-0.25, 0.25)).clamp(0.0, 1.0);
+    let weight = round_to((size.weight.0.ln() + tw * (size.weight.1.ln() - size.weight.0.ln())).exp(), 2).max(0.01);
     let (w2, h2) = (len * zs.uniform(0.25, 1.0), len * zs.uniform(0.05, 0.6));
     let dimensions = format!("{:.1} x {:.1} x {:.1} cm", len, w2.max(0.5), h2.max(0.3));
     let mut cols = stream(k, "color");

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::domains::determinism::mix;
 use crate::domains::entities::{map, s, stream, Gen};
 use crate::domains::families::commerce::table::{hex_upper, round_to, weighted_index};
-use crate::domains::families::public::{fill, founding_year, label, pack, pick_value, pick_values, rows_of, str_list, website};
+use crate::domains::families::public::{address_for, fill, founding_year, label, pack, pick_value, pick_values, rows_of, str_list, website};
 use crate::vm::value::{Map, Value};
 
 const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -44,7 +44,7 @@ pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
     let mut ts = stream(k, "type");
     let ti = weighted_index(&mut ts, &(0..tt.len()).map(|r| tt.weight(r)).collect::<Vec<_>>()).unwrap_or(0);
     let level = tt.get(ti, "level");
-    let address = g.address(mix(k, 0xADD));
+    let address = address_for(g, mix(k, 0xADD), tt.get(ti, "min_population"));
     let state = address.city.state.to_string();
     let state_name = g.loc.state_name(&state).unwrap_or(&state).to_string();
     let city = address.city.name.to_string();
@@ -71,7 +71,16 @@ pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
     };
     // Size, budget, age.
     let mut zs = stream(k, "staff_count");
-    let staff = zs.range_i64(tt.int(ti, "staff_min", 5), tt.int(ti, "staff_max", 75));
+    let (smin, smax) = (tt.int(ti, "staff_min", 5), tt.int(ti, "staff_max", 75));
+    let staff = if level == "city" {
+        // A town hall of 2,000 people is small, a metropolis's large.
+        let pop = address.city.population.max(1) as f64;
+        let t = ((pop.ln() - 2000f64.ln()) / (4_000_000f64.ln() - 2000f64.ln())).clamp(0.0, 1.0);
+        let t = (t * zs.uniform(0.7, 1.3)).clamp(0.0, 1.0);
+        smin + ((smax - smin) as f64 * t).round() as i64
+    } else {
+        zs.range_i64(smin, smax)
+    };
     let cost = |bound: &str| {
         rows_of(lt, "cost_per_staff", "scope", |x| x == bound).first().map(|r| lt.num(*r, "value", 100_000.0))
     };

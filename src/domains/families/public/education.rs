@@ -7,7 +7,7 @@
 use crate::domains::determinism::mix;
 use crate::domains::entities::{map, s, stream, Gen};
 use crate::domains::families::commerce::table::{hex_upper, weighted_index};
-use crate::domains::families::public::{fill, founding_year, label, pack, pick_value, pick_values, rows_of, str_list, website};
+use crate::domains::families::public::{address_for, fill, founding_year, label, pack, pick_value, pick_values, rows_of, str_list, website};
 use crate::vm::value::{Map, Value};
 
 pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
@@ -19,7 +19,7 @@ pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
     let mut ts = stream(k, "type");
     let ti = weighted_index(&mut ts, &(0..tt.len()).map(|r| tt.weight(r)).collect::<Vec<_>>()).unwrap_or(0);
     let group = tt.get(ti, "group");
-    let address = g.address(mix(k, 0xADD));
+    let address = address_for(g, mix(k, 0xADD), tt.get(ti, "min_population"));
     let state = address.city.state.to_string();
     let state_name = g.loc.state_name(&state).unwrap_or(&state).to_string();
     let portal = p.jurisdiction(&state).map(|j| j.1).unwrap_or("");

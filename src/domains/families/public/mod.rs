@@ -7,7 +7,7 @@ pub mod education;
 pub mod police;
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::domains::determinism::{AliasTable, Stream};
 use crate::domains::entities::{landline, mobile_number, stream, Address, Gen};
@@ -122,17 +122,8 @@ fn cities_by_state(loc: &'static Locale) -> &'static HashMap<String, (Vec<usize>
     })
 }
 
-/// An address under key `k` in `state` (anywhere when `None` or when the pack has no city
-/// there); phone numbers use the chosen city's area code.
-pub fn address_in(g: &Gen<'_>, k: u64, state: Option<&str>) -> Address {
-    let mut a = g.address(k);
-    let Some(st) = state else { return a };
-    if *a.city.state == *st {
-        return a;
-    }
-    let Some((idx, table)) = cities_by_state(g.loc).get(st) else { return a };
-    let mut cs = stream(k, "city_in_state");
-    let city: City = g.loc.cities.items[idx[table.sample(&mut cs)]].clone();
+/// Moves an address to `city`, with phone numbers in the city's area code.
+fn relocate(g: &Gen<'_>, k: u64, mut a: Address, city: City) -> Address {
     let loc = g.loc;
     a.phone = landline(loc, &mut stream(k, "phone"), &city);
     a.fax = landline(loc, &mut stream(k, "fax"), &city);
@@ -141,6 +132,67 @@ pub fn address_in(g: &Gen<'_>, k: u64, state: Option<&str>) -> Address {
     a.private_phone = landline(loc, &mut stream(k, "private_phone"), &city);
     a.city = city;
     a
+}
+
+/// An address under key `k` in `state` (anywhere when `None` or when the pack has no city
+/// there); phone numbers use the chosen city's area code.
+pub fn address_in(g: &Gen<'_>, k: u64, state: Option<&str>) -> Address {
+    let a = g.address(k);
+    let Some(st) = state else { return a };
+    if *a.city.state == *st {
+        return a;
+    }
+    let Some((idx, table)) = cities_by_state(g.loc).get(st) else { return a };
+    let mut cs = stream(k, "city_in_state");
+    let city = g.loc.cities.items[idx[table.sample(&mut cs)]].clone();
+    relocate(g, k, a, city)
+}
+
+type Pool = Arc<(Vec<usize>, AliasTable)>;
+
+/// Cities of at least `min_pop` inhabitants, population-weighted (damped like the pack's own
+/// city table).
+fn cities_from(loc: &'static Locale, min_pop: i64) -> Option<Pool> {
+    static CACHE: OnceLock<Mutex<HashMap<(&'static str, i64), Option<Pool>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut m = cache.lock().unwrap_or_else(|e| e.into_inner());
+    m.entry((loc.code, min_pop))
+        .or_insert_with(|| {
+            let idx: Vec<usize> = (0..loc.cities.items.len()).filter(|i| loc.cities.items[*i].population >= min_pop).collect();
+            let w: Vec<f64> = idx.iter().map(|i| (loc.cities.items[*i].population.max(1) as f64).sqrt()).collect();
+            AliasTable::new(&w).map(|t| Arc::new((idx, t)))
+        })
+        .clone()
+}
+
+/// An address for an institution placed by `rule`: a minimum city population (`50000`), the
+/// most populous place of a random state or province (`capital`), or anywhere (`0` or empty).
+pub fn address_for(g: &Gen<'_>, k: u64, rule: &str) -> Address {
+    let a = g.address(k);
+    if rule == "capital" {
+        let best = cities_by_state(g.loc)
+            .get(&*a.city.state)
+            .and_then(|(idx, _)| idx.iter().max_by_key(|i| g.loc.cities.items[**i].population).copied());
+        return match best {
+            Some(i) if *g.loc.cities.items[i].name != *a.city.name => {
+                let city = g.loc.cities.items[i].clone();
+                relocate(g, k, a, city)
+            }
+            _ => a,
+        };
+    }
+    let min_pop: i64 = rule.parse().unwrap_or(0);
+    if min_pop <= 0 || a.city.population >= min_pop {
+        return a;
+    }
+    match cities_from(g.loc, min_pop) {
+        Some(pool) => {
+            let mut cs = stream(k, "city_by_size");
+            let city = g.loc.cities.items[pool.0[pool.1.sample(&mut cs)]].clone();
+            relocate(g, k, a, city)
+        }
+        None => a,
+    }
 }
 
 /// A string list value.

@@ -58,6 +58,12 @@ pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
     params.push(("min_age".into(), Value::Int(min_age)));
     params.push(("max_age".into(), Value::Int(max_age)));
     params.push(("other_gender_quota".into(), Value::Float(0.0)));
+    if g.param_f64("female_quota").is_none() {
+        let pl = &p.police;
+        if let Some(r) = rows_of(pl, "female_share", "list", |_| true).first() {
+            params.push(("female_quota".into(), Value::Float(pl.num(*r, "value", 0.5))));
+        }
+    }
     let pg = Gen { key: k, now: g.now, loc: g.loc, params: &params };
     let person = pg.person()?;
     let today = g.now.date();
