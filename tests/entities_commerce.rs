@@ -103,7 +103,11 @@ fn insurance_policies_are_coherent() {
                 }
             }
             for lc in line.coverages.iter().filter(|lc| lc.required) {
-                assert!(codes.contains(&p.coverages[lc.coverage].code.as_str()), "{ds}: {} lacks a required coverage", line.code);
+                assert!(
+                    codes.contains(&p.coverages[lc.coverage].code.as_str()),
+                    "{ds}: {} lacks a required coverage",
+                    line.code
+                );
             }
             // The company writes the line.
             let company = p.companies.iter().find(|c| c.name == st(get(&v, "company"), "name")).expect("company");
@@ -151,10 +155,9 @@ fn insurance_catalogue_entities_come_from_the_pack() {
             let want: Vec<&str> = line.coverages.iter().map(|lc| p.coverages[lc.coverage].code.as_str()).collect();
             assert_eq!(got, want);
             let cov = sample("InsuranceCoverage", ds, i);
-            assert!(p
-                .coverages
-                .iter()
-                .any(|c| c.code == st(&cov, "code") && c.class == st(&cov, "product_code") && c.min == st(&cov, "min_coverage")));
+            assert!(p.coverages.iter().any(|c| c.code == st(&cov, "code")
+                && c.class == st(&cov, "product_code")
+                && c.min == st(&cov, "min_coverage")));
             let comp = sample("InsuranceCompany", ds, i);
             assert!(p.companies.iter().any(|c| c.name == st(&comp, "name") && c.website == st(&comp, "website")));
             assert_eq!(st(&comp, "id").len(), 36);
@@ -322,7 +325,9 @@ fn educational_institutions_follow_their_country() {
             assert_eq!(st(&v, "email").split_once('@').map(|x| x.1), Some(host), "{ds}: {site}");
             match ds {
                 "US" => assert!(
-                    host.ends_with(".edu") || (host.contains(".k12.") && host.ends_with(".us")) || host.ends_with(".org"),
+                    host.ends_with(".edu")
+                        || (host.contains(".k12.") && host.ends_with(".us"))
+                        || host.ends_with(".org"),
                     "{host}"
                 ),
                 "DE" => assert!(host.ends_with(".de") && !host.contains("k12") && !host.contains(".edu"), "{host}"),
@@ -368,7 +373,9 @@ fn administration_offices_belong_to_their_jurisdiction() {
             let (city, state) = (st(addr, "city"), st(addr, "state"));
             let j = st(&v, "jurisdiction");
             let ok = match ds {
-                "US" => j == format!("City of {city}") || j == "Federal" || Some(j) == p.jurisdiction(state).map(|x| x.0),
+                "US" => {
+                    j == format!("City of {city}") || j == "Federal" || Some(j) == p.jurisdiction(state).map(|x| x.0)
+                }
                 "DE" => {
                     j == format!("Stadt {city}")
                         || j == "Bundesrepublik Deutschland"
@@ -404,8 +411,10 @@ fn administration_offices_belong_to_their_jurisdiction() {
             }
             for s in list(&v, "services") {
                 let s = s.py_str();
-                let scope: Vec<&str> =
-                    (0..p.adm_lists.len()).filter(|r| p.adm_lists.get(*r, "value") == s).map(|r| p.adm_lists.get(r, "scope")).collect();
+                let scope: Vec<&str> = (0..p.adm_lists.len())
+                    .filter(|r| p.adm_lists.get(*r, "value") == s)
+                    .map(|r| p.adm_lists.get(r, "scope"))
+                    .collect();
                 assert!(scope.is_empty() || scope.iter().any(|x| *x == "*" || *x == state), "{ds}: {s} in {state}");
             }
             assert!(matches!(get(&v, "annual_budget"), Value::Int(b) if *b > 0));

@@ -249,7 +249,10 @@ impl Market {
         let val = |k: &str| mt.where_eq("key", k).first().map(|r| mt.get(*r, "value").to_string()).unwrap_or_default();
         let tt = Table::parse(tax);
         let scope = |s: &str| -> HashMap<String, f64> {
-            tt.where_eq("scope", s).into_iter().map(|r| (tt.get(r, "key").to_string(), tt.num(r, "rate", 0.0))).collect()
+            tt.where_eq("scope", s)
+                .into_iter()
+                .map(|r| (tt.get(r, "key").to_string(), tt.num(r, "rate", 0.0)))
+                .collect()
         };
         let pt = Table::parse(pay);
         let st = Table::parse(ship);

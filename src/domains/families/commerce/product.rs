@@ -209,8 +209,17 @@ pub fn product(g: &Gen<'_>, k: u64) -> Result<Product, String> {
     let mut cols = stream(k, "color");
     let color = c.colors.pick(&mut cols).map(|x| x[li].clone()).unwrap_or_default();
     let mut rs = stream(k, "rating");
-    const RATINGS: [(f64, f64); 9] =
-        [(5.0, 20.0), (4.5, 30.0), (4.0, 22.0), (3.5, 12.0), (3.0, 7.0), (2.5, 4.0), (2.0, 2.0), (1.5, 1.5), (1.0, 1.5)];
+    const RATINGS: [(f64, f64); 9] = [
+        (5.0, 20.0),
+        (4.5, 30.0),
+        (4.0, 22.0),
+        (3.5, 12.0),
+        (3.0, 7.0),
+        (2.5, 4.0),
+        (2.0, 2.0),
+        (1.5, 1.5),
+        (1.0, 1.5),
+    ];
     let rw: Vec<f64> = RATINGS.iter().map(|r| r.1).collect();
     let rating = RATINGS[weighted_index(&mut rs, &rw).unwrap_or(0)].0;
     let mut avs = stream(k, "availability");

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use crate::domains::determinism::mix;
 use crate::domains::entities::{map, s, stream, Gen};
 use crate::domains::families::commerce::table::{hex_upper, round_to, weighted_index};
-use crate::domains::families::public::{address_for, fill, founding_year, label, pack, pick_value, pick_values, rows_of, str_list, website};
+use crate::domains::families::public::{
+    address_for, fill, founding_year, label, pack, pick_value, pick_values, rows_of, str_list, website,
+};
 use crate::vm::value::{Map, Value};
 
 const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];

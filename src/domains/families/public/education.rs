@@ -7,7 +7,9 @@
 use crate::domains::determinism::mix;
 use crate::domains::entities::{map, s, stream, Gen};
 use crate::domains::families::commerce::table::{hex_upper, weighted_index};
-use crate::domains::families::public::{address_for, fill, founding_year, label, pack, pick_value, pick_values, rows_of, str_list, website};
+use crate::domains::families::public::{
+    address_for, fill, founding_year, label, pack, pick_value, pick_values, rows_of, str_list, website,
+};
 use crate::vm::value::{Map, Value};
 
 pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
@@ -72,18 +74,14 @@ pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
     let nf = fcs.range_i64(4, 10) as usize;
     let facilities = pick_values(lt, &rows_of(lt, "facility", "group", |x| x == group), &mut fcs, nf);
     let acc_rows = rows_of(lt, "accreditation", "group", |x| x == group);
-    let regional: Vec<usize> = acc_rows
-        .iter()
-        .copied()
-        .filter(|r| lt.get(*r, "states").split_whitespace().any(|x| x == state))
-        .collect();
+    let regional: Vec<usize> =
+        acc_rows.iter().copied().filter(|r| lt.get(*r, "states").split_whitespace().any(|x| x == state)).collect();
     let general: Vec<usize> = acc_rows.iter().copied().filter(|r| lt.get(*r, "states").is_empty()).collect();
     let mut acs = stream(k, "accreditations");
     let mut accreditations = pick_values(lt, &regional, &mut acs, 1);
     let na = acs.range_i64(1, 2) as usize;
     accreditations.extend(pick_values(lt, &general, &mut acs, na));
-    let accreditations: Vec<String> =
-        accreditations.iter().map(|a| fill(a, &[("state_name", &state_name)])).collect();
+    let accreditations: Vec<String> = accreditations.iter().map(|a| fill(a, &[("state_name", &state_name)])).collect();
     let mut is = stream(k, "institution_id");
     Ok(map(vec![
         ("institution_id", s(&format!("EDU-{}", hex_upper(&mut is, 8)))),

@@ -114,8 +114,7 @@ fn cities_by_state(loc: &'static Locale) -> &'static HashMap<String, (Vec<usize>
         groups
             .into_iter()
             .filter_map(|(st, idx)| {
-                let w: Vec<f64> =
-                    idx.iter().map(|i| (loc.cities.items[*i].population.max(1) as f64).sqrt()).collect();
+                let w: Vec<f64> = idx.iter().map(|i| (loc.cities.items[*i].population.max(1) as f64).sqrt()).collect();
                 AliasTable::new(&w).map(|t| (st, (idx, t)))
             })
             .collect()
@@ -158,7 +157,8 @@ fn cities_from(loc: &'static Locale, min_pop: i64) -> Option<Pool> {
     let mut m = cache.lock().unwrap_or_else(|e| e.into_inner());
     m.entry((loc.code, min_pop))
         .or_insert_with(|| {
-            let idx: Vec<usize> = (0..loc.cities.items.len()).filter(|i| loc.cities.items[*i].population >= min_pop).collect();
+            let idx: Vec<usize> =
+                (0..loc.cities.items.len()).filter(|i| loc.cities.items[*i].population >= min_pop).collect();
             let w: Vec<f64> = idx.iter().map(|i| (loc.cities.items[*i].population.max(1) as f64).sqrt()).collect();
             AliasTable::new(&w).map(|t| Arc::new((idx, t)))
         })
