@@ -1,5 +1,5 @@
 //! `Order`: 1-8 line items (products of the same market, so in the order's currency), a date
-//! within the last year, a status that an order of that age can have, a shipping method that
+//! within the last year (recent ones more often), a status that an order of that age can have, a shipping method that
 //! can carry its largest item, the sales tax or VAT of the shipping state or the items'
 //! categories, an optional coupon whose percentage is the discount, and
 //! `total = subtotal + tax + shipping - discount` in the currency's minor units.
@@ -30,9 +30,10 @@ pub fn generate(g: &Gen<'_>) -> Result<Map, String> {
     let items = (0..n).map(|i| product(g, mix(k, 0x1000 + i as u64))).collect::<Result<Vec<_>, _>>()?;
     let subtotal = round_to(items.iter().map(|p| p.price).sum(), d);
     let largest = items.iter().map(|p| c.nouns[p.noun].size).max().unwrap_or(0);
-    // Date: up to a year before the clock, never after it.
+    // Date: up to a year before the clock, never after it; recent orders are more common
+    // (a growing shop), so about a fifth of them are less than a month old.
     let mut ts = stream(k, "date");
-    let back = ts.range_i64(0, 365 * 86_400);
+    let back = ((365 * 86_400) as f64 * ts.f64().powf(1.5)) as i64;
     let date = g.now.checked_sub(back.seconds()).unwrap_or(g.now);
     let age_days = back / 86_400;
     // Addresses: billing is the shipping address for 80 % of orders.
