@@ -352,7 +352,7 @@ fn policy(p: &Pack, g: &Gen<'_>) -> Result<Map, String> {
         .companies
         .iter()
         .zip(&p.company_w)
-        .map(|(c, w)| if c.lines.iter().any(|x| *x == line.code) { *w } else { 0.0 })
+        .map(|(c, w)| if c.lines.contains(&line.code) { *w } else { 0.0 })
         .collect();
     let mut cs = stream(k, "company");
     let ci = crate::domains::families::commerce::table::weighted_index(&mut cs, &writers).unwrap_or(0);

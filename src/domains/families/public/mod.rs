@@ -148,11 +148,12 @@ pub fn address_in(g: &Gen<'_>, k: u64, state: Option<&str>) -> Address {
 }
 
 type Pool = Arc<(Vec<usize>, AliasTable)>;
+type PoolCache = Mutex<HashMap<(&'static str, i64), Option<Pool>>>;
 
 /// Cities of at least `min_pop` inhabitants, population-weighted (damped like the pack's own
 /// city table).
 fn cities_from(loc: &'static Locale, min_pop: i64) -> Option<Pool> {
-    static CACHE: OnceLock<Mutex<HashMap<(&'static str, i64), Option<Pool>>>> = OnceLock::new();
+    static CACHE: OnceLock<PoolCache> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     let mut m = cache.lock().unwrap_or_else(|e| e.into_inner());
     m.entry((loc.code, min_pop))
