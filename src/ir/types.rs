@@ -497,7 +497,7 @@ pub const ENTITIES: &[EntitySchema] = &[
             ("jurisdiction", S),
             ("founding_year", I),
             ("staff_count", I),
-            ("annual_budget", F),
+            ("annual_budget", I),
             ("hours_of_operation", M(None)),
             ("website", S),
             ("email", S),

@@ -1,7 +1,10 @@
 //! Entity families beyond demographics: healthcare, finance, insurance, e-commerce and the
 //! public sector. Each family lives in its own module and is dispatched by entity name.
 
+pub mod commerce;
 pub mod finance;
+pub mod insurance;
+pub mod public;
 
 use crate::domains::entities::Gen;
 use crate::vm::value::Value;
@@ -13,5 +16,14 @@ pub fn generate(kind: &str, g: &Gen<'_>) -> Result<Value, String> {
             return v;
         }
     }
-    Err(format!("entity {kind} is declared but not generated yet (available: Person, Address, City, Country, Company)"))
+    match kind {
+        "InsuranceCompany" | "InsuranceProduct" | "InsuranceCoverage" | "InsurancePolicy" => {
+            insurance::generate(kind, &commerce::table::pack_of(g))
+        }
+        "Product" | "Order" => commerce::generate(kind, &commerce::table::pack_of(g)),
+        "PoliceOfficer" | "EducationalInstitution" | "AdministrationOffice" => {
+            public::generate(kind, &commerce::table::pack_of(g))
+        }
+        _ => Err(format!("entity {kind} is declared but not generated yet")),
+    }
 }
