@@ -176,7 +176,12 @@ fn usage_logs(k: u64, g: &Gen<'_>, dev: &DeviceType, install: Date, users: &[Str
             let minutes = st.range_i64(purpose.range.0, purpose.range.1);
             let minutes = (minutes / 5 * 5).max(purpose.range.0);
             let user = st.pick(users).cloned().unwrap_or_default();
-            let notes: Vec<&Vocab> = cat.vocab("usage_note").iter().filter(|n| n.applies(&purpose.id)).collect();
+            // Training sessions get the training note; other notes describe clinical use.
+            let notes: Vec<&Vocab> = cat
+                .vocab("usage_note")
+                .iter()
+                .filter(|n| if &*purpose.id == "training" { n.applies_to.iter().any(|a| a == "training") } else { n.applies(&purpose.id) })
+                .collect();
             let nw: Vec<f64> = notes.iter().map(|n| n.weight).collect();
             let note = match weighted_index(&mut st, &nw) {
                 Some(i) if &*purpose.id == "training" || st.chance(0.55) => s(&notes[i].name[c]),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::catalog::{catalog, HospitalType, NamePattern};
 use super::data::{country, weighted_index};
 use super::{ascii_slug, ids, s, sample, str_list, sub};
-use crate::domains::entities::{landline, map, stream, Gen};
+use crate::domains::entities::{landline, map, mobile_number, stream, Gen};
 use crate::domains::locale::{ascii_fold, City};
 use crate::vm::value::{Map, Value};
 
@@ -87,10 +87,16 @@ pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, city: Option<&City>) ->
         pw = patterns.iter().map(|p| p.weight).collect();
     }
     let pattern = patterns.get(weighted_index(&mut stream(k, "hospital.name"), &pw).unwrap_or(0)).copied();
-    let mut addr = g.address(sub(k, "hospital.address"));
+    let ak = sub(k, "hospital.address");
+    let mut addr = g.address(ak);
     if let Some(ci) = city {
+        // Same streams as the address's own numbers, in the given city's area code.
         addr.city = ci.clone();
-        addr.phone = landline(g.loc, &mut stream(k, "hospital.phone"), ci);
+        addr.phone = landline(g.loc, &mut stream(ak, "phone"), ci);
+        addr.fax = landline(g.loc, &mut stream(ak, "fax"), ci);
+        addr.mobile = mobile_number(g.loc, &mut stream(ak, "mobile_phone"), ci);
+        addr.office_phone = landline(g.loc, &mut stream(ak, "office_phone"), ci);
+        addr.private_phone = landline(g.loc, &mut stream(ak, "private_phone"), ci);
     }
     let state_name = g.loc.state_name(&addr.city.state).unwrap_or(&addr.city.state).to_string();
     let name = pattern

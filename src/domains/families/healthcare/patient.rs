@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use jiff::civil::Time;
 
-use super::data::{clinical, country, weighted_index, Clinical, Sex, Share};
+use super::data::{clinical, country, weighted_index, Clinical, Medication, Sex, Share};
 use super::ids;
 use super::{display_name, family_name, given_name, normal, param_str, round, s, str_list, with_params};
 use crate::domains::determinism::Stream;
@@ -130,6 +130,12 @@ fn conditions(
     Ok((0..present.len()).filter(|i| present[*i]).collect())
 }
 
+/// Two medicines of one chemical subgroup (ATC level 4) or one pharmacological class are never
+/// prescribed together (two proton-pump inhibitors, two NSAIDs, an ACE inhibitor with a sartan).
+pub fn same_class(a: &Medication, b: &Medication) -> bool {
+    a.atc.get(..5) == b.atc.get(..5) || (a.class.is_some() && a.class == b.class)
+}
+
 /// Medications for the present conditions only, never of a class the patient is allergic to.
 fn medications(k: u64, d: &Clinical, conds: &[usize], age: i64, allergy_classes: &HashSet<&str>) -> Vec<usize> {
     let mut st = stream(k, "patient.medications");
@@ -145,7 +151,7 @@ fn medications(k: u64, d: &Clinical, conds: &[usize], age: i64, allergy_classes:
                 med.treats.contains(&ci)
                     && med.min_age <= age
                     && !med.class.as_deref().is_some_and(|cl| allergy_classes.contains(cl))
-                    && !out.contains(m)
+                    && !out.iter().any(|o| same_class(&d.medications[*o], med))
             })
             .collect();
         // Combination therapy is the rule for tuberculosis and basal-bolus insulin.
@@ -153,7 +159,9 @@ fn medications(k: u64, d: &Clinical, conds: &[usize], age: i64, allergy_classes:
         for _ in 0..n {
             let w: Vec<f64> = cands.iter().map(|m| d.medications[*m].weight).collect();
             let Some(j) = weighted_index(&mut st, &w) else { break };
-            out.push(cands.remove(j));
+            let m = cands.remove(j);
+            cands.retain(|x| !same_class(&d.medications[*x], &d.medications[m]));
+            out.push(m);
         }
     }
     out

@@ -37,12 +37,12 @@ fn describe(c: usize, kind: usize, category: &str, specialty: &str, dur: (i64, i
     };
     match c {
         1 => format!(
-            "{} Eingriff ({category}), durchgeführt von {specialty}; Dauer {}-{} Minuten{an}.",
+            "{} Eingriff, {category} ({specialty}); Dauer {}-{} Minuten{an}.",
             kinds[1][kind], dur.0, dur.1
         ),
-        2 => format!("{} ({category}) do chuyên khoa {specialty} thực hiện; thời gian {}-{} phút{an}.", kinds[2][kind], dur.0, dur.1),
+        2 => format!("{}, {category} (chuyên khoa {specialty}); thời gian {}-{} phút{an}.", kinds[2][kind], dur.0, dur.1),
         _ => format!(
-            "{} {} procedure performed by {specialty}; takes {}-{} minutes{an}.",
+            "{} {} procedure ({specialty}); typically {}-{} minutes{an}.",
             kinds[0][kind],
             category.to_lowercase(),
             dur.0,
