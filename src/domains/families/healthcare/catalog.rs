@@ -44,6 +44,7 @@ pub struct HospitalType {
     pub teaching: f64,
     pub dept_count: (i64, i64),
     pub departments: Vec<String>,
+    pub min_city_pop: i64,
 }
 
 pub struct NamePattern {
@@ -281,6 +282,7 @@ fn load() -> Catalog {
             teaching: r.f("teaching"),
             dept_count: (r.i("dept_min"), r.i("dept_max")),
             departments: r.list("departments"),
+            min_city_pop: r.i("min_city_pop"),
         });
     }
     for r in Table::parse(hc_file!("hospital_services.csv")).rows() {

@@ -8,6 +8,7 @@ use super::catalog::{catalog, HospitalType, NamePattern};
 use super::data::{country, weighted_index};
 use super::{ascii_slug, ids, s, sample, str_list, sub};
 use crate::domains::entities::{landline, map, mobile_number, stream, Gen};
+use crate::domains::entities::Address;
 use crate::domains::locale::{ascii_fold, City};
 use crate::vm::value::{Map, Value};
 
@@ -61,9 +62,34 @@ fn domain_of(code: &str, name: &str, type_id: &str) -> String {
     }
 }
 
+/// Moves an address to `city`, redrawing its numbers from the same streams in that city's area code.
+pub fn relocate(g: &Gen<'_>, ak: u64, addr: &mut Address, city: &City) {
+    addr.city = city.clone();
+    addr.phone = landline(g.loc, &mut stream(ak, "phone"), city);
+    addr.fax = landline(g.loc, &mut stream(ak, "fax"), city);
+    addr.mobile = mobile_number(g.loc, &mut stream(ak, "mobile_phone"), city);
+    addr.office_phone = landline(g.loc, &mut stream(ak, "office_phone"), city);
+    addr.private_phone = landline(g.loc, &mut stream(ak, "private_phone"), city);
+}
+
+/// A city of at least `min_pop` inhabitants, in `state` when one is given and has such a city.
+fn city_of_size(g: &Gen<'_>, k: u64, min_pop: i64, state: Option<&str>) -> Option<City> {
+    let mut st = stream(k, "hospital.city");
+    for want_state in [state, None] {
+        for _ in 0..400 {
+            let c = g.loc.cities.pick(&mut st)?;
+            if c.population >= min_pop && want_state.is_none_or(|s| *c.state == *s) {
+                return Some(c.clone());
+            }
+        }
+    }
+    g.loc.cities.items.iter().filter(|c| c.population >= min_pop).max_by_key(|c| c.population).cloned()
+}
+
 /// A hospital under key `k`. `need`: a department the hospital must have (a doctor's specialty);
-/// `city`: the city it stands in (a doctor's home town), else its own address's city.
-pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, city: Option<&City>) -> Hospital {
+/// `home`: the town it should preferably stand in (a doctor's home town). Large and specialised
+/// hospitals stand in cities big enough for them, in the home town's state when possible.
+pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, home: Option<&City>) -> Hospital {
     let cat = catalog();
     let c = country(g.loc);
     let pack = &cat.hospitals[c];
@@ -73,7 +99,12 @@ pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, city: Option<&City>) ->
                 || pack.names.iter().any(|p| p.type_id == t.id && p.focus.iter().any(|f| f == n))
         })
     };
-    let mut weights: Vec<f64> = pack.types.iter().map(|t| if fits(t) { t.weight } else { 0.0 }).collect();
+    let in_home = |t: &HospitalType| home.is_none_or(|h| h.population >= t.min_city_pop);
+    let mut weights: Vec<f64> = pack
+        .types
+        .iter()
+        .map(|t| if !fits(t) { 0.0 } else if in_home(t) { t.weight } else { t.weight * 0.1 })
+        .collect();
     if weights.iter().all(|w| *w <= 0.0) {
         weights = pack.types.iter().map(|t| t.weight).collect();
     }
@@ -89,14 +120,14 @@ pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, city: Option<&City>) ->
     let pattern = patterns.get(weighted_index(&mut stream(k, "hospital.name"), &pw).unwrap_or(0)).copied();
     let ak = sub(k, "hospital.address");
     let mut addr = g.address(ak);
-    if let Some(ci) = city {
-        // Same streams as the address's own numbers, in the given city's area code.
-        addr.city = ci.clone();
-        addr.phone = landline(g.loc, &mut stream(ak, "phone"), ci);
-        addr.fax = landline(g.loc, &mut stream(ak, "fax"), ci);
-        addr.mobile = mobile_number(g.loc, &mut stream(ak, "mobile_phone"), ci);
-        addr.office_phone = landline(g.loc, &mut stream(ak, "office_phone"), ci);
-        addr.private_phone = landline(g.loc, &mut stream(ak, "private_phone"), ci);
+    let here = home.unwrap_or(&addr.city);
+    let city = if here.population >= ty.min_city_pop {
+        Some(here.clone())
+    } else {
+        city_of_size(g, k, ty.min_city_pop, home.map(|h| &*h.state))
+    };
+    if let Some(ci) = city.filter(|ci| ci.name != addr.city.name || ci.state != addr.city.state) {
+        relocate(g, ak, &mut addr, &ci);
     }
     let state_name = g.loc.state_name(&addr.city.state).unwrap_or(&addr.city.state).to_string();
     let name = pattern
@@ -129,7 +160,8 @@ pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, city: Option<&City>) ->
     let mut services: Vec<Arc<str>> = pack.services(&ty.id).to_vec();
     services.sort();
     let mut bs = stream(k, "hospital.beds");
-    let beds = bs.range_i64(ty.beds.0, ty.beds.1);
+    let cap = ((addr.city.population as f64 * 0.02) as i64).clamp(ty.beds.0, ty.beds.1);
+    let beds = bs.range_i64(ty.beds.0, cap);
     let staff = (beds as f64 * bs.uniform(ty.staff_per_bed.0, ty.staff_per_bed.1)).round() as i64;
     let founded = g.now.year() as i64 - stream(k, "hospital.founded").range_i64(8, 160);
     let mut acs = stream(k, "hospital.accreditation");
