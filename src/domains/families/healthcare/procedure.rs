@@ -16,9 +16,9 @@ const PRICE_FACTOR: [f64; 3] = [1.0, 0.45, 2_000.0];
 
 fn describe(c: usize, kind: usize, category: &str, specialty: &str, dur: (i64, i64), anesthesia: &str) -> String {
     let kinds = [
-        ["Surgical", "Diagnostic", "Preventive", "Therapeutic"],
-        ["Operativer", "Diagnostischer", "Präventiver", "Therapeutischer"],
-        ["Thủ thuật phẫu thuật", "Thủ thuật chẩn đoán", "Thủ thuật dự phòng", "Thủ thuật điều trị"],
+        ["Surgical procedure", "Diagnostic procedure", "Preventive procedure", "Therapeutic procedure"],
+        ["Operativer Eingriff", "Diagnostische Untersuchung", "Vorsorgeuntersuchung", "Therapeutische Maßnahme"],
+        ["Phẫu thuật", "Thủ thuật chẩn đoán", "Thủ thuật dự phòng", "Thủ thuật điều trị"],
     ];
     let an = match (c, anesthesia) {
         (0, "general") => ", under general anesthesia",
@@ -31,23 +31,15 @@ fn describe(c: usize, kind: usize, category: &str, specialty: &str, dur: (i64, i
         (1, "local") => ", in Lokalanästhesie",
         (2, "general") => ", gây mê toàn thân",
         (2, "regional") => ", gây tê vùng",
-        (2, "sedation") => ", an thần",
+        (2, "sedation") => ", có an thần",
         (2, "local") => ", gây tê tại chỗ",
         _ => "",
     };
+    let k = kinds[c][kind];
     match c {
-        1 => format!(
-            "{} Eingriff, {category} ({specialty}); Dauer {}-{} Minuten{an}.",
-            kinds[1][kind], dur.0, dur.1
-        ),
-        2 => format!("{}, {category} (chuyên khoa {specialty}); thời gian {}-{} phút{an}.", kinds[2][kind], dur.0, dur.1),
-        _ => format!(
-            "{} {} procedure ({specialty}); typically {}-{} minutes{an}.",
-            kinds[0][kind],
-            category.to_lowercase(),
-            dur.0,
-            dur.1
-        ),
+        1 => format!("{k}: {category}, {specialty}; Dauer {}-{} Minuten{an}.", dur.0, dur.1),
+        2 => format!("{k}: {category}, chuyên khoa {specialty}; thời gian {}-{} phút{an}.", dur.0, dur.1),
+        _ => format!("{k}: {category}, {specialty}; typically {}-{} minutes{an}.", dur.0, dur.1),
     }
 }
 
