@@ -148,7 +148,14 @@ fn patients_follow_the_clinical_rules() {
                     assert!(!adult_only.contains(&&*c.code), "adult-only {name} at {age}");
                 }
                 if let Some(want) = c.sex {
-                    assert_eq!(sex, if want == datamimic::domains::families::healthcare::data::Sex::Female { "female" } else { "male" });
+                    assert_eq!(
+                        sex,
+                        if want == datamimic::domains::families::healthcare::data::Sex::Female {
+                            "female"
+                        } else {
+                            "male"
+                        }
+                    );
                 }
                 present.push(idx);
             }
@@ -156,12 +163,16 @@ fn patients_follow_the_clinical_rules() {
             no_duplicates(&allergies, "allergies");
             let classes: HashSet<&str> = allergies
                 .iter()
-                .filter_map(|a| d.allergies.iter().find(|x| &*x.name[ci] == *a).expect("known allergy").class.as_deref())
+                .filter_map(|a| {
+                    d.allergies.iter().find(|x| &*x.name[ci] == *a).expect("known allergy").class.as_deref()
+                })
                 .collect();
             let meds = strs(&p, "medications");
             no_duplicates(&meds, "medications");
-            let med_rows: Vec<_> =
-                meds.iter().map(|m| d.medications.iter().find(|x| &*x.name[ci] == *m).expect("known medication")).collect();
+            let med_rows: Vec<_> = meds
+                .iter()
+                .map(|m| d.medications.iter().find(|x| &*x.name[ci] == *m).expect("known medication"))
+                .collect();
             for (a, m) in med_rows.iter().enumerate() {
                 assert!(m.treats.iter().any(|t| present.contains(t)), "{} without its condition in {conds:?}", meds[a]);
                 assert!(m.min_age <= age, "{} at {age}", meds[a]);
@@ -231,7 +242,12 @@ fn patients_follow_the_clinical_rules() {
 
 fn regex_like_letters_digits(s: &str) -> bool {
     match s.split_once('-') {
-        Some((a, b)) => !a.is_empty() && a.chars().all(char::is_alphabetic) && !b.is_empty() && b.chars().all(|c| c.is_ascii_digit()),
+        Some((a, b)) => {
+            !a.is_empty()
+                && a.chars().all(char::is_alphabetic)
+                && !b.is_empty()
+                && b.chars().all(|c| c.is_ascii_digit())
+        }
         None => false,
     }
 }
@@ -242,7 +258,12 @@ fn conditions_include_and_exclude() {
     let sp = spec(
         "Patient",
         "US",
-        vec![int_param("min_age", 70), int_param("max_age", 80), str_param("conditionsInclude", "Diabetes"), str_param("conditionsExclude", "Hypertension")],
+        vec![
+            int_param("min_age", 70),
+            int_param("max_age", 80),
+            str_param("conditionsInclude", "Diabetes"),
+            str_param("conditionsExclude", "Hypertension"),
+        ],
     );
     let diabetes: Vec<&str> = d.find_conditions("diabetes").iter().map(|i| &*d.conditions[*i].name[0]).collect();
     for i in 0..2000 {
@@ -262,7 +283,8 @@ fn conditions_include_and_exclude() {
         assert!(conds.contains(&"Alzheimer-Krankheit") && conds.contains(&"Prostatakrebs"), "{conds:?}");
     }
     // Exclusion wins over inclusion.
-    let sp = spec("Patient", "US", vec![str_param("conditionsInclude", "Asthma"), str_param("conditionsExclude", "asthma")]);
+    let sp =
+        spec("Patient", "US", vec![str_param("conditionsInclude", "Asthma"), str_param("conditionsExclude", "asthma")]);
     for i in 0..500 {
         assert!(!strs(&gen(&sp, i), "conditions").contains(&"Asthma"));
     }
@@ -321,7 +343,12 @@ fn doctors_are_consistent_with_their_training_and_hospital() {
             let (hc, home) = (get(h, "address"), get(&d, "address"));
             if st(hc, "city") != st(home, "city") {
                 let pop = |a: &Value| {
-                    loc.cities.items.iter().find(|c| *c.name == *st(a, "city") && *c.state == *st(a, "state")).expect("city").population
+                    loc.cities
+                        .items
+                        .iter()
+                        .find(|c| *c.name == *st(a, "city") && *c.state == *st(a, "state"))
+                        .expect("city")
+                        .population
                 };
                 assert!(pop(hc) > pop(home), "{} -> {}", st(home, "city"), st(hc, "city"));
             }

@@ -267,9 +267,11 @@ fn load() -> Catalog {
     for r in Table::parse(hc_file!("medical_schools.csv")).rows() {
         school_rows[cc(r.s("country"))].push((r.a("name"), r.f("weight")));
     }
-    let schools = school_rows
-        .map(|rows| Pick::new(rows.iter().map(|x| x.0.clone()).collect(), &rows.iter().map(|x| x.1).collect::<Vec<_>>()));
-    let departments = Table::parse(hc_file!("departments.csv")).rows().map(|r| (r.s("id").to_string(), r.tr("name"))).collect();
+    let schools = school_rows.map(|rows| {
+        Pick::new(rows.iter().map(|x| x.0.clone()).collect(), &rows.iter().map(|x| x.1).collect::<Vec<_>>())
+    });
+    let departments =
+        Table::parse(hc_file!("departments.csv")).rows().map(|r| (r.s("id").to_string(), r.tr("name"))).collect();
     let mut hospitals: [HospitalPack; 3] = Default::default();
     for r in Table::parse(hc_file!("hospital_types.csv")).rows() {
         hospitals[cc(r.s("country"))].types.push(HospitalType {

@@ -253,7 +253,7 @@ impl Clinical {
     /// Conditions matching a user-given name (code, any language's name or alias), case-insensitive.
     pub fn find_conditions(&self, name: &str) -> Vec<usize> {
         let n = name.trim().to_lowercase();
-        (0..self.conditions.len()).filter(|i| self.conditions[*i].keys.iter().any(|k| *k == n)).collect()
+        (0..self.conditions.len()).filter(|i| self.conditions[*i].keys.contains(&n)).collect()
     }
 }
 
@@ -356,10 +356,8 @@ fn load() -> Clinical {
     let reg = Table::parse(hc_file!("registries.csv"));
     let provinces: Vec<(Arc<str>, f64)> =
         reg.rows().filter(|r| r.s("kind") == "vn_province").map(|r| (r.a("key"), r.f("weight"))).collect();
-    let vn_provinces = Pick::new(
-        provinces.iter().map(|p| p.0.clone()).collect(),
-        &provinces.iter().map(|p| p.1).collect::<Vec<_>>(),
-    );
+    let vn_provinces =
+        Pick::new(provinces.iter().map(|p| p.0.clone()).collect(), &provinces.iter().map(|p| p.1).collect::<Vec<_>>());
     let de_chambers =
         reg.rows().filter(|r| r.s("kind") == "de_chamber").map(|r| (r.a("key"), r.a("value"), r.f("weight"))).collect();
     Clinical { conditions, medications, allergies, blood_types, insurers, relationships, vn_provinces, de_chambers }
@@ -386,7 +384,7 @@ mod tests {
             assert!(c.name.iter().all(|n| !n.is_empty()), "{}", c.code);
             assert!(c.min_age <= c.max_age, "{}", c.code);
             assert!(c.country.iter().all(|f| *f > 0.0), "{}", c.code);
-            let has_med = d.medications.iter().any(|m| m.treats.iter().any(|t| &*d.conditions[*t].code == &*c.code));
+            let has_med = d.medications.iter().any(|m| m.treats.iter().any(|t| *d.conditions[*t].code == *c.code));
             assert_eq!(c.treated > 0.0, has_med, "{}: treated {} but medication listed: {has_med}", c.code, c.treated);
         }
         let codes: Vec<&str> = d.conditions.iter().map(|c| &*c.code).collect();
@@ -409,7 +407,11 @@ mod tests {
         }
         for a in &d.allergies {
             if let Some(cl) = &a.class {
-                assert!(d.medications.iter().any(|m| m.class.as_ref() == Some(cl)) || &**cl == "opioid" || &**cl == "contrast");
+                assert!(
+                    d.medications.iter().any(|m| m.class.as_ref() == Some(cl))
+                        || &**cl == "opioid"
+                        || &**cl == "contrast"
+                );
             }
         }
         for c in 0..3 {

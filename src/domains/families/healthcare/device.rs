@@ -57,7 +57,6 @@ fn specifications(k: u64, dev: &DeviceType, cat: &Catalog, c: usize) -> Map {
 }
 
 /// One maintenance entry of type `t` on `date`.
-#[allow(clippy::too_many_arguments)]
 fn maintenance_entry(
     st: &mut Stream,
     cat: &Catalog,
@@ -85,7 +84,7 @@ fn maintenance_entry(
     let notes: Vec<&Tr> = cat
         .maint_notes
         .iter()
-        .filter(|m| (m.types.is_empty() || m.types.iter().any(|x| **x == *t.id)) && m.results.iter().any(|r| *r == result))
+        .filter(|m| (m.types.is_empty() || m.types.iter().any(|x| **x == *t.id)) && m.results.contains(&result))
         .map(|m| &m.name)
         .collect();
     let note = match st.pick(&notes) {
@@ -180,7 +179,13 @@ fn usage_logs(k: u64, g: &Gen<'_>, dev: &DeviceType, install: Date, users: &[Str
             let notes: Vec<&Vocab> = cat
                 .vocab("usage_note")
                 .iter()
-                .filter(|n| if &*purpose.id == "training" { n.applies_to.iter().any(|a| a == "training") } else { n.applies(&purpose.id) })
+                .filter(|n| {
+                    if &*purpose.id == "training" {
+                        n.applies_to.iter().any(|a| a == "training")
+                    } else {
+                        n.applies(&purpose.id)
+                    }
+                })
                 .collect();
             let nw: Vec<f64> = notes.iter().map(|n| n.weight).collect();
             let note = match weighted_index(&mut st, &nw) {
@@ -229,9 +234,11 @@ pub fn device(g: &Gen<'_>) -> Map {
     let last = history.last().map(|x| x.0).unwrap_or(install);
     let logs = usage_logs(k, g, dev, install, &users, c);
     let statuses = cat.vocab("status");
-    let status =
-        &statuses[weighted_index(&mut stream(k, "device.status"), &statuses.iter().map(|v| v.weight).collect::<Vec<_>>())
-            .unwrap_or(0)];
+    let status = &statuses[weighted_index(
+        &mut stream(k, "device.status"),
+        &statuses.iter().map(|v| v.weight).collect::<Vec<_>>(),
+    )
+    .unwrap_or(0)];
     let loc_id = stream(k, "device.location").pick(&dev.locations).cloned().unwrap_or_default();
     let location = cat.term("location", &loc_id).map(|v| v.name[c].to_string()).unwrap_or(loc_id);
     let id = format!("DEV-{}", ids::digits(&mut stream(k, "device.id"), 8));

@@ -95,7 +95,8 @@ fn license(g: &Gen<'_>, k: u64, h: &Hospital) -> String {
         "DE" => {
             let chambers: Vec<_> = clinical().de_chambers.iter().filter(|x| *x.0 == *h.city.state).collect();
             let w: Vec<f64> = chambers.iter().map(|x| x.2).collect();
-            let chamber = weighted_index(&mut st, &w).map(|i| chambers[i].1.to_string()).unwrap_or_else(|| "BÄK".into());
+            let chamber =
+                weighted_index(&mut st, &w).map(|i| chambers[i].1.to_string()).unwrap_or_else(|| "BÄK".into());
             format!("{chamber}-{}", ids::digits(&mut st, 6))
         }
         "VN" => {
@@ -141,8 +142,7 @@ pub fn doctor(g: &Gen<'_>) -> Result<Map, String> {
     let w: Vec<f64> = (MIN_GRADUATION_AGE..=MAX_GRADUATION_AGE)
         .map(|a| if a <= top { GRADUATION_AGE[c][(a - MIN_GRADUATION_AGE) as usize] } else { 0.0 })
         .collect();
-    let grad_age = MIN_GRADUATION_AGE
-        + weighted_index(&mut stream(k, "doctor.graduation"), &w).unwrap_or(0) as i64;
+    let grad_age = MIN_GRADUATION_AGE + weighted_index(&mut stream(k, "doctor.graduation"), &w).unwrap_or(0) as i64;
     let graduation_year = p.birthdate.year() as i64 + grad_age;
     let years = (g.now.year() as i64 - graduation_year).max(0);
     let female = p.gender == "female";

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use super::catalog::{catalog, HospitalType, NamePattern};
 use super::data::{country, weighted_index};
 use super::{ascii_slug, ids, s, sample, str_list, sub};
-use crate::domains::entities::{landline, map, mobile_number, stream, Gen};
 use crate::domains::entities::Address;
+use crate::domains::entities::{landline, map, mobile_number, stream, Gen};
 use crate::domains::locale::{ascii_fold, City};
 use crate::vm::value::{Map, Value};
 
@@ -24,7 +24,8 @@ pub struct Hospital {
 }
 
 /// Departments every kind of hospital may have for a visiting specialist.
-const SUPPORT: &[&str] = &["radiology", "anesthesiology", "laboratory", "pharmacy", "administration", "icu", "emergency"];
+const SUPPORT: &[&str] =
+    &["radiology", "anesthesiology", "laboratory", "pharmacy", "administration", "icu", "emergency"];
 
 fn domain_of(code: &str, name: &str, type_id: &str) -> String {
     match code {
@@ -49,7 +50,9 @@ fn domain_of(code: &str, name: &str, type_id: &str) -> String {
             let slug: String = name
                 .split_whitespace()
                 .filter(|w| !GENERIC.contains(&w.to_ascii_lowercase().as_str()))
-                .flat_map(|w| ascii_fold(w).to_ascii_lowercase().chars().filter(char::is_ascii_alphabetic).collect::<Vec<_>>())
+                .flat_map(|w| {
+                    ascii_fold(w).to_ascii_lowercase().chars().filter(char::is_ascii_alphabetic).collect::<Vec<_>>()
+                })
                 .collect();
             let slug = if slug.is_empty() { "hospital".to_string() } else { slug };
             let tld = match type_id {
@@ -103,7 +106,15 @@ pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, home: Option<&City>) ->
     let mut weights: Vec<f64> = pack
         .types
         .iter()
-        .map(|t| if !fits(t) { 0.0 } else if in_home(t) { t.weight } else { t.weight * 0.1 })
+        .map(|t| {
+            if !fits(t) {
+                0.0
+            } else if in_home(t) {
+                t.weight
+            } else {
+                t.weight * 0.1
+            }
+        })
         .collect();
     if weights.iter().all(|w| *w <= 0.0) {
         weights = pack.types.iter().map(|t| t.weight).collect();
@@ -141,7 +152,9 @@ pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, home: Option<&City>) ->
     let mut chosen: Vec<String> = Vec::new();
     let focus = pattern.map(|p| p.focus.clone()).unwrap_or_default();
     for d in focus.iter().map(String::as_str).chain(need).chain(emergency.then_some("emergency")) {
-        if !chosen.iter().any(|x| x == d) && (d != "emergency" || ty.departments.iter().any(|x| x == d) || need == Some(d)) {
+        if !chosen.iter().any(|x| x == d)
+            && (d != "emergency" || ty.departments.iter().any(|x| x == d) || need == Some(d))
+        {
             chosen.push(d.to_string());
         }
     }

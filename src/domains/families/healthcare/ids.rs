@@ -77,7 +77,9 @@ pub fn ssn(s: &mut Stream) -> String {
 
 pub fn ssn_valid(v: &str) -> bool {
     let parts: Vec<&str> = v.split('-').collect();
-    if parts.len() != 3 || parts.iter().zip([3, 2, 4]).any(|(p, n)| p.len() != n || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() != 3
+        || parts.iter().zip([3, 2, 4]).any(|(p, n)| p.len() != n || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return false;
     }
     let (a, g, sn): (u32, u32, u32) =
@@ -135,7 +137,9 @@ pub fn lanr(s: &mut Stream, group: &str) -> String {
 }
 
 pub fn lanr_valid(v: &str) -> bool {
-    v.len() == 9 && v.bytes().all(|b| b.is_ascii_digit()) && v[6..7].parse::<u32>().ok() == Some(lanr_check_digit(&v[..6]))
+    v.len() == 9
+        && v.bytes().all(|b| b.is_ascii_digit())
+        && v[6..7].parse::<u32>().ok() == Some(lanr_check_digit(&v[..6]))
 }
 
 /// A Vietnamese citizen identity number (CCCD): province code (3 digits), sex/century digit
