@@ -3,6 +3,7 @@
 
 pub mod commerce;
 pub mod finance;
+pub mod healthcare;
 pub mod insurance;
 pub mod public;
 
@@ -17,6 +18,7 @@ pub fn generate(kind: &str, g: &Gen<'_>) -> Result<Value, String> {
         }
     }
     match kind {
+        "Patient" | "Doctor" | "Hospital" | "MedicalDevice" | "MedicalProcedure" => healthcare::generate(kind, g),
         "InsuranceCompany" | "InsuranceProduct" | "InsuranceCoverage" | "InsurancePolicy" => {
             insurance::generate(kind, &commerce::table::pack_of(g))
         }
