@@ -21,7 +21,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn run_model(model: &Path, out: &Path) -> f64 {
     let t = Instant::now();
-    let (_sm, m, diags) = lower_file(model, &LowerOptions::default());
+    let (_sm, m, diags) = lower_file(model, &LowerOptions { for_run: true, ..LowerOptions::default() });
     let m = m.unwrap_or_else(|| panic!("model does not compile: {:?}", diags.0.first().map(|d| &d.message)));
     let opts = RunOptions {
         out_dir: out.to_path_buf(),

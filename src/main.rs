@@ -82,7 +82,7 @@ fn parse_clock(s: &str) -> Option<jiff::civil::DateTime> {
 }
 
 fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<String>, verbose: bool) -> ExitCode {
-    let lopts = LowerOptions { seed: seed.as_deref().map(Seed::parse) };
+    let lopts = LowerOptions { seed: seed.as_deref().map(Seed::parse), for_run: true };
     let (sources, m, diags) = lower_file(model, &lopts);
     if diags.has_errors() || m.is_none() {
         report(&diags, &sources, None);

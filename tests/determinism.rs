@@ -24,7 +24,7 @@ fn run(model_text: &str, seed: i128, rows: Option<(u64, u64)>) -> String {
     let dir = tempfile::tempdir().expect("tmp");
     let model = dir.path().join("m.xml");
     std::fs::write(&model, model_text).expect("write model");
-    let (_sm, m, diags) = lower_file(&model, &LowerOptions::default());
+    let (_sm, m, diags) = lower_file(&model, &LowerOptions { for_run: true, ..LowerOptions::default() });
     let m = m.unwrap_or_else(|| panic!("{:?}", diags.0));
     let out = dir.path().join("out");
     let opts = RunOptions {

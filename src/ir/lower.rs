@@ -33,6 +33,9 @@ use crate::vm::value::{Map, Value};
 pub struct LowerOptions {
     /// `--seed` overrides `<setup rngSeed>`.
     pub seed: Option<Seed>,
+    /// Lowering for a run (not only a check): constructs that are valid but cannot run are
+    /// errors instead of warnings.
+    pub for_run: bool,
 }
 
 /// Reads, parses and lowers a model file.
@@ -69,6 +72,7 @@ pub fn lower_text(path: &Path, text: &str, opts: &LowerOptions) -> (SourceMap, O
     }
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut lw = Lower::new(sm, base_dir.clone(), path.to_path_buf());
+    lw.for_run = opts.for_run;
     let model = lw.model(&root, opts);
     let mut diags = lw.diags;
     diags.sort();
@@ -140,6 +144,8 @@ struct Lower {
     count_stack: Vec<Option<u64>>,
     /// Condition/while nesting inside the current record frame.
     branch: u32,
+    /// See [`LowerOptions::for_run`].
+    for_run: bool,
     /// Lowering an `<element>` of a nestedKey/item: its field is named `@name`.
     element_attr: bool,
 }
@@ -271,6 +277,7 @@ impl Lower {
             include_stack: vec![file],
             count_stack: Vec::new(),
             branch: 0,
+            for_run: false,
             element_attr: false,
         }
     }
@@ -759,8 +766,20 @@ impl Lower {
         } else {
             uri
         };
-        let path = self.dir().join(&uri);
         let span = self.attr_span(c, "uri");
+        if uri.contains('{') {
+            // The uri is an f-string over record values, known only at run time.
+            let msg = format!("<include uri=\"{uri}\"> is resolved at run time, which is not supported yet");
+            let help = "include a fixed file, or list the alternatives with <condition>";
+            if self.for_run {
+                self.err("DM506", msg, span).help = Some(help.into());
+            } else {
+                self.diags
+                    .push(Diagnostic::warning("DM506", msg).with_span(span).with_help(help).with_path(self.path_str()));
+            }
+            return vec![];
+        }
+        let path = self.dir().join(&uri);
         if !path.is_file() {
             self.err("DM405", format!("included file '{uri}' does not exist"), span).help =
                 Some(format!("paths are relative to {}", self.dir().display()));
