@@ -21,13 +21,17 @@ fn unsupported(what: &str, span: ESpan) -> ParseError {
     ParseError { message: format!("not supported: {what}"), span, unsupported: true }
 }
 
+/// Deepest nesting of sub-expressions accepted (parentheses, unary operators, f-strings).
+pub const MAX_NESTING: u32 = 64;
+
 /// Parses a whole expression.
 pub fn parse_expr(text: &str) -> Result<Expr, ParseError> {
-    parse_at(text, 0)
+    parse_at(text, 0, 0)
 }
 
-/// Parses `text` whose first byte sits at `base` in an outer text (for f-string parts).
-fn parse_at(text: &str, base: u32) -> Result<Expr, ParseError> {
+/// Parses `text` whose first byte sits at `base` in an outer text (for f-string parts), at
+/// nesting depth `depth`.
+fn parse_at(text: &str, base: u32, depth: u32) -> Result<Expr, ParseError> {
     let tokens = lex(text).map_err(|(s, e)| {
         let c = text[s..].chars().next().unwrap_or('?');
         err(format!("unexpected character '{c}'"), ESpan::new(base + s as u32, base + e as u32))
@@ -35,7 +39,7 @@ fn parse_at(text: &str, base: u32) -> Result<Expr, ParseError> {
     let tokens: Vec<Token> =
         tokens.into_iter().map(|t| Token { tok: t.tok, start: t.start + base, end: t.end + base }).collect();
     let end = base + text.len() as u32;
-    let mut p = Parser { text, base, toks: tokens, pos: 0, end };
+    let mut p = Parser { text, base, toks: tokens, pos: 0, end, depth };
     if p.toks.is_empty() {
         return Err(err("empty expression", ESpan::new(base, end)));
     }
@@ -55,6 +59,7 @@ struct Parser<'a> {
     toks: Vec<Token>,
     pos: usize,
     end: u32,
+    depth: u32,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -135,8 +140,25 @@ impl<'a> Parser<'a> {
         Ok(Expr { kind: ExprKind::Tuple(items), span })
     }
 
+    /// Guards recursion: nesting deeper than [`MAX_NESTING`] is an error, not a stack overflow.
+    fn nest(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            let at = self.peek().map(|t| self.span_of(t)).unwrap_or(self.eof_span());
+            return Err(err(format!("expression is nested deeper than {MAX_NESTING} levels"), at));
+        }
+        Ok(())
+    }
+
     /// Conditional expression level (also rejects `lambda`).
     fn expr(&mut self) -> Result<Expr, ParseError> {
+        self.nest()?;
+        let r = self.expr_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self) -> Result<Expr, ParseError> {
         if let Some(t) = self.peek() {
             if t.tok == Tok::Name && self.slice(t) == "lambda" {
                 return Err(unsupported("lambda", self.span_of(t)));
@@ -189,6 +211,13 @@ impl<'a> Parser<'a> {
     }
 
     fn not_expr(&mut self) -> Result<Expr, ParseError> {
+        self.nest()?;
+        let r = self.not_expr_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn not_expr_inner(&mut self) -> Result<Expr, ParseError> {
         if let Some(t) = self.peek() {
             if t.tok == Tok::Name && self.slice(t) == "not" {
                 self.pos += 1;
@@ -278,6 +307,13 @@ impl<'a> Parser<'a> {
     }
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
+        self.nest()?;
+        let r = self.unary_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, ParseError> {
         let t = match self.peek() {
             Some(t) => t,
             None => return Err(err("expected an operand at the end of the expression", self.eof_span())),
@@ -629,7 +665,7 @@ impl<'a> Parser<'a> {
                     if inner.trim().is_empty() {
                         return Err(err("empty expression in f-string", span_here(i, close + 1)));
                     }
-                    let expr = parse_at(inner, body_start + i as u32 + 1)?;
+                    let expr = parse_at(inner, body_start + i as u32 + 1, self.depth + 1)?;
                     let conv = conv_pos.and_then(|p| body[p + 1..].chars().next());
                     if let Some(c) = conv {
                         if !matches!(c, 'r' | 's' | 'a') {
@@ -818,6 +854,16 @@ mod tests {
         assert!(parse_expr("").is_err());
         assert!(parse_expr("(a").is_err());
         assert!(parse_expr("f'{'").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "(".repeat(5000) + "1" + &")".repeat(5000);
+        assert!(parse_expr(&deep).is_err());
+        assert!(parse_expr(&"-".repeat(5000)).is_err());
+        assert!(parse_expr(&"not ".repeat(5000)).is_err());
+        let ok = "(".repeat(20) + "1" + &")".repeat(20);
+        assert!(parse_expr(&ok).is_ok());
     }
 
     #[test]
