@@ -1081,9 +1081,14 @@ pub fn format_value(v: &Value, spec: &str) -> Result<String, String> {
         }
         i += 1;
     }
+    // Widths and precisions are bounded: a format must not ask for gigabytes of padding.
+    const MAX_WIDTH: usize = 10_000;
     let mut width = 0usize;
     while i < chars.len() && chars[i].is_ascii_digit() {
         width = width * 10 + chars[i] as usize - '0' as usize;
+        if width > MAX_WIDTH {
+            return Err(format!("format width in '{spec}' is larger than {MAX_WIDTH}"));
+        }
         i += 1;
     }
     let mut grouping: Option<char> = None;
@@ -1097,6 +1102,9 @@ pub fn format_value(v: &Value, spec: &str) -> Result<String, String> {
         let mut p = 0;
         while i < chars.len() && chars[i].is_ascii_digit() {
             p = p * 10 + chars[i] as usize - '0' as usize;
+            if p > MAX_WIDTH {
+                return Err(format!("format precision in '{spec}' is larger than {MAX_WIDTH}"));
+            }
             i += 1;
         }
         precision = Some(p);
@@ -1262,6 +1270,13 @@ mod tests {
         assert_eq!(fmt(Value::Int(255), "x"), "ff");
         assert_eq!(fmt(Value::Float(12345.678), ".3e"), "1.235e+04");
         assert_eq!(fmt(Value::Float(2.5), ""), "2.5");
+    }
+
+    #[test]
+    fn huge_widths_are_errors() {
+        assert!(format_value(&Value::Float(3.14), &format!("0{}.1f", "5".repeat(60))).is_err());
+        assert!(format_value(&Value::Float(3.14), &format!(".{}f", "9".repeat(30))).is_err());
+        assert_eq!(fmt(Value::Int(7), "03"), "007");
     }
 
     #[test]
