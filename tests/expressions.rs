@@ -206,7 +206,8 @@ fn real_model_expressions_compile_or_are_declared_unsupported() {
 #[test]
 fn fuzzer_found_inputs_are_errors_not_crashes() {
     // Each input the fuzzer once crashed on stays here as a regression case.
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/expr/deep_nesting.txt"))
-        .expect("fixture");
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/expr/deep_nesting.txt"))
+            .expect("fixture");
     assert!(parse_expr(&text).is_err());
 }
