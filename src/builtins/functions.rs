@@ -1274,8 +1274,8 @@ mod tests {
 
     #[test]
     fn huge_widths_are_errors() {
-        assert!(format_value(&Value::Float(3.14), &format!("0{}.1f", "5".repeat(60))).is_err());
-        assert!(format_value(&Value::Float(3.14), &format!(".{}f", "9".repeat(30))).is_err());
+        assert!(format_value(&Value::Float(2.5), &format!("0{}.1f", "5".repeat(60))).is_err());
+        assert!(format_value(&Value::Float(2.5), &format!(".{}f", "9".repeat(30))).is_err());
         assert_eq!(fmt(Value::Int(7), "03"), "007");
     }
 
