@@ -364,6 +364,12 @@ pub fn call_builtin(
     kwargs: &[(Arc<str>, Value)],
 ) -> Result<Value, String> {
     use Builtin as B;
+    // Keyword arguments never stand in for required positional ones (except the datetime
+    // constructor's year/month/day), so `args[0]` below always exists.
+    let (min, _) = f.arity();
+    if args.len() < min as usize && f != B::DatetimeNew {
+        return Err(format!("{}() missing {} required positional argument(s)", f.name(), min as usize - args.len()));
+    }
     let a0 = args.first();
     Ok(match f {
         B::Len => match &args[0] {
@@ -849,6 +855,10 @@ fn title_case(s: &str) -> String {
 /// Calls `recv.m(args)`.
 pub fn call_method(m: Method, recv: &Value, args: &[Value], kwargs: &[(Arc<str>, Value)]) -> Result<Value, String> {
     use Method as M;
+    let (min, _) = m.arity();
+    if args.len() < min as usize {
+        return Err(format!("{}() missing {} required positional argument(s)", m.name(), min as usize - args.len()));
+    }
     let no_method = || format!("'{}' object has no attribute '{}'", recv.type_name(), m.name());
     match recv {
         Value::Str(s) => {
@@ -1270,6 +1280,15 @@ mod tests {
         assert_eq!(fmt(Value::Int(255), "x"), "ff");
         assert_eq!(fmt(Value::Float(12345.678), ".3e"), "1.235e+04");
         assert_eq!(fmt(Value::Float(2.5), ""), "2.5");
+    }
+
+    #[test]
+    fn keywords_do_not_replace_required_arguments() {
+        let mut rng = Stream::new(1);
+        let mut ctx = CallCtx { rng: &mut rng, now: jiff::civil::date(2025, 1, 1).at(0, 0, 0, 0) };
+        let kw = vec![(Arc::from("le"), Value::Bool(true))];
+        assert!(call_builtin(&mut ctx, Builtin::Sorted, &[], &kw).is_err());
+        assert!(call_method(Method::Replace, &Value::str("a"), &[], &kw).is_err());
     }
 
     #[test]
