@@ -29,6 +29,8 @@ fn run_model(model: &Path, out: &Path) -> f64 {
         clock: jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
         verbose: false,
         rows: None,
+        threads: 1,
+        shard: None,
     };
     engine::run(&m, &opts).unwrap_or_else(|e| panic!("run failed: {}", e.message));
     t.elapsed().as_secs_f64()

@@ -33,6 +33,8 @@ fn run(model_text: &str, seed: i128, rows: Option<(u64, u64)>) -> String {
         clock: jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
         verbose: false,
         rows,
+        threads: 1,
+        shard: None,
     };
     engine::run(&m, &opts).unwrap_or_else(|e| panic!("{}", e.message));
     std::fs::read_to_string(Path::new(&out).join("rows.csv")).expect("rows.csv")

@@ -9,6 +9,7 @@
 //! succeeded.
 
 mod frame;
+mod parallel;
 mod pipeline;
 
 use std::collections::HashMap;
@@ -39,10 +40,15 @@ pub struct RunOptions {
     pub verbose: bool,
     /// Generate only rows `[start, end)` of every top-level product (row seek).
     pub rows: Option<(u64, u64)>,
+    /// Worker threads for products whose records are independent of each other (1: none).
+    pub threads: usize,
+    /// `(k, n)`: generate only the k-th of n contiguous slices of every top-level product
+    /// (children follow their parents); the shards' files, concatenated, are the full run's.
+    pub shard: Option<(u64, u64)>,
 }
 
 /// One output file of a finished run.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct OutputFile {
     pub name: String,
     pub product: String,
@@ -117,6 +123,8 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
         opts: opts.clone(),
         templates: HashMap::new(),
         seen: HashMap::new(),
+        shard_role: (false, false),
+        muted: false,
     };
     let r = rt.exec_setup(&model.body);
     let r = r.and_then(|_| rt.close_all_sinks());
@@ -176,6 +184,10 @@ struct Runtime<'m> {
     pending: Vec<Pending>,
     report: RunReport,
     opts: RunOptions,
+    /// `(continued, open_end)` of the current top-level product's shard (see `FileOptions`).
+    shard_role: (bool, bool),
+    /// Generating a record outside the row window: nothing is written.
+    muted: bool,
     /// Expressions found in scripted source data, compiled once per distinct text.
     templates: HashMap<String, Arc<crate::vm::op::Chunk>>,
     /// Values already produced by `unique` statements (per statement execution).
@@ -492,72 +504,109 @@ impl<'m> Runtime<'m> {
         let collect = g.bind_slot.is_some() || g.targets.iter().any(|t| matches!(t, Target::Memstore(_)));
         let mut collected: Vec<Value> = Vec::new();
         let mut rec_buf: Vec<(Arc<str>, Value)> = Vec::new();
-        let (first, last) = match (g.depth, self.opts.rows) {
-            (0, Some((a, b))) => (a.min(n), b.min(n)),
+        let (first, last) = match (g.depth, self.opts.rows, self.opts.shard) {
+            (0, _, Some((k, parts))) => {
+                let at = |j: u64| (n as u128 * j as u128 / parts.max(1) as u128) as u64;
+                (at(k), at(k + 1))
+            }
+            (0, Some((a, b)), None) => (a.min(n), b.min(n)),
             _ => (0, n),
         };
+        if g.depth == 0 {
+            // Files of this product and its children continue an earlier shard's / are
+            // continued by a later one.
+            self.shard_role = if self.opts.shard.is_some() { (first > 0, last < n) } else { (false, false) };
+        }
+        // Rows before the window are generated (not written) when later rows depend on them.
         let mut sink_ids: Option<Vec<usize>> = None;
+        let seekable = !collect && parallel::stateless_body(&g.body) && !parallel::feeds_memstore(g);
+        let start = if seekable { first } else { 0 };
+        if seekable && first > 0 && first < last {
+            // Record 0 decides the CSV columns: generate it (unwritten) before the window.
+            let outer = std::mem::replace(&mut self.muted, true);
+            let flow = self.gen_row(g, 0, parent_key, rows.as_ref(), &mut rec_buf);
+            let primed = match flow {
+                Ok(Flow::Continue) => self.emit(g, &rec_buf, &mut sink_ids),
+                Ok(Flow::Exhausted) => Ok(()),
+                Err(e) => Err(e),
+            };
+            self.muted = outer;
+            primed?;
+        }
         let mut produced = 0u64;
-        for i in first..last {
-            let rk = row_key(g.key, mix(self.root64, parent_key), i);
-            self.push_frame(&g.layout, rk, i);
-            if let Some(rows) = &rows {
-                if let Some(row) = rows.get(i as usize % rows.len().max(1)) {
-                    let row = row.clone();
-                    let f = self.frames.last_mut().expect("frame");
-                    for (k, v) in row.iter() {
-                        f.set_by_name(k, v.clone());
+        // The record at which a source or sequence ran out (the product's true end).
+        let mut ended_at: Option<u64> = None;
+        let mut i = start;
+        let mut try_parallel = seekable && g.depth == 0 && self.opts.threads > 1;
+        // A product other products read (memstore, nested list) is generated whole; only the
+        // window is written.
+        let whole = collect || (g.depth == 0 && parallel::feeds_memstore(g));
+        // In a shard, records after the window tell nested products' files whether records
+        // follow; a product that depends on earlier records cannot skip them anyway.
+        let end = if whole || (self.opts.shard.is_some() && !seekable) { n } else { last };
+        while i < end {
+            // Once the first record has opened the files (headers written), the rest may be
+            // generated and formatted in parallel chunks.
+            if try_parallel && produced > 0 {
+                try_parallel = false;
+                let ids = sink_ids.clone().unwrap_or_default();
+                if let Some((done, stopped)) = self.run_parallel(g, parent_key, rows.as_ref(), i, last, &ids)? {
+                    produced += done;
+                    i += done;
+                    if stopped {
+                        ended_at = Some(i);
+                        if self.opts.verbose {
+                            eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);
+                        }
                     }
+                    break;
                 }
             }
-            if let Some((start, iv, ticks, slot)) = g.series {
-                let step = i % ticks.max(1);
-                let series = i / ticks.max(1);
-                let mut ts = Map::new();
-                let now = crate::builtins::datetime::add_micros(start, iv * step as i64).unwrap_or(start);
-                ts.insert(Arc::from("now"), Value::DateTime(now));
-                ts.insert(Arc::from("step"), Value::Int(step as i64));
-                ts.insert(Arc::from("series"), Value::Int(series as i64));
-                self.frames.last_mut().expect("frame").set(slot, Value::map(ts), false);
-            }
-            let flow = self.exec_body(&g.body).map_err(|e| with_row(e, &g.name, i))?;
+            // Records before the window (and their children) are generated but not written.
+            let outer = self.muted;
+            let muted = outer || i < first || i >= last;
+            self.muted = muted;
+            let flow = self.gen_row(g, i, parent_key, rows.as_ref(), &mut rec_buf);
+            self.muted = outer;
+            let flow = flow?;
             if flow == Flow::Exhausted {
-                self.pop_frame();
+                ended_at = Some(i);
                 if self.opts.verbose {
                     eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);
                 }
                 break;
             }
-            self.frames.last().expect("frame").record_into(&mut rec_buf);
-            if let Some(src) = g.source.as_ref().filter(|s| s.scripted) {
-                for field in rec_buf.iter_mut() {
-                    let v = std::mem::take(&mut field.1);
-                    field.1 = self
-                        .template_value(v, &src.prefix, &src.suffix, src.span)
-                        .map_err(|e| with_row(e, &g.name, i))?;
-                }
+            // Muted records only prime the sinks (see `emit`).
+            let outer = std::mem::replace(&mut self.muted, muted);
+            let emitted = self.emit(g, &rec_buf, &mut sink_ids);
+            self.muted = outer;
+            emitted?;
+            if !muted {
+                produced += 1;
             }
-            self.pop_frame();
-            if !g.converters.is_empty() {
-                let mut m: Map = rec_buf.drain(..).collect();
-                for c in &g.converters {
-                    match c.apply(Value::map(m.clone()), &self.conv).map_err(|e| run_err(e, g.span))? {
-                        Value::Map(mm) => m = mm.as_ref().clone(),
-                        other => {
-                            return Err(run_err(
-                                format!("a converter on <generate> must return a record, got {}", other.type_name()),
-                                g.span,
-                            ))
-                        }
-                    }
-                }
-                rec_buf.extend(m);
-            }
-            self.emit(g, &rec_buf, &mut sink_ids)?;
             if collect {
                 collected.push(Value::map(rec_buf.iter().cloned().collect()));
             }
-            produced += 1;
+            i += 1;
+        }
+        if g.depth == 0 && self.opts.shard.is_some() {
+            // A shard ends its files open unless the product ends inside it: look one record
+            // past the window to learn whether the product ends right there.
+            if ended_at.is_none() && !whole && i == last && last < n {
+                let outer = std::mem::replace(&mut self.muted, true);
+                let flow = self.gen_row(g, last, parent_key, rows.as_ref(), &mut rec_buf);
+                self.muted = outer;
+                if flow? == Flow::Exhausted {
+                    ended_at = Some(last);
+                }
+            }
+            if ended_at.is_some_and(|e| first < e && e <= last) {
+                for &k in sink_ids.as_deref().unwrap_or(&[]) {
+                    if let Some(sink) = self.sinks.get_mut(k) {
+                        sink.end_here();
+                    }
+                }
+            }
         }
         self.report_count(&g.name, produced);
         for t in &g.targets {
@@ -574,6 +623,77 @@ impl<'m> Runtime<'m> {
             }
         }
         Ok(collected)
+    }
+
+    /// Generates record `i` of an execution of `g` into `rec` (fields in column order, after
+    /// scripted-source templates and generate converters).
+    fn gen_row(
+        &mut self,
+        g: &'m Generate,
+        i: u64,
+        parent_key: u64,
+        rows: Option<&Vec<Arc<Map>>>,
+        rec: &mut Vec<(Arc<str>, Value)>,
+    ) -> Result<Flow, RunError> {
+        let rk = row_key(g.key, mix(self.root64, parent_key), i);
+        self.push_frame(&g.layout, rk, i);
+        if let Some(rows) = rows {
+            if let Some(row) = rows.get(i as usize % rows.len().max(1)) {
+                let row = row.clone();
+                let f = self.frames.last_mut().expect("frame");
+                for (k, v) in row.iter() {
+                    f.set_by_name(k, v.clone());
+                }
+            }
+        }
+        if let Some((start, iv, ticks, slot)) = g.series {
+            let step = i % ticks.max(1);
+            let series = i / ticks.max(1);
+            let mut ts = Map::new();
+            let now = crate::builtins::datetime::add_micros(start, iv * step as i64).unwrap_or(start);
+            ts.insert(Arc::from("now"), Value::DateTime(now));
+            ts.insert(Arc::from("step"), Value::Int(step as i64));
+            ts.insert(Arc::from("series"), Value::Int(series as i64));
+            self.frames.last_mut().expect("frame").set(slot, Value::map(ts), false);
+        }
+        let flow = self.exec_body(&g.body).map_err(|e| with_row(e, &g.name, i));
+        match flow {
+            Ok(Flow::Continue) => {}
+            other => {
+                self.pop_frame();
+                return other;
+            }
+        }
+        self.frames.last_mut().expect("frame").take_record_into(rec);
+        if let Some(src) = g.source.as_ref().filter(|s| s.scripted) {
+            for field in rec.iter_mut() {
+                let v = std::mem::take(&mut field.1);
+                match self.template_value(v, &src.prefix, &src.suffix, src.span) {
+                    Ok(v) => field.1 = v,
+                    Err(e) => {
+                        self.pop_frame();
+                        return Err(with_row(e, &g.name, i));
+                    }
+                }
+            }
+        }
+        self.pop_frame();
+        if !g.converters.is_empty() {
+            let mut m: Map = rec.drain(..).collect();
+            for c in &g.converters {
+                match c.apply(Value::map(m.clone()), &self.conv).map_err(|e| run_err(e, g.span))? {
+                    Value::Map(mm) => m = mm.as_ref().clone(),
+                    other => {
+                        return Err(run_err(
+                            format!("a converter on <generate> must return a record, got {}", other.type_name()),
+                            g.span,
+                        ))
+                    }
+                }
+            }
+            rec.extend(m);
+        }
+        Ok(Flow::Continue)
     }
 
     fn report_count(&mut self, name: &str, k: u64) {
@@ -605,6 +725,18 @@ impl<'m> Runtime<'m> {
             *ids = Some(keys);
         }
         let record = Record { fields: rec };
+        if self.muted {
+            // A record of an earlier shard or window: it still fixes the CSV columns.
+            for &k in ids.as_deref().unwrap_or(&[]) {
+                if let Some(sink) = self.sinks.get_mut(k) {
+                    sink.prime(&record);
+                    if self.opts.shard.is_some() {
+                        sink.skipped();
+                    }
+                }
+            }
+            return Ok(());
+        }
         for &k in ids.as_deref().unwrap_or(&[]) {
             if let Some(sink) = self.sinks.get_mut(k) {
                 sink.write(&record).map_err(|e| run_err(e, g.span))?;
@@ -629,6 +761,9 @@ impl<'m> Runtime<'m> {
             separator: self.model.settings.separator.clone(),
             line_separator: self.model.settings.line_separator.clone(),
             name: g.out_name.clone(),
+            // Nested products learn their role from the records they skip (`Sink::skipped`).
+            continued: g.depth == 0 && self.shard_role.0,
+            open_end: g.depth == 0 && self.shard_role.1,
         };
         let mut keys = Vec::new();
         for t in &g.targets {

@@ -320,12 +320,12 @@ fn format_date(v: &Value, fmt: &str) -> Result<Value, String> {
         }
         other => return Err(format!("outDateFormat needs a datetime, got {}", other.type_name())),
     };
-    let us = dtm::to_epoch_micros(dt);
+    let us = || dtm::to_epoch_micros(dt);
     Ok(Value::from(match fmt {
-        "epoch" => (us.div_euclid(1_000_000)).to_string(),
-        "epoch_millis" => (us.div_euclid(1000)).to_string(),
-        "epoch_micros" => us.to_string(),
-        "epoch_nanos" => (us as i128 * 1000).to_string(),
+        "epoch" => (us().div_euclid(1_000_000)).to_string(),
+        "epoch_millis" => (us().div_euclid(1000)).to_string(),
+        "epoch_micros" => us().to_string(),
+        "epoch_nanos" => (us() as i128 * 1000).to_string(),
         _ => dtm::strftime(dt, fmt),
     }))
 }

@@ -80,7 +80,7 @@ impl Sink for FixedWidthSink {
     fn write(&mut self, rec: &Record) -> Result<(), String> {
         let fields = plain_fields(rec);
         self.buf.clear();
-        if self.out.rows == 0 {
+        if !self.out.started() {
             self.buf.push_str("# ");
             self.buf.push_str(&self.spec);
             self.buf.push('\n');
@@ -104,6 +104,8 @@ impl Sink for FixedWidthSink {
         self.out.rows += 1;
         Ok(())
     }
+
+    super::file_sink_pieces!();
 
     fn finish(self: Box<Self>) -> Result<Option<Pending>, String> {
         self.out.finish()
