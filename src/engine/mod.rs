@@ -227,17 +227,13 @@ impl<'m> Runtime<'m> {
             return Ok(rows.clone());
         }
         let path = self.model.base_dir.join(p);
-        let lower = p.to_ascii_lowercase();
         let _ = src;
-        if lower.ends_with(".csv") {
-            crate::builtins::sources::read_csv(&path, &self.model.settings.separator)
-        } else if lower.ends_with(".json") {
-            crate::builtins::sources::read_json(&path)
-        } else if lower.ends_with(".xml") {
-            crate::builtins::sources::read_xml(&path)
-        } else {
-            Err(format!("source '{p}' is neither a data file (.csv, .json, .xml) nor a memstore entity"))
-        }
+        crate::builtins::sources::read_source(&path, &self.model.settings.separator, "").unwrap_or_else(|| {
+            Err(format!(
+                "source '{p}' is neither a data file ({}) nor a memstore entity",
+                crate::builtins::sources::FILE_SUFFIXES
+            ))
+        })
     }
 
     /// Source templates (dsl §5.5): `{expr}` keeps the value's type; markers interpolate.

@@ -1002,16 +1002,13 @@ impl Lower {
     fn file_rows(&mut self, el: &Element, src: &str, span: Span) -> Option<Arc<Vec<Arc<Map>>>> {
         let path = self.dir().join(src);
         let sep = self.av(el, "separator").unwrap_or_else(|| self.settings.separator.clone());
-        let lower = src.to_ascii_lowercase();
-        let rows = if lower.ends_with(".csv") {
-            sources::read_csv(&path, &sep)
-        } else if lower.ends_with(".json") {
-            sources::read_json(&path)
-        } else if lower.ends_with(".xml") {
-            sources::read_xml(&path)
-        } else {
-            return None;
-        };
+        // A DbUnit dataset holds many tables: sourceEntity → type → name selects one.
+        let table = self
+            .av(el, "sourceEntity")
+            .or_else(|| self.av(el, "type"))
+            .or_else(|| self.av(el, "name"))
+            .unwrap_or_default();
+        let rows = sources::read_source(&path, &sep, &table)?;
         match rows {
             Ok(mut r) => {
                 if let Some(off) = self.int_attr(el, "offset") {
@@ -1132,7 +1129,7 @@ impl Lower {
             format!("source '{src}' is neither a data file, a declared memstore, nor a list in scope"),
             span,
         );
-        d.help = Some("supported files: .csv .json .xml; declare memstores with <memstore id=…/>".into());
+        d.help = Some(format!("supported files: {}; declare memstores with <memstore id=…/>", sources::FILE_SUFFIXES));
         None
     }
 
