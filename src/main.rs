@@ -83,7 +83,7 @@ fn parse_clock(s: &str) -> Option<jiff::civil::DateTime> {
 
 fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<String>, verbose: bool) -> ExitCode {
     let lopts = LowerOptions { seed: seed.as_deref().map(Seed::parse), for_run: true };
-    let (sources, m, diags) = lower_file(model, &lopts);
+    let (mut sources, m, diags) = lower_file(model, &lopts);
     if diags.has_errors() || m.is_none() {
         report(&diags, &sources, None);
         return ExitCode::from(if model.is_file() { 1 } else { 2 });
@@ -117,7 +117,7 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
     let out_dir = out.unwrap_or_else(|| model.parent().map(Path::to_path_buf).unwrap_or_default().join("output"));
     let opts = RunOptions { out_dir: out_dir.clone(), seed: seed.clone(), clock, verbose, rows: None };
     eprintln!("datamimic {}: seed {}, clock {}", datamimic::VERSION, seed.display(), clock);
-    match engine::run(&m, &opts) {
+    match engine::run_in(&m, &opts, &mut sources) {
         Ok(rep) => {
             let base = m.base_dir.clone();
             let man = manifest::Manifest {
@@ -125,7 +125,7 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
                 version: datamimic::VERSION,
                 format_version: FORMAT_VERSION,
                 model: manifest::input_file(model, &base),
-                includes: m.files.iter().skip(1).map(|f| manifest::input_file(f, &base)).collect(),
+                includes: m.files.iter().skip(1).chain(&rep.included).map(|f| manifest::input_file(f, &base)).collect(),
                 seed: seed.display(),
                 clock: clock.to_string(),
                 outputs: &rep.outputs,
