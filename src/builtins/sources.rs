@@ -21,7 +21,11 @@ fn read_text(path: &Path) -> Result<String, String> {
         return Err(format!("'{}' is larger than the limit of 1 GiB", path.display()));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("'{}' is not valid UTF-8", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + valid.iter().filter(|b| **b == b'\n').count();
+        format!("{}: line {line}: not valid UTF-8", path.display())
+    })?;
     Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
 }
 

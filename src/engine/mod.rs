@@ -368,7 +368,10 @@ impl<'m> Runtime<'m> {
                         Some(pipeline::Produced::Value(v)) => self.globals[*slot as usize] = v,
                         Some(pipeline::Produced::Exhausted) => {
                             return Err(run_err(
-                                format!("setup variable '{}' has no value: its source is empty", field.name),
+                                format!(
+                                    "setup variable '{}' has no value: its source or sequence is exhausted",
+                                    field.name
+                                ),
                                 field.span,
                             ))
                         }

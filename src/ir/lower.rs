@@ -214,7 +214,9 @@ struct Lower {
     memstores: Vec<String>,
     /// Memstore entity → field names of the product stored into it.
     memstore_fields: HashMap<String, Vec<String>>,
-    named_generators: Vec<(String, Arc<Generator>)>,
+    /// `<generator>` instances (with their shared state) and `<state-machine>`s (a walker per
+    /// statement).
+    named_generators: Vec<(String, Arc<Generator>, Option<StateId>)>,
     path: Vec<String>,
     sibling_counts: Vec<HashMap<String, u32>>,
     include_stack: Vec<PathBuf>,
@@ -955,7 +957,8 @@ impl Lower {
         let cfg = self.gen_config(c);
         let span = self.attr_span(c, "generator");
         if let Some(g) = self.construct_generator(&text, &cfg, span, c.attr("generator")) {
-            self.named_generators.push((name, Arc::new(g)));
+            let state = self.new_state();
+            self.named_generators.push((name, Arc::new(g), Some(state)));
         }
     }
 
@@ -984,7 +987,7 @@ impl Lower {
         }
         let cfg = self.gen_config(c);
         match generators::construct("StateTransitionGenerator", &[], &kwargs, &cfg) {
-            Ok(g) => self.named_generators.push((id, Arc::new(g))),
+            Ok(g) => self.named_generators.push((id, Arc::new(g), None)),
             Err(e) => {
                 self.err("DM508", e, c.name_span);
             }
@@ -1328,6 +1331,11 @@ impl Lower {
         let count = match self.count(el, src.is_some()) {
             Some(c) => c,
             None if series.is_some() => Count::Fixed(1),
+            None if ["count", "minCount", "maxCount"].iter().any(|a| el.attr(a).is_some()) => {
+                // The count is there but invalid: already reported.
+                self.leave();
+                return None;
+            }
             None => {
                 self.err(
                     "DM202",
@@ -1846,8 +1854,10 @@ impl Lower {
                 );
             }
             let trimmed = g.trim().to_string();
-            if let Some((_, shared)) = self.named_generators.iter().find(|(n, _)| *n == trimmed) {
-                Mode::Generator(shared.clone(), GenScope::Run)
+            if let Some((_, shared, state)) = self.named_generators.iter().find(|(n, _, _)| *n == trimmed) {
+                // A <generator> is one instance for all its users; a state machine gives each
+                // statement its own walker (dsl §3.18, §3.19).
+                Mode::Generator(shared.clone(), state.map(GenScope::Shared).unwrap_or(GenScope::Run))
             } else {
                 let gen = self.construct_generator(&g, &cfg, span, el.attr("generator"))?;
                 let scope = if gen.per_execution() { GenScope::PerExecution } else { GenScope::Run };

@@ -145,7 +145,8 @@ pub struct IncludeContext {
     pub memstores: Vec<String>,
     /// Memstore entity → fields of the product stored into it.
     pub memstore_fields: Vec<(String, Vec<String>)>,
-    pub named_generators: Vec<(String, Arc<Generator>)>,
+    /// `<generator>` (with the state id all its users share) and `<state-machine>` instances.
+    pub named_generators: Vec<(String, Arc<Generator>, Option<StateId>)>,
     /// Element path of the include (`setup/generate[g]/include[…]`), for statement keys.
     pub path: Vec<String>,
     /// The directory relative uris resolve against.
@@ -299,6 +300,8 @@ pub enum GenScope {
     PerExecution,
     /// Lives for the whole run.
     Run,
+    /// A `<generator name>` instance: one state, shared by every statement that names it.
+    Shared(StateId),
 }
 
 #[derive(Debug, Clone)]
