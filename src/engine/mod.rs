@@ -555,9 +555,24 @@ impl<'m> Runtime<'m> {
             if let Some(rows) = &rows {
                 if let Some(row) = rows.get(i as usize % rows.len().max(1)) {
                     let row = row.clone();
-                    let f = self.frames.last_mut().expect("frame");
-                    for (k, v) in row.iter() {
-                        f.set_by_name(k, v.clone());
+                    match g.source.as_ref().filter(|s| s.scripted) {
+                        // Templates in source data are evaluated before the children see the
+                        // row (dsl §5.5), in the enclosing scope; a value that does not
+                        // evaluate yet stays as it is for the pass after the children.
+                        Some(src) => {
+                            for (k, v) in row.iter() {
+                                let v = self
+                                    .template_value(v.clone(), &src.prefix, &src.suffix, src.span)
+                                    .unwrap_or_else(|_| v.clone());
+                                self.frames.last_mut().expect("frame").set_by_name(k, v);
+                            }
+                        }
+                        None => {
+                            let f = self.frames.last_mut().expect("frame");
+                            for (k, v) in row.iter() {
+                                f.set_by_name(k, v.clone());
+                            }
+                        }
                     }
                 }
             }
