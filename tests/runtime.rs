@@ -47,7 +47,8 @@ fn xlsx_fixture(path: &Path) {
         }
     }
     let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    let rows: [(f64, &str, f64, bool, (u16, u8, u8)); 3] = [
+    type Row = (f64, &'static str, f64, bool, (u16, u8, u8));
+    let rows: [Row; 3] = [
         (1.0, "Ann", 9.5, true, (2021, 3, 4)),
         (2.0, "Bob", 7.0, false, (2022, 11, 30)),
         (3.0, "Cy", 8.25, true, (2023, 1, 1)),
