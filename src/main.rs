@@ -149,7 +149,7 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
         None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     };
     let lopts = LowerOptions { seed: seed.as_deref().map(Seed::parse), for_run: true };
-    let (sources, m, diags) = lower_file(model, &lopts);
+    let (mut sources, m, diags) = lower_file(model, &lopts);
     if diags.has_errors() || m.is_none() {
         report(&diags, &sources, None);
         return ExitCode::from(if model.is_file() { 1 } else { 2 });
@@ -183,7 +183,7 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
     let out_dir = out.unwrap_or_else(|| model.parent().map(Path::to_path_buf).unwrap_or_default().join("output"));
     let opts = RunOptions { out_dir: out_dir.clone(), seed: seed.clone(), clock, verbose, rows, threads, shard };
     eprintln!("datamimic {}: seed {}, clock {}", datamimic::VERSION, seed.display(), clock);
-    match engine::run(&m, &opts) {
+    match engine::run_in(&m, &opts, &mut sources) {
         Ok(rep) => {
             let base = m.base_dir.clone();
             let man = manifest::Manifest {
@@ -191,7 +191,7 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
                 version: datamimic::VERSION,
                 format_version: FORMAT_VERSION,
                 model: manifest::input_file(model, &base),
-                includes: m.files.iter().skip(1).map(|f| manifest::input_file(f, &base)).collect(),
+                includes: m.files.iter().skip(1).chain(&rep.included).map(|f| manifest::input_file(f, &base)).collect(),
                 seed: seed.display(),
                 clock: clock.to_string(),
                 shard: shard.map(|(k, n)| format!("{k}/{n}")),

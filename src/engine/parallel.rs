@@ -44,7 +44,7 @@ fn stateless_stmt(s: &Stmt) -> bool {
         Stmt::Global { .. } | Stmt::Array(_) | Stmt::Assert { .. } => true,
         Stmt::Field(f) => stateless_field(f),
         // Child products keep files and counters across parent records; echoes print in order.
-        Stmt::Generate(_) | Stmt::Echo { .. } => false,
+        Stmt::Generate(_) | Stmt::Echo { .. } | Stmt::Include(_) => false,
         Stmt::NestedKey(n) => stateless_body(&n.body),
         Stmt::List(l) => l.items.iter().all(|it| stateless_body(&it.body)),
         Stmt::Condition(bs) => bs.iter().all(|b| stateless_body(&b.body)),
@@ -176,6 +176,11 @@ impl<'m> Runtime<'m> {
             seen: HashMap::new(),
             shard_role: self.shard_role,
             muted: false,
+            // Products with run-time includes are not generated in parallel.
+            includes: HashMap::new(),
+            loaded: crate::source::SourceMap::starting_at(self.loaded.next_id()),
+            next_state: self.next_state,
+            include_chain: Vec::new(),
         }
     }
 

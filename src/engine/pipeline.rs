@@ -147,7 +147,11 @@ impl<'m> Runtime<'m> {
                         return Ok(g.value_at(fr.index).flatten());
                     }
                 }
-                let st = &mut self.states[f.state as usize];
+                let sid = match scope {
+                    GenScope::Shared(s) => *s,
+                    _ => f.state,
+                };
+                let Some(st) = self.states.get_mut(sid as usize) else { unreachable_state()? };
                 if !matches!(st, State::Gen(_)) {
                     *st = State::Gen(Default::default());
                 }

@@ -42,6 +42,8 @@ mod txt;
 mod xlsx;
 mod xml;
 
+pub(crate) use fixed_width::parse_columns as fixed_width_columns;
+
 /// One record: its fields in order.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
