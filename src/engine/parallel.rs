@@ -53,7 +53,8 @@ fn stateless_stmt(s: &Stmt) -> bool {
 }
 
 fn stateless_field(f: &Field) -> bool {
-    if f.unique || !f.elements.iter().all(stateless_field) {
+    let unique_ok = !f.unique || super::pipeline::unique_by_index(f).is_some();
+    if !unique_ok || !f.elements.iter().all(stateless_field) {
         return false;
     }
     match &f.mode {

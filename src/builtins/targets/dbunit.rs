@@ -97,6 +97,16 @@ impl Sink for DbUnitSink {
 
     super::file_sink_pieces!();
 
+    fn fork(&self) -> Option<Box<dyn Sink>> {
+        Some(Box::new(DbUnitSink {
+            out: self.out.fork()?,
+            table: self.table.clone(),
+            encoding: self.encoding.clone(),
+            buf: String::new(),
+            cell: String::new(),
+        }))
+    }
+
     fn finish(mut self: Box<Self>) -> Result<Option<Pending>, String> {
         if self.out.closes() {
             self.out.write_str("</dataset>\n")?;

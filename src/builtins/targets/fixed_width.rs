@@ -107,6 +107,16 @@ impl Sink for FixedWidthSink {
 
     super::file_sink_pieces!();
 
+    fn fork(&self) -> Option<Box<dyn Sink>> {
+        Some(Box::new(FixedWidthSink {
+            out: self.out.fork()?,
+            spec: self.spec.clone(),
+            columns: self.columns.clone(),
+            buf: String::new(),
+            cell: String::new(),
+        }))
+    }
+
     fn finish(self: Box<Self>) -> Result<Option<Pending>, String> {
         self.out.finish()
     }
