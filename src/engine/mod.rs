@@ -8,6 +8,7 @@
 //! Output files are written to temporary names and committed only when the whole run
 //! succeeded.
 
+mod db;
 mod frame;
 mod pipeline;
 
@@ -117,9 +118,12 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
         opts: opts.clone(),
         templates: HashMap::new(),
         seen: HashMap::new(),
+        dbs: crate::db::Databases::new(),
     };
     let r = rt.exec_setup(&model.body);
     let r = r.and_then(|_| rt.close_all_sinks());
+    // Databases commit only after every sink finished (and before files are renamed).
+    let r = r.and_then(|_| rt.dbs.commit_all().map_err(|e| db::db_err(e, Span::DETACHED, "")));
     match r {
         Ok(()) => {
             for p in &rt.pending {
@@ -140,6 +144,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
             Ok(report)
         }
         Err(e) => {
+            rt.dbs.rollback_all();
             for sink in std::mem::take(&mut rt.sinks) {
                 if let Ok(Some(p)) = sink.finish() {
                     p.discard();
@@ -180,6 +185,8 @@ struct Runtime<'m> {
     templates: HashMap<String, Arc<crate::vm::op::Chunk>>,
     /// Values already produced by `unique` statements (per statement execution).
     seen: HashMap<StateId, std::collections::HashSet<String>>,
+    /// Declared databases: connections with the run's open transactions.
+    dbs: crate::db::Databases,
 }
 
 /// The scope of expressions inside data: every name is looked up at run time.
@@ -350,6 +357,8 @@ impl<'m> Runtime<'m> {
                         ));
                     }
                 }
+                Stmt::Database(decl, span) => self.exec_database(decl, *span)?,
+                Stmt::Execute(x) => self.exec_execute(x)?,
                 _ => {}
             }
         }
@@ -367,7 +376,7 @@ impl<'m> Runtime<'m> {
         let mut sinks: Vec<Option<Box<dyn Sink>>> = std::mem::take(&mut self.sinks).into_iter().map(Some).collect();
         for (_, id) in std::mem::take(&mut self.sink_index) {
             if let Some(sink) = sinks.get_mut(id).and_then(Option::take) {
-                if let Some(p) = sink.finish().map_err(|e| run_err(e, Span::DETACHED))? {
+                if let Some(p) = sink.finish().map_err(|e| db::sink_err(e, Span::DETACHED, ""))? {
                     self.pending.push(p);
                 }
             }
@@ -397,6 +406,7 @@ impl<'m> Runtime<'m> {
                     }
                 }
                 Stmt::While { body, .. } => self.reset_states(body),
+                Stmt::Reference(r) => self.states[r.state as usize] = State::Empty,
                 _ => {}
             }
         }
@@ -459,6 +469,7 @@ impl<'m> Runtime<'m> {
                     _ => Arc::new(rows_of(&v).map_err(|m| run_err(m, src.span))?),
                 }
             }
+            SourceKind::Database { db, query } => Arc::new(self.db_rows(db, query, key, src.span)?),
         };
         select_rows(&all, src, key, count).map_err(|m| run_err(m, src.span))
     }
@@ -590,7 +601,7 @@ impl<'m> Runtime<'m> {
         ids: &mut Option<Vec<usize>>,
     ) -> Result<(), RunError> {
         if ids.is_none() {
-            if !g.targets.iter().any(|t| matches!(t, Target::File(_))) {
+            if !g.targets.iter().any(|t| matches!(t, Target::File(_) | Target::Database { .. })) {
                 *ids = Some(Vec::new());
                 return Ok(());
             }
@@ -607,7 +618,7 @@ impl<'m> Runtime<'m> {
         let record = Record { fields: rec };
         for &k in ids.as_deref().unwrap_or(&[]) {
             if let Some(sink) = self.sinks.get_mut(k) {
-                sink.write(&record).map_err(|e| run_err(e, g.span))?;
+                sink.write(&record).map_err(|e| db::sink_err(e, g.span, &g.name))?;
             }
         }
         Ok(())
@@ -639,6 +650,19 @@ impl<'m> Runtime<'m> {
                     Some(id) => *id,
                     None => {
                         let sink = targets::open(spec, &dir, &g.out_name, &fo).map_err(|e| run_err(e, g.span))?;
+                        self.sinks.push(sink);
+                        self.sink_index.insert(key, self.sinks.len() - 1);
+                        self.sinks.len() - 1
+                    }
+                };
+                keys.push(id);
+            }
+            if let Target::Database { db, table, op } = t {
+                let key = format!("db\0{db}\0{table}\0{op:?}");
+                let id = match self.sink_index.get(&key) {
+                    Some(id) => *id,
+                    None => {
+                        let sink = self.db_sink(g, db, table, *op)?;
                         self.sinks.push(sink);
                         self.sink_index.insert(key, self.sinks.len() - 1);
                         self.sinks.len() - 1
@@ -758,7 +782,8 @@ impl<'m> Runtime<'m> {
                     ));
                 }
             }
-            Stmt::Global { .. } => {}
+            Stmt::Reference(r) => return self.reference(r),
+            Stmt::Global { .. } | Stmt::Database(..) | Stmt::Execute(_) => {}
         }
         Ok(Flow::Continue)
     }
