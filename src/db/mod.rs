@@ -176,6 +176,8 @@ pub(crate) struct BufRow {
     pub values: Vec<Value>,
     /// Index of the record among those written to this target (for error messages).
     pub index: u64,
+    /// Position among all rows buffered on this connection.
+    pub seq: u64,
 }
 
 /// A failed batch: the failing row within the batch, when known, and the message.
@@ -265,6 +267,12 @@ pub(crate) struct Conn {
     tables: HashMap<String, Arc<TableInfo>>,
     buffers: Vec<Buffer>,
     buffered: usize,
+    /// Rows buffered so far (the next row's `seq`).
+    seq: u64,
+    /// The buffer and row `seq` of the last top-level record: when another top-level product
+    /// starts, everything up to that row is written, so products reach the table in
+    /// document order.
+    last_top: Option<(usize, u64)>,
     /// The run's transaction is still open.
     open: bool,
 }
@@ -301,6 +309,11 @@ impl Conn {
     /// Writes every buffered row: parents before children, children before parents for
     /// `.delete`.
     fn flush_all(&mut self) -> Result<(), DbError> {
+        self.flush_upto(u64::MAX)
+    }
+
+    /// Writes the buffered rows with `seq <= cutoff`.
+    fn flush_upto(&mut self, cutoff: u64) -> Result<(), DbError> {
         if self.buffered == 0 {
             return Ok(());
         }
@@ -314,7 +327,10 @@ impl Conn {
             }
         });
         for i in order {
-            let rows = std::mem::take(&mut self.buffers[i].rows);
+            let mut rows = std::mem::take(&mut self.buffers[i].rows);
+            let keep = rows.split_off(rows.partition_point(|r| r.seq <= cutoff));
+            self.buffers[i].rows = keep;
+            self.buffered -= rows.len();
             let table = self.buffers[i].table.clone();
             let op = self.buffers[i].op;
             let mut start = 0;
@@ -329,32 +345,34 @@ impl Conn {
                     let b = &self.buffers[i];
                     let place = match f.row.and_then(|r| group.get(r)) {
                         Some(r) => format!("row {} of '{}'", r.index, b.product),
-                        None => format!(
-                            "rows {}–{} of '{}'",
-                            group[0].index,
-                            group[group.len() - 1].index,
-                            b.product
-                        ),
+                        None => format!("rows {}–{} of '{}'", group[0].index, group[group.len() - 1].index, b.product),
                     };
                     let msg = format!(
-                        "{}: {} into table '{}' failed at {place}: {}",
+                        "{}: {} into table '{}' failed at {place}: {} (in <generate name=\"{}\">)",
                         self.who(),
                         op.name(),
                         table.name,
-                        self.scrub(&f.message)
+                        self.scrub(&f.message),
+                        b.product
                     );
-                    self.buffered = 0;
-                    return Err(DbError::new(CODE_WRITE, msg).help("the run's changes to this database are rolled back"));
+                    return Err(
+                        DbError::new(CODE_WRITE, msg).help("the run's changes to this database are rolled back")
+                    );
                 }
                 start = end;
             }
         }
-        self.buffered = 0;
         Ok(())
     }
 
     /// Buffers one record for buffer `b`.
     fn push(&mut self, b: usize, rec: &Record) -> Result<(), DbError> {
+        let top_level = self.buffers[b].depth == 0;
+        if let Some((last, last_seq)) = self.last_top {
+            if top_level && last != b {
+                self.flush_upto(last_seq)?;
+            }
+        }
         let fields = plain_fields(rec);
         let who = self.who();
         let buf = &mut self.buffers[b];
@@ -373,7 +391,11 @@ impl Conn {
                                 buf.product, buf.received, buf.table.name
                             ),
                         )
-                        .help(format!("columns of '{}': {}", buf.table.name, buf.table.column_list())))
+                        .help(format!(
+                            "columns of '{}': {}",
+                            buf.table.name,
+                            buf.table.column_list()
+                        )))
                     }
                 }
             }
@@ -381,7 +403,11 @@ impl Conn {
                 if buf.table.pk.is_empty() {
                     return Err(DbError::new(
                         CODE_WRITE,
-                        format!("{who}: .{} needs a primary key, but table '{}' has none", buf.op.name(), buf.table.name),
+                        format!(
+                            "{who}: .{} needs a primary key, but table '{}' has none",
+                            buf.op.name(),
+                            buf.table.name
+                        ),
                     ));
                 }
                 if let Some(&missing) = buf.table.pk.iter().find(|p| !cols.contains(p)) {
@@ -429,8 +455,12 @@ impl Conn {
             }
             values.push(v);
         }
-        buf.rows.push(BufRow { cols, values, index: buf.received });
+        buf.rows.push(BufRow { cols, values, index: buf.received, seq: self.seq });
         buf.received += 1;
+        if top_level {
+            self.last_top = Some((b, self.seq));
+        }
+        self.seq += 1;
         self.buffered += 1;
         let depth = self.buffers[b].depth;
         let top = self.buffers.iter().all(|x| x.depth >= depth);
@@ -514,6 +544,8 @@ impl Databases {
             tables: HashMap::new(),
             buffers: Vec::new(),
             buffered: 0,
+            seq: 0,
+            last_top: None,
             open: true,
         };
         self.conns.retain(|(id, _)| *id != decl.id);

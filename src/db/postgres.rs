@@ -100,7 +100,8 @@ fn numeric(raw: &[u8]) -> Result<Value, Box<dyn std::error::Error + Sync + Send>
         pos += 1;
     }
     frac.truncate(dscale);
-    let text = format!("{}{int_part}{}{frac}", if sign == 0x4000 { "-" } else { "" }, if dscale > 0 { "." } else { "" });
+    let text =
+        format!("{}{int_part}{}{frac}", if sign == 0x4000 { "-" } else { "" }, if dscale > 0 { "." } else { "" });
     Ok(match text.parse::<rust_decimal::Decimal>() {
         Ok(d) => Value::Decimal(d),
         Err(_) => Value::from(text),
@@ -144,8 +145,8 @@ impl<'a> FromSql<'a> for Cell {
                     i64::MIN => Value::from("-infinity"),
                     us => {
                         let base = crate::builtins::datetime::to_epoch_micros(pg_epoch());
-                        let dt = crate::builtins::datetime::from_epoch_micros(base + us)
-                            .ok_or("timestamp out of range")?;
+                        let dt =
+                            crate::builtins::datetime::from_epoch_micros(base + us).ok_or("timestamp out of range")?;
                         Value::DateTime(dt)
                     }
                 }
@@ -260,7 +261,8 @@ impl Conn {
                 .c
                 .query(
                     "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.atttypid, \
-                     coalesce((SELECT array_position(i.indkey::int2[], a.attnum) FROM pg_index i \
+                     coalesce((SELECT array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1 \
+                     FROM pg_index i \
                      WHERE i.indrelid = a.attrelid AND i.indisprimary), 0) \
                      FROM pg_attribute a WHERE a.attrelid = to_regclass($1::text) AND a.attnum > 0 \
                      AND NOT a.attisdropped ORDER BY a.attnum",

@@ -146,7 +146,11 @@ impl Conn {
             if k > 0 {
                 pk.push((k, columns.len()));
             }
-            columns.push(Column { kind: kind_of(&decl), name: cname, decl: if decl.is_empty() { "untyped".into() } else { decl } });
+            columns.push(Column {
+                kind: kind_of(&decl),
+                name: cname,
+                decl: if decl.is_empty() { "untyped".into() } else { decl },
+            });
         }
         if columns.is_empty() {
             return Ok(None);

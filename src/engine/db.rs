@@ -27,7 +27,7 @@ pub(super) fn db_err(e: DbError, span: Span, what: &str) -> RunError {
 /// A sink error: database errors keep their code, others are run-time errors.
 pub(super) fn sink_err(e: String, span: Span, product: &str) -> RunError {
     match crate::db::decode_error(&e) {
-        Some(d) if product.is_empty() => db_err(d, span, ""),
+        Some(d) if product.is_empty() || d.message.contains("(in <generate name=") => db_err(d, span, ""),
         Some(d) => db_err(d, span, &format!("<generate name=\"{product}\">")),
         None => run_err(e, span),
     }
@@ -77,7 +77,13 @@ impl<'m> Runtime<'m> {
     }
 
     /// Opens the sink of a database target of generate `g`.
-    pub(super) fn db_sink(&mut self, g: &'m Generate, db: &str, table: &str, op: DbOp) -> Result<Box<dyn Sink>, RunError> {
+    pub(super) fn db_sink(
+        &mut self,
+        g: &'m Generate,
+        db: &str,
+        table: &str,
+        op: DbOp,
+    ) -> Result<Box<dyn Sink>, RunError> {
         self.dbs
             .sink(db, table, op, &g.name, g.depth)
             .map_err(|e| db_err(e, g.span, &format!("<generate name=\"{}\" target=…>", g.name)))

@@ -209,7 +209,11 @@ pub enum Target {
     File(TargetSpec),
     Memstore(String),
     /// A declared database: rows into `table` with `op` (`id`, `id.update`, …).
-    Database { db: String, table: String, op: crate::db::DbOp },
+    Database {
+        db: String,
+        table: String,
+        op: crate::db::DbOp,
+    },
 }
 
 #[derive(Debug)]

@@ -266,8 +266,12 @@ impl Lower {
             }
         }
         if wanted.is_empty() {
-            self.err("DM203", format!("<reference> '{name}' reads nothing: add sourceKey or <field> children"), c.name_span)
-                .help = Some("e.g. sourceKey=\"id\" copies column id into the field".into());
+            self.err(
+                "DM203",
+                format!("<reference> '{name}' reads nothing: add sourceKey or <field> children"),
+                c.name_span,
+            )
+            .help = Some("e.g. sourceKey=\"id\" copies column id into the field".into());
             return None;
         }
         let frame = self.frames.last_mut()?;
@@ -297,4 +301,3 @@ impl Lower {
         self.memstores.iter().chain(self.databases.iter()).cloned().collect()
     }
 }
-
