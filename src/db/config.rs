@@ -101,6 +101,9 @@ fn decl_err(message: impl Into<String>, attr: Option<&'static str>) -> DeclError
     DeclError { message: message.into(), attr, unsupported: false }
 }
 
+/// The `key=value` pairs of one property file.
+type Properties = Vec<(String, String)>;
+
 /// The property files a declaration may read, in lookup order, with the key prefixes each
 /// one accepts.
 fn property_files(base: &Path, id: &str, env: &str, system: &str) -> Vec<(PathBuf, Vec<String>)> {
@@ -124,7 +127,7 @@ fn property_files(base: &Path, id: &str, env: &str, system: &str) -> Vec<(PathBu
 pub fn resolve(id: &str, attr: &dyn Fn(&str) -> Option<String>, base: &Path) -> Result<DbDecl, Vec<DeclError>> {
     let env = attr("environment").unwrap_or_else(|| "environment".into());
     let system = attr("system").unwrap_or_else(|| id.to_string());
-    let files: Vec<(Vec<(String, String)>, Vec<String>)> = property_files(base, id, &env, &system)
+    let files: Vec<(Properties, Vec<String>)> = property_files(base, id, &env, &system)
         .into_iter()
         .filter(|(p, _)| p.is_file())
         .filter_map(|(p, keys)| crate::builtins::sources::read_properties(&p).ok().map(|props| (props, keys)))

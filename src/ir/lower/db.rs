@@ -45,9 +45,19 @@ impl Lower {
                     let sp = e.attr.map(|a| self.attr_span(c, a)).unwrap_or(c.name_span);
                     let path = self.path_str();
                     let (code, help) = if e.unsupported {
-                        ("DM506", "use dbms=\"sqlite\" or dbms=\"postgresql\"")
+                        ("DM506", "use dbms=\"sqlite\" or dbms=\"postgresql\"".to_string())
+                    } else if e.attr == Some("dbms") {
+                        let given = self.av(c, "dbms").unwrap_or_default().to_ascii_lowercase();
+                        let help = match did_you_mean(&given, config::SUPPORTED_DBMS.iter().copied()) {
+                            Some(s) => format!("did you mean '{s}'?"),
+                            None => "use dbms=\"sqlite\" or dbms=\"postgresql\"".into(),
+                        };
+                        ("DM602", help)
                     } else {
-                        ("DM602", "connection settings come from the attributes or conf/<environment>.env.properties")
+                        (
+                            "DM602",
+                            "connection settings come from the attributes or conf/<environment>.env.properties".into(),
+                        )
                     };
                     let missing = e.attr.is_none();
                     let d = if missing && !self.for_run {
