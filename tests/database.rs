@@ -725,3 +725,26 @@ fn masking_demo_runs_from_a_copy_of_its_folder() {
     // Masked columns keep their place.
     assert_eq!(csv.lines().next(), Some("id|given_name|family_name|email|phone|city|birthdate|vip"));
 }
+
+fn decimals_are_written_as_their_digits(env: &Env) {
+    env.write(
+        "schema.sql",
+        "DROP TABLE IF EXISTS prices;\nCREATE TABLE prices (id INTEGER PRIMARY KEY, price NUMERIC(10, 2), label TEXT);",
+    );
+    env.run_ok(
+        r#"<execute uri="schema.sql" target="db"/>
+  <generate name="prices" count="2" target="db">
+    <key name="id" generator="IncrementGenerator"/>
+    <key name="price" script="id + 0.25" type="decimal"/>
+    <key name="label" script="id + 0.5" type="decimal"/>
+  </generate>"#,
+    );
+    let rows = env.rows("SELECT id, price, label FROM prices ORDER BY id");
+    assert_eq!(rows[0], ["1", "1.25", "1.5"]);
+    assert_eq!(rows[1][2], "2.5");
+}
+both!(
+    sqlite_decimals_are_written_as_their_digits,
+    pg_decimals_are_written_as_their_digits,
+    decimals_are_written_as_their_digits
+);

@@ -496,6 +496,7 @@ fn normalize(v: &Value, kind: ColKind) -> Value {
             v.write_json(&mut s);
             Value::from(s)
         }
+        (Value::Decimal(d), ColKind::Text) => Value::from(d.to_string()),
         (_, ColKind::Text) => Value::from(v.py_str()),
         (Value::List(_) | Value::Tuple(_) | Value::Map(_), _) => Value::from(v.py_str()),
         _ => v.clone(),

@@ -83,6 +83,7 @@ impl ToSql for Arg<'_> {
             Value::Float(f) => ToSqlOutput::Owned(rusqlite::types::Value::Real(*f)),
             Value::Str(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Value::Decimal(d) => ToSqlOutput::Owned(rusqlite::types::Value::Text(d.to_string())),
             other => ToSqlOutput::Owned(rusqlite::types::Value::Text(other.py_str())),
         })
     }
