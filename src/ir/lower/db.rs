@@ -173,6 +173,12 @@ impl Lower {
                 Some("read it with <variable source=… > or <generate source=…> and use the rows".into());
             return Some(None);
         }
+        if let Some(a) = el.attr("iterationSelector") {
+            let sp = a.name_span;
+            self.err("DM506", "not supported yet: iterationSelector (a query per record)", sp).help =
+                Some("read the rows once with selector=… and filter them in expressions".into());
+            return Some(None);
+        }
         if el.attr("selector").is_some() {
             return Some(Some(DbQuery::Selector(self.marker_template(el, "selector", prefix, suffix))));
         }
