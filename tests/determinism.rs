@@ -105,6 +105,6 @@ fn unique_integers_are_a_permutation_computable_by_index() {
         threads: 2,
         shard: None,
     };
-    let err = engine::run(&m, &opts).err().expect("an error");
+    let err = engine::run(&m, &opts).expect_err("an error");
     assert!(err.message.contains("used up"), "{}", err.message);
 }
