@@ -109,15 +109,22 @@ fn a_run_time_error_leaves_no_output_at_all() {
 fn check_accepts_the_example_models() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     let mut n = 0;
+    let mut paths: Vec<PathBuf> = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("models").filter_map(|e| e.ok()) {
         let p = entry.path();
+        match std::fs::read_dir(&p) {
+            Ok(sub) => paths.extend(sub.filter_map(|e| e.ok()).map(|e| e.path())),
+            Err(_) => paths.push(p),
+        }
+    }
+    for p in paths {
         if p.extension().is_some_and(|e| e == "xml") {
             let r = bin().arg("check").arg(&p).output().expect("runs");
             assert!(r.status.success(), "{}: {}", p.display(), String::from_utf8_lossy(&r.stderr));
             n += 1;
         }
     }
-    assert!(n >= 1);
+    assert!(n >= 6, "{n} models");
 }
 
 #[test]
@@ -125,4 +132,49 @@ fn usage_errors_exit_2() {
     assert_eq!(bin().arg("run").arg("/nonexistent/model.xml").output().expect("runs").status.code(), Some(2));
     assert_eq!(bin().arg("frobnicate").output().expect("runs").status.code(), Some(2));
     assert_eq!(bin().arg("check").arg("/nonexistent.xml").output().expect("runs").status.code(), Some(2));
+}
+
+/// The domain demos run from a fresh checkout; their manifests (the SHA-256 of every output)
+/// pin their bytes, and the invariants they advertise hold.
+#[test]
+fn domain_demos_run_and_keep_their_bytes() {
+    for demo in ["finance/accounts.xml", "healthcare/encounters.xml", "insurance/policies.xml", "ecommerce/orders.xml"]
+    {
+        let out = tempfile::tempdir().expect("tmp");
+        let r = run(&model(demo), out.path(), &[]);
+        assert!(r.status.success(), "{demo}: {}", String::from_utf8_lossy(&r.stderr));
+        let manifest = read(&out.path().join("manifest.json")).replace(env!("CARGO_PKG_VERSION"), "[version]");
+        insta::assert_snapshot!(format!("demo_{}", demo.replace(['/', '.'], "_")), manifest);
+        if demo.starts_with("finance") {
+            let v: serde_json::Value = serde_json::from_str(&read(&out.path().join("accounts.json"))).expect("json");
+            for a in v.as_array().expect("array") {
+                let opening = a["opening_balance"].as_f64().expect("opening");
+                let signed: f64 = a["transactions"]
+                    .as_array()
+                    .expect("transactions")
+                    .iter()
+                    .map(|t| {
+                        let amount = t["amount"].as_f64().expect("amount");
+                        if t["direction"] == "credit" {
+                            amount
+                        } else {
+                            -amount
+                        }
+                    })
+                    .sum();
+                let balance = a["balance"].as_f64().expect("balance");
+                assert!((opening + signed - balance).abs() < 0.005, "{a}");
+            }
+        }
+        if demo.starts_with("ecommerce") {
+            let v: serde_json::Value = serde_json::from_str(&read(&out.path().join("orders.json"))).expect("json");
+            for o in v.as_array().expect("array") {
+                let items: f64 =
+                    o["items"].as_array().expect("items").iter().map(|i| i["price"].as_f64().unwrap_or(0.0)).sum();
+                let total = items + o["tax"].as_f64().unwrap_or(0.0) + o["shipping"].as_f64().unwrap_or(0.0)
+                    - o["discount"].as_f64().unwrap_or(0.0);
+                assert!((total - o["total"].as_f64().unwrap_or(0.0)).abs() < 0.011, "{o}");
+            }
+        }
+    }
 }

@@ -120,6 +120,17 @@ fn cases() -> Vec<PathBuf> {
                 }
             } else if p.extension().is_some_and(|e| e == "xml") {
                 v.push(p);
+            } else if p.is_dir() {
+                // models/<domain>/*.xml (not the database demos: no files to compare)
+                let Ok(sub) = std::fs::read_dir(&p) else { continue };
+                let mut sub: Vec<PathBuf> = sub.flatten().map(|e| e.path()).collect();
+                sub.sort();
+                for m in sub {
+                    let text = std::fs::read_to_string(&m).unwrap_or_default();
+                    if m.extension().is_some_and(|e| e == "xml") && !text.contains("<database") {
+                        v.push(m);
+                    }
+                }
             }
         }
     };

@@ -137,6 +137,7 @@ pub fn run_in(model: &Model, opts: &RunOptions, sources: &mut SourceMap) -> Resu
         seen: HashMap::new(),
         shard_role: (false, false),
         muted: false,
+        in_include: false,
         includes: HashMap::new(),
         loaded: SourceMap::starting_at(sources.next_id()),
         next_state: model.states,
@@ -209,6 +210,8 @@ struct Runtime<'m> {
     shard_role: (bool, bool),
     /// Generating a record outside the row window: nothing is written.
     muted: bool,
+    /// Running a file included at run time inside a record: its products follow that record.
+    in_include: bool,
     /// Expressions found in scripted source data, compiled once per distinct text.
     templates: HashMap<String, Arc<crate::vm::op::Chunk>>,
     /// Values already produced by `unique` statements (per statement execution).
@@ -566,7 +569,9 @@ impl<'m> Runtime<'m> {
         let collect = g.bind_slot.is_some() || g.targets.iter().any(|t| matches!(t, Target::Memstore(_)));
         let mut collected: Vec<Value> = Vec::new();
         let mut rec_buf: Vec<(Arc<str>, Value)> = Vec::new();
-        let (first, last) = match (g.depth, self.opts.rows, self.opts.shard) {
+        // Top-level products of the run (not those of a run-time include inside a record).
+        let top = g.depth == 0 && !self.in_include;
+        let (first, last) = match (if top { 0 } else { 1 }, self.opts.rows, self.opts.shard) {
             (0, _, Some((k, parts))) => {
                 let at = |j: u64| (n as u128 * j as u128 / parts.max(1) as u128) as u64;
                 (at(k), at(k + 1))
@@ -574,7 +579,7 @@ impl<'m> Runtime<'m> {
             (0, Some((a, b)), None) => (a.min(n), b.min(n)),
             _ => (0, n),
         };
-        if g.depth == 0 {
+        if top {
             // Files of this product and its children continue an earlier shard's / are
             // continued by a later one.
             self.shard_role = if self.opts.shard.is_some() { (first > 0, last < n) } else { (false, false) };
@@ -599,13 +604,11 @@ impl<'m> Runtime<'m> {
         // The record at which a source or sequence ran out (the product's true end).
         let mut ended_at: Option<u64> = None;
         let mut i = start;
-        let mut try_parallel = seekable
-            && g.depth == 0
-            && self.opts.threads > 1
-            && !g.targets.iter().any(|t| matches!(t, Target::Database { .. }));
+        let mut try_parallel =
+            seekable && top && self.opts.threads > 1 && !g.targets.iter().any(|t| matches!(t, Target::Database { .. }));
         // A product other products read (memstore, nested list) is generated whole; only the
         // window is written.
-        let whole = collect || (g.depth == 0 && parallel::feeds_memstore(g));
+        let whole = collect || (top && parallel::feeds_memstore(g));
         // In a shard, records after the window tell nested products' files whether records
         // follow; a product that depends on earlier records cannot skip them anyway.
         let end = if whole || (self.opts.shard.is_some() && !seekable) { n } else { last };
@@ -654,7 +657,7 @@ impl<'m> Runtime<'m> {
             }
             i += 1;
         }
-        if g.depth == 0 && self.opts.shard.is_some() {
+        if top && self.opts.shard.is_some() {
             // A shard ends its files open unless the product ends inside it: look one record
             // past the window to learn whether the product ends right there.
             if ended_at.is_none() && !whole && i == last && last < n {
@@ -842,8 +845,8 @@ impl<'m> Runtime<'m> {
             line_separator: self.model.settings.line_separator.clone(),
             name: g.out_name.clone(),
             // Nested products learn their role from the records they skip (`Sink::skipped`).
-            continued: g.depth == 0 && self.shard_role.0,
-            open_end: g.depth == 0 && self.shard_role.1,
+            continued: g.depth == 0 && !self.in_include && self.shard_role.0,
+            open_end: g.depth == 0 && !self.in_include && self.shard_role.1,
         };
         let mut keys = Vec::new();
         for t in &g.targets {
@@ -1130,6 +1133,7 @@ impl<'m> Runtime<'m> {
                 include_chain: shared.include_chain,
                 shard_role: (false, false),
                 muted: self.muted,
+                in_include: self.in_include || !self.frames.is_empty(),
                 dbs: std::mem::take(&mut self.dbs),
             };
             let r = sub.exec_setup(&model.body);

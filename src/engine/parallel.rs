@@ -182,6 +182,7 @@ impl<'m> Runtime<'m> {
             seen: HashMap::new(),
             shard_role: self.shard_role,
             muted: false,
+            in_include: self.in_include,
             // Products with run-time includes are not generated in parallel.
             includes: HashMap::new(),
             loaded: crate::source::SourceMap::starting_at(self.loaded.next_id()),

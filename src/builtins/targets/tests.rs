@@ -599,7 +599,7 @@ fn forks_and_shards_concatenate_to_the_sequential_bytes() {
             r
         })
         .collect();
-    for target in ["CSV", "JSON", "TXT", "DbUnit", "FixedWidth(columns='id:4,name:12')"] {
+    for target in ["CSV", "JSON", "TXT", "DbUnit", "FixedWidth(columns='id[4r],name[12]')"] {
         let whole = render(target, &records);
         // Forks.
         let dir = tempfile::tempdir().unwrap();
