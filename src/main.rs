@@ -57,6 +57,15 @@ enum Cmd {
         #[arg(long, value_name = "warnings")]
         deny: Option<String>,
     },
+    /// Answer a domain request (JSON: domain, version, count, seed, locale, clock,
+    /// constraints) with generated items and their determinism proof.
+    Domain {
+        /// Request file; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+        /// Indent the response (the canonical form is one line).
+        #[arg(long)]
+        pretty: bool,
+    },
     /// Print the supported surface (elements, generators, converters, targets, entities,
     /// rules) as JSON.
     Capabilities,
@@ -176,6 +185,43 @@ fn check(model: &Path, format: Option<Format>, deny: Option<String>) -> ExitCode
     }
 }
 
+/// `datamimic domain`: the response (or the error, exit 1) as canonical JSON on stdout.
+fn domain(file: Option<PathBuf>, pretty: bool) -> ExitCode {
+    use datamimic::domains::facade::{self, canonical};
+    use std::io::Read;
+    let bytes = match file.as_deref() {
+        Some(p) if p != Path::new("-") => std::fs::read(p).map_err(|e| format!("cannot read '{}': {e}", p.display())),
+        _ => {
+            let mut b = Vec::new();
+            std::io::stdin().read_to_end(&mut b).map(|_| b).map_err(|e| format!("cannot read standard input: {e}"))
+        }
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let show = |v: serde_json::Value| {
+        if pretty {
+            serde_json::to_string_pretty(&canonical::sorted(&v)).unwrap_or_default()
+        } else {
+            canonical::to_string(&v)
+        }
+    };
+    match facade::Request::from_bytes(&bytes).and_then(|r| facade::generate(&r)) {
+        Ok(resp) => {
+            println!("{}", show(resp.to_json()));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{}", show(e.to_json()));
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -188,6 +234,7 @@ fn main() -> ExitCode {
     match cli.cmd {
         Cmd::Run { model, out, seed, clock, verbose } => run(&model, out, seed, clock, verbose),
         Cmd::Check { model, format, deny } => check(&model, format, deny),
+        Cmd::Domain { file, pretty } => domain(file, pretty),
         Cmd::Capabilities => {
             println!("{}", serde_json::to_string_pretty(&datamimic::capabilities::capabilities()).unwrap_or_default());
             ExitCode::SUCCESS

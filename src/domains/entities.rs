@@ -287,15 +287,21 @@ impl Gen<'_> {
 
     /// An address under key `k` (use `mix(key, …)` for a second address).
     pub fn address(&self, k: u64) -> Address {
-        let loc = self.loc;
         let mut cs = stream(k, "city");
-        let city = loc.cities.pick(&mut cs).cloned().unwrap_or(City {
+        let city = self.loc.cities.pick(&mut cs).cloned().unwrap_or(City {
             name: Arc::from("Springfield"),
             state: Arc::from("IL"),
             postal_code: Arc::from("62701"),
             area_code: Arc::from("217"),
             population: 1,
         });
+        self.address_in(k, city)
+    }
+
+    /// An address under key `k` in a given city row (street, number and phones drawn; postal
+    /// code, state and area code are the row's).
+    pub fn address_in(&self, k: u64, city: City) -> Address {
+        let loc = self.loc;
         let mut ss = stream(k, "street");
         let street = loc.streets.pick(&mut ss).cloned().unwrap_or_else(|| Arc::from("Main Street"));
         let street: Arc<str> = if loc.code == "VN" && !street.starts_with("Đường") {
