@@ -92,7 +92,7 @@ fn parse_clock(s: &str) -> Option<jiff::civil::DateTime> {
 
 fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<String>, verbose: bool) -> ExitCode {
     let lopts = LowerOptions { seed: seed.as_deref().map(Seed::parse), for_run: true };
-    let (sources, m, diags) = lower_file(model, &lopts);
+    let ((sources, m, diags), packs) = datamimic::domains::locale::track_packs(|| lower_file(model, &lopts));
     if diags.has_errors() || m.is_none() {
         report(&diags, &sources, None);
         return ExitCode::from(if model.is_file() { 1 } else { 2 });
@@ -137,6 +137,7 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
                 includes: m.files.iter().skip(1).map(|f| manifest::input_file(f, &base)).collect(),
                 seed: seed.display(),
                 clock: clock.to_string(),
+                packs: manifest::packs(&packs),
                 outputs: &rep.outputs,
             };
             if let Err(e) = manifest::write(&out_dir, &man) {

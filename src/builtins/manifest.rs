@@ -23,7 +23,20 @@ pub struct Manifest<'a> {
     pub includes: Vec<InputFile>,
     pub seed: String,
     pub clock: String,
+    /// The locale packs the model uses, in code order, with their versions.
+    pub packs: Vec<Pack>,
     pub outputs: &'a [OutputFile],
+}
+
+#[derive(Serialize)]
+pub struct Pack {
+    pub code: &'static str,
+    pub version: String,
+}
+
+/// The manifest entries of the packs with these codes.
+pub fn packs(codes: &[&'static str]) -> Vec<Pack> {
+    codes.iter().map(|c| Pack { code: c, version: crate::domains::locale::locale(c).version.clone() }).collect()
 }
 
 /// Describes an input file by its name relative to `base` and its hash.

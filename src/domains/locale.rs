@@ -88,6 +88,8 @@ pub struct Locale {
     pub salutation_other: Vec<Arc<str>>,
     pub mobile_prefixes: Weighted<Arc<str>>,
     pub country: CountryRow,
+    /// Share of adults (old enough for a title) who write an academic title with their name.
+    pub academic_title_share: f64,
 }
 
 impl Locale {
@@ -135,8 +137,11 @@ macro_rules! pack_file {
 
 macro_rules! load_pack {
     ($code:literal, $dir:literal, middle: $middle:expr, mobile: $mobile:expr) => {{
-        let version =
-            pack_file!($dir, "PACK").lines().find_map(|l| l.strip_prefix("version=")).unwrap_or("0").trim().to_string();
+        let pack_value = |key: &str| {
+            pack_file!($dir, "PACK").lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).map(str::trim)
+        };
+        let version = pack_value("version").unwrap_or("0").to_string();
+        let academic_title_share = pack_value("academic_title_share").and_then(|v| v.parse().ok()).unwrap_or(0.0);
         let states: Vec<State> = rows(pack_file!($dir, "states.csv"))
             .into_iter()
             .map(|r| State {
@@ -218,6 +223,7 @@ macro_rules! load_pack {
             salutation_other: sal_for("other"),
             mobile_prefixes: weighted($mobile),
             country,
+            academic_title_share,
         }
     }};
 }
@@ -269,11 +275,39 @@ pub fn pack_code(dataset: &str) -> Option<&'static str> {
 
 /// The pack for a dataset; datasets without a pack use the US pack (reported by `check`).
 pub fn locale(dataset: &str) -> &'static Locale {
-    match pack_code(dataset) {
+    let l = match pack_code(dataset) {
         Some("DE") => de(),
         Some("VN") => vn(),
         _ => us(),
-    }
+    };
+    USED.with(|u| {
+        if let Some(set) = u.borrow_mut().as_mut() {
+            set.insert(l.code);
+        }
+    });
+    l
+}
+
+thread_local! {
+    static USED: std::cell::RefCell<Option<std::collections::BTreeSet<&'static str>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and returns the packs it looked up on this thread, in code order. Lowering a model
+/// looks up every pack its generators and entities use, so this is how a run knows which pack
+/// versions to record in its manifest.
+pub fn track_packs<T>(f: impl FnOnce() -> T) -> (T, Vec<&'static str>) {
+    let outer = USED.with(|u| u.borrow_mut().replace(Default::default()));
+    let out = f();
+    let used = USED.with(|u| std::mem::replace(&mut *u.borrow_mut(), outer));
+    let used: Vec<&'static str> = used.unwrap_or_default().into_iter().collect();
+    // A nested tracker sees what the inner one saw.
+    USED.with(|u| {
+        if let Some(set) = u.borrow_mut().as_mut() {
+            set.extend(used.iter().copied());
+        }
+    });
+    (out, used)
 }
 
 /// `(pack, version)` of every pack, for the manifest.
@@ -375,6 +409,21 @@ mod tests {
         assert_eq!(pack_code("US"), Some("US"));
         assert_eq!(pack_code("vi_VN"), Some("VN"));
         assert_eq!(pack_code("FR"), None);
+    }
+
+    #[test]
+    fn used_packs_are_tracked_in_code_order() {
+        let ((), used) = track_packs(|| {
+            locale("vi_VN");
+            let ((), inner) = track_packs(|| {
+                locale("US");
+            });
+            assert_eq!(inner, ["US"]);
+            locale("de");
+        });
+        assert_eq!(used, ["DE", "US", "VN"]);
+        let ((), none) = track_packs(|| ());
+        assert!(none.is_empty());
     }
 
     #[test]
