@@ -123,7 +123,18 @@ impl Address {
             ("private_phone", s(&self.private_phone)),
             ("organization", s(&self.organization)),
             ("full_address", s(&full)),
+            ("formatted_address", s(&format_postal(loc, &self.street, &self.house_number, &self.city))),
         ])
+    }
+}
+
+/// The address as it is written on an envelope inside the country: street line, then locality
+/// line (US `City, ST ZIP`; DE `PLZ Ort`; VN `district, province`).
+pub fn format_postal(loc: &Locale, street: &str, no: &str, c: &City) -> String {
+    match loc.code {
+        "DE" => format!("{street} {no}\n{} {}", c.postal_code, c.name),
+        "VN" => format!("{no} {street}\n{}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
+        _ => format!("{no} {street}\n{}, {} {}", c.name, c.state, c.postal_code),
     }
 }
 
@@ -162,9 +173,11 @@ impl Gen<'_> {
         let female_quota = self.param_f64("female_quota").unwrap_or(0.5);
         let other_quota = self.param_f64("other_gender_quota").unwrap_or(0.0);
         let noble_quota = self.param_f64("noble_quota").unwrap_or(0.001);
-        // Share of the people old enough for a title who hold one (dsl §10 default 0.5);
-        // nobody younger than a title's minimum age holds it.
-        let title_quota = self.param_f64("academic_title_quota").unwrap_or(0.5);
+        // Share of the people old enough for a title who hold one: `academic_title_quota` when
+        // given (dsl §10), else the pack's share of adults who write an academic title with
+        // their name (a few percent, not the reference's 0.5); nobody younger than a title's
+        // minimum age holds it.
+        let title_quota = self.param_f64("academic_title_quota").unwrap_or(self.loc.academic_title_share);
         let k = self.key;
         let loc = self.loc;
         let mut gs = stream(k, "gender");
@@ -181,18 +194,6 @@ impl Gen<'_> {
             "male" => false,
             _ => gs.chance(0.5),
         };
-        let mut ns = stream(k, "given_name");
-        let given = if names_female { loc.given_female.pick(&mut ns) } else { loc.given_male.pick(&mut ns) }
-            .cloned()
-            .unwrap_or_else(|| Arc::from("Alex"));
-        let mut ms = stream(k, "middle_name");
-        let middle = if loc.code == "VN" {
-            if names_female { loc.middle_female.pick(&mut ms) } else { loc.middle_male.pick(&mut ms) }.cloned()
-        } else {
-            None
-        };
-        let mut fs = stream(k, "family_name");
-        let family = loc.family.pick(&mut fs).cloned().unwrap_or_else(|| Arc::from("Smith"));
         // Birthdate: a date uniform in [now - (max_age+1)y + 1d, now - min_age y].
         let today = self.now.date();
         let latest = sub_years(today, min_age);
@@ -201,6 +202,24 @@ impl Gen<'_> {
         let mut bs = stream(k, "birthdate");
         let birthdate = earliest.checked_add(jiff::Span::new().days(bs.range_i64(0, span_days))).unwrap_or(earliest);
         let age = completed_years(birthdate, today);
+        // The given name is one that was given in the person's birth years.
+        let mut ns = stream(k, "given_name");
+        let year = birthdate.year() as i32;
+        let given = if names_female {
+            loc.given_female_by_year.pick(&loc.given_female, year, &mut ns)
+        } else {
+            loc.given_male_by_year.pick(&loc.given_male, year, &mut ns)
+        }
+        .cloned()
+        .unwrap_or_else(|| Arc::from("Alex"));
+        let mut ms = stream(k, "middle_name");
+        let middle = if loc.code == "VN" {
+            if names_female { loc.middle_female.pick(&mut ms) } else { loc.middle_male.pick(&mut ms) }.cloned()
+        } else {
+            None
+        };
+        let mut fs = stream(k, "family_name");
+        let family = loc.family.pick(&mut fs).cloned().unwrap_or_else(|| Arc::from("Smith"));
         let mut ts = stream(k, "academic_title");
         let eligible = loc.academic_titles.items.iter().any(|(_, min)| age >= *min);
         let academic_title = if eligible && ts.chance(title_quota) {
@@ -417,10 +436,10 @@ impl Gen<'_> {
 pub fn company_name(loc: &Locale, st: &mut Stream) -> String {
     let p = loc.company_prefix.pick(st).map(|x| x.to_string()).unwrap_or_else(|| "North".into());
     let q = loc.company_suffix.pick(st).map(|x| x.to_string()).unwrap_or_else(|| "Works".into());
-    // One word, as brand names are written (`BlueHarbor`, `Nordtechnik`); Vietnamese names
-    // keep their spaces.
+    // One word, as brand names are written (`BlueHarbor`, `Nordtechnik`); Vietnamese names put
+    // the line of business before the proper name (`Xây dựng Hưng Thịnh`) and keep their spaces.
     match loc.code {
-        "VN" => format!("{p} {q}"),
+        "VN" => format!("{q} {p}"),
         "DE" => format!("{p}{}", q.to_lowercase()),
         _ => format!("{p}{q}").replace(' ', ""),
     }

@@ -34,6 +34,78 @@ impl<T> Weighted<T> {
     }
 }
 
+/// Given names weighted by the birth year of the person who bears them: one alias table per
+/// birth decade from the `peak`/`spread` columns of the pack (none when the pack has no such
+/// columns, and then the overall weights apply).
+#[derive(Debug, Default)]
+pub struct ByBirthYear {
+    tables: Vec<AliasTable>,
+}
+
+/// First birth decade with its own table; earlier and later years use the nearest decade.
+const FIRST_DECADE: i32 = 1900;
+const DECADES: usize = 14;
+/// Years the file weights aggregate (births 1940-2010).
+const WINDOW: (i32, i32) = (1940, 2010);
+
+impl ByBirthYear {
+    fn new(text: &str) -> ByBirthYear {
+        let r = rows(text);
+        let eras: Vec<Option<(f64, f64)>> = r
+            .iter()
+            .map(|x| {
+                let peak = x.get(2).and_then(|p| p.parse::<f64>().ok())?;
+                let spread = x.get(3).and_then(|p| p.parse::<f64>().ok()).filter(|s| *s > 0.0).unwrap_or(12.0);
+                Some((peak, spread))
+            })
+            .collect();
+        if eras.iter().all(Option::is_none) {
+            return ByBirthYear::default();
+        }
+        let g = |(peak, spread): (f64, f64), y: f64| (-0.5 * ((y - peak) / spread).powi(2)).exp();
+        // Each name keeps its file weight summed over the window: the popularity curve is
+        // scaled by its mean over the window (bounded so that names that peaked long before the
+        // window do not explode).
+        let scale: Vec<f64> = eras
+            .iter()
+            .map(|e| match e {
+                Some(era) => {
+                    let n = (WINDOW.1 - WINDOW.0 + 1) as f64;
+                    let mean = (WINDOW.0..=WINDOW.1).map(|y| g(*era, y as f64)).sum::<f64>() / n;
+                    1.0 / mean.max(0.02)
+                }
+                None => 1.0,
+            })
+            .collect();
+        let tables = (0..DECADES)
+            .filter_map(|d| {
+                let mid = (FIRST_DECADE + 10 * d as i32 + 5) as f64;
+                let w: Vec<f64> = r
+                    .iter()
+                    .zip(&eras)
+                    .zip(&scale)
+                    .map(|((x, e), k)| num(x.get(1)) * e.map(|era| g(era, mid) * k).unwrap_or(1.0))
+                    .collect();
+                AliasTable::new(&w)
+            })
+            .collect::<Vec<_>>();
+        if tables.len() != DECADES {
+            return ByBirthYear::default();
+        }
+        ByBirthYear { tables }
+    }
+
+    /// A name of `names` for someone born in `year` (the overall weights when the pack has no
+    /// birth-year columns).
+    pub fn pick<'a, T>(&self, names: &'a Weighted<T>, year: i32, s: &mut Stream) -> Option<&'a T> {
+        if self.tables.is_empty() {
+            return names.pick(s);
+        }
+        let d = ((year - FIRST_DECADE).div_euclid(10)).clamp(0, DECADES as i32 - 1) as usize;
+        names.items.get(self.tables[d].sample(s))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct City {
     pub name: Arc<str>,
@@ -66,6 +138,9 @@ pub struct Locale {
     pub version: String,
     pub given_female: Weighted<Arc<str>>,
     pub given_male: Weighted<Arc<str>>,
+    /// Given-name weights by birth decade (see [`ByBirthYear`]).
+    pub given_female_by_year: ByBirthYear,
+    pub given_male_by_year: ByBirthYear,
     pub middle_female: Weighted<Arc<str>>,
     pub middle_male: Weighted<Arc<str>>,
     pub family: Weighted<Arc<str>>,
@@ -192,6 +267,8 @@ macro_rules! load_pack {
             version,
             given_female: weighted(pack_file!($dir, "given_names_female.csv")),
             given_male: weighted(pack_file!($dir, "given_names_male.csv")),
+            given_female_by_year: ByBirthYear::new(pack_file!($dir, "given_names_female.csv")),
+            given_male_by_year: ByBirthYear::new(pack_file!($dir, "given_names_male.csv")),
             middle_female: weighted(mf),
             middle_male: weighted(mm),
             family: weighted(pack_file!($dir, "family_names.csv")),

@@ -150,7 +150,7 @@ pub struct FacadeError {
     pub path: String,
     /// SHA-256 of the canonical request; of the raw bytes when they are not JSON.
     pub request_hash: String,
-    pub details: Option<Json>,
+    pub details: Option<Box<Json>>,
 }
 
 impl FacadeError {
@@ -164,7 +164,7 @@ impl FacadeError {
         m.insert("path".into(), json!(self.path));
         m.insert("request_hash".into(), json!(self.request_hash));
         if let Some(d) = &self.details {
-            m.insert("details".into(), d.clone());
+            m.insert("details".into(), (**d).clone());
         }
         Json::Object(m)
     }
@@ -194,7 +194,7 @@ pub(crate) struct Fail {
     pub message: String,
     pub hint: Option<String>,
     pub path: String,
-    pub details: Option<Json>,
+    pub details: Option<Box<Json>>,
 }
 
 impl Fail {
@@ -208,7 +208,7 @@ impl Fail {
     }
 
     pub fn details(mut self, d: Json) -> Fail {
-        self.details = Some(d);
+        self.details = Some(Box::new(d));
         self
     }
 
