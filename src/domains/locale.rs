@@ -337,17 +337,15 @@ pub const PACKS: &[&str] = &["US", "DE", "VN"];
 /// Maps a dataset or locale (`de_DE`, `de`, `DE`) to a pack code, if we have one.
 pub fn pack_code(dataset: &str) -> Option<&'static str> {
     let d = dataset.trim();
-    let cc = d.rsplit(['_', '-']).next().unwrap_or(d).to_ascii_uppercase();
-    let cc = match (d.len(), cc.as_str()) {
-        (2, _) => match d.to_ascii_lowercase().as_str() {
-            "en" | "us" => "US".to_string(),
-            "de" => "DE".to_string(),
-            "vi" | "vn" => "VN".to_string(),
-            _ => cc,
-        },
-        _ => cc,
-    };
-    PACKS.iter().copied().find(|p| *p == cc)
+    if d.len() == 2 {
+        for (names, code) in [(&["en", "us"][..], "US"), (&["de"][..], "DE"), (&["vi", "vn"][..], "VN")] {
+            if names.iter().any(|n| n.eq_ignore_ascii_case(d)) {
+                return Some(code);
+            }
+        }
+    }
+    let cc = d.rsplit(['_', '-']).next().unwrap_or(d);
+    PACKS.iter().copied().find(|p| p.eq_ignore_ascii_case(cc))
 }
 
 /// The pack for a dataset; datasets without a pack use the US pack (reported by `check`).
@@ -416,6 +414,31 @@ pub fn ascii_fold(s: &str) -> String {
         }
     }
     out
+}
+
+/// Appends the lower-case ASCII letters and digits of `s` after [`ascii_fold`] (`Müller-Weiß`
+/// → `muellerweiss`), without intermediate strings: e-mail local parts and domains.
+pub fn push_slug(out: &mut String, s: &str) {
+    let mut push = |c: char| {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase())
+        }
+    };
+    for c in s.chars() {
+        match c {
+            'ä' | 'Ä' => "ae".chars().for_each(&mut push),
+            'ö' | 'Ö' => "oe".chars().for_each(&mut push),
+            'ü' | 'Ü' => "ue".chars().for_each(&mut push),
+            'ß' => "ss".chars().for_each(&mut push),
+            'đ' | 'Đ' => push('d'),
+            c if c.is_ascii() => push(c),
+            c => {
+                if let Some(b) = strip_diacritic(c) {
+                    push(b)
+                }
+            }
+        }
+    }
 }
 
 fn strip_diacritic(c: char) -> Option<char> {
@@ -501,6 +524,26 @@ mod tests {
         assert_eq!(used, ["DE", "US", "VN"]);
         let ((), none) = track_packs(|| ());
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn push_slug_is_ascii_fold_lower_alphanumeric() {
+        for l in [locale("US"), locale("DE"), locale("VN")] {
+            for name in l
+                .given_female
+                .items
+                .iter()
+                .chain(&l.given_male.items)
+                .chain(&l.family.items)
+                .chain(&l.middle_male.items)
+            {
+                let want: String =
+                    ascii_fold(name).to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+                let mut got = String::new();
+                push_slug(&mut got, name);
+                assert_eq!(got, want, "{name}");
+            }
+        }
     }
 
     #[test]
