@@ -173,6 +173,64 @@ static ADDRESS: LazyLock<Shape> = LazyLock::new(|| {
 
 static EMPTY: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
 
+/// A short text built on the stack (spilling to the heap beyond 64 bytes), turned into an
+/// `Arc<str>` with a single allocation.
+pub struct SmallStr {
+    buf: [u8; 64],
+    len: usize,
+    spill: Option<String>,
+}
+
+impl SmallStr {
+    pub fn new() -> SmallStr {
+        SmallStr { buf: [0; 64], len: 0, spill: None }
+    }
+
+    pub fn push_str(&mut self, t: &str) {
+        if let Some(sp) = &mut self.spill {
+            sp.push_str(t);
+        } else if self.len + t.len() <= self.buf.len() {
+            self.buf[self.len..self.len + t.len()].copy_from_slice(t.as_bytes());
+            self.len += t.len();
+        } else {
+            let mut sp = String::with_capacity(self.len + t.len() + 32);
+            sp.push_str(self.as_str());
+            sp.push_str(t);
+            self.spill = Some(sp);
+        }
+    }
+
+    pub fn push(&mut self, c: char) {
+        let mut b = [0u8; 4];
+        self.push_str(c.encode_utf8(&mut b));
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.spill {
+            Some(sp) => sp,
+            // Only whole UTF-8 strings are ever copied in.
+            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default(),
+        }
+    }
+
+    pub fn to_arc(&self) -> Arc<str> {
+        Arc::from(self.as_str())
+    }
+}
+
+impl Default for SmallStr {
+    fn default() -> Self {
+        SmallStr::new()
+    }
+}
+
+impl std::fmt::Write for SmallStr {
+    fn write_str(&mut self, t: &str) -> std::fmt::Result {
+        self.push_str(t);
+        Ok(())
+    }
+}
+
 pub struct Person {
     pub given: Arc<str>,
     pub middle: Option<Arc<str>>,
@@ -180,13 +238,13 @@ pub struct Person {
     pub gender: &'static str,
     pub birthdate: Date,
     pub age: i64,
-    pub email: String,
-    pub phone: String,
-    pub mobile: String,
+    pub email: Arc<str>,
+    pub phone: Arc<str>,
+    pub mobile: Arc<str>,
     pub academic_title: Arc<str>,
     pub salutation: Arc<str>,
     pub nobility_title: Arc<str>,
-    pub full_name: String,
+    pub full_name: Arc<str>,
     pub address: Address,
 }
 
@@ -201,18 +259,18 @@ impl Person {
             "other" => Value::Str(GENDERS[2].clone()),
             g => s(g),
         };
-        let full: Arc<str> = Arc::from(self.full_name.as_str());
+        let full = &self.full_name;
         PERSON.build([
             Value::DateTime(self.birthdate.to_datetime(jiff::civil::Time::midnight())),
             a(&self.given),
             a(&self.family),
-            a(&full),
+            a(full),
             gender,
-            Value::Str(full),
+            a(full),
             Value::Int(self.age),
-            s(&self.email),
-            s(&self.phone),
-            s(&self.mobile),
+            a(&self.email),
+            a(&self.phone),
+            a(&self.mobile),
             a(&self.academic_title),
             a(&self.salutation),
             a(&self.nobility_title),
@@ -224,37 +282,40 @@ impl Person {
 
 pub struct Address {
     pub street: Arc<str>,
-    pub house_number: String,
+    pub house_number: Arc<str>,
     pub city: City,
-    pub phone: String,
-    pub mobile: String,
-    pub fax: String,
-    pub office_phone: String,
-    pub private_phone: String,
-    pub organization: String,
+    pub phone: Arc<str>,
+    pub mobile: Arc<str>,
+    pub fax: Arc<str>,
+    pub office_phone: Arc<str>,
+    pub private_phone: Arc<str>,
+    pub organization: Arc<str>,
 }
 
 impl Address {
     /// The Address entity's fields.
     pub fn to_map(&self, loc: &Locale) -> Map {
-        let full = format_address(loc, &self.street, &self.house_number, &self.city);
+        let mut full = SmallStr::new();
+        write_address(&mut full, loc, &self.street, &self.house_number, &self.city);
+        let mut postal = SmallStr::new();
+        write_postal(&mut postal, loc, &self.street, &self.house_number, &self.city);
         ADDRESS.build([
             a(&self.street),
-            s(&self.house_number),
+            a(&self.house_number),
             a(&self.city.name),
             a(&self.city.state),
             a(&self.city.postal_code),
             a(&self.city.postal_code),
             a(&loc.country.name),
             a(&loc.country.iso_code),
-            s(&self.phone),
-            s(&self.mobile),
-            s(&self.fax),
-            s(&self.office_phone),
-            s(&self.private_phone),
-            s(&self.organization),
-            s(&full),
-            s(&format_postal(loc, &self.street, &self.house_number, &self.city)),
+            a(&self.phone),
+            a(&self.mobile),
+            a(&self.fax),
+            a(&self.office_phone),
+            a(&self.private_phone),
+            a(&self.organization),
+            Value::Str(full.to_arc()),
+            Value::Str(postal.to_arc()),
         ])
     }
 }
@@ -262,20 +323,32 @@ impl Address {
 /// The address as it is written on an envelope inside the country: street line, then locality
 /// line (US `City, ST ZIP`; DE `PLZ Ort`; VN `district, province`).
 pub fn format_postal(loc: &Locale, street: &str, no: &str, c: &City) -> String {
-    match loc.code {
-        "DE" => format!("{street} {no}\n{} {}", c.postal_code, c.name),
-        "VN" => format!("{no} {street}\n{}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
-        _ => format!("{no} {street}\n{}, {} {}", c.name, c.state, c.postal_code),
-    }
+    let mut out = SmallStr::new();
+    write_postal(&mut out, loc, street, no, c);
+    out.as_str().to_string()
+}
+
+fn write_postal(out: &mut SmallStr, loc: &Locale, street: &str, no: &str, c: &City) {
+    let _ = match loc.code {
+        "DE" => write!(out, "{street} {no}\n{} {}", c.postal_code, c.name),
+        "VN" => write!(out, "{no} {street}\n{}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
+        _ => write!(out, "{no} {street}\n{}, {} {}", c.name, c.state, c.postal_code),
+    };
 }
 
 /// The address formatted as the country writes it.
 pub fn format_address(loc: &Locale, street: &str, no: &str, c: &City) -> String {
-    match loc.code {
-        "DE" => format!("{street} {no}, {} {}", c.postal_code, c.name),
-        "VN" => format!("{no} {street}, {}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
-        _ => format!("{no} {street}, {}, {} {}", c.name, c.state, c.postal_code),
-    }
+    let mut out = SmallStr::new();
+    write_address(&mut out, loc, street, no, c);
+    out.as_str().to_string()
+}
+
+fn write_address(out: &mut SmallStr, loc: &Locale, street: &str, no: &str, c: &City) {
+    let _ = match loc.code {
+        "DE" => write!(out, "{street} {no}, {} {}", c.postal_code, c.name),
+        "VN" => write!(out, "{no} {street}, {}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
+        _ => write!(out, "{no} {street}, {}, {} {}", c.name, c.state, c.postal_code),
+    };
 }
 
 impl Gen<'_> {
@@ -387,7 +460,7 @@ impl Gen<'_> {
         // The pack's first salutation per gender is the form of address; others are variants.
         let _ = ss.next_u64();
         let salutation = sal_list.first().cloned().unwrap_or_else(|| EMPTY.clone());
-        let mut full_name = String::with_capacity(given.len() + family.len() + 12);
+        let mut full_name = SmallStr::new();
         match &middle {
             Some(m) => {
                 full_name.push_str(&family);
@@ -407,6 +480,7 @@ impl Gen<'_> {
         let phone = address.phone.clone();
         let mut mob = stream_at(k, concept!("mobile_phone"));
         let mobile = mobile_number(loc, &mut mob, &address.city);
+        let full_name = full_name.to_arc();
         Ok(Person {
             given,
             middle,
@@ -426,7 +500,7 @@ impl Gen<'_> {
     }
 
     /// An e-mail from the person's own names: ASCII, lower case, locale webmail domain.
-    fn email(&self, k: u64, given: &str, middle: Option<&str>, family: &str) -> String {
+    fn email(&self, k: u64, given: &str, middle: Option<&str>, family: &str) -> Arc<str> {
         // Local part from the lower-case ASCII letters and digits of the names.
         let mut out = String::with_capacity(given.len() + family.len() + 24);
         let initial = |x: &str| {
@@ -466,7 +540,7 @@ impl Gen<'_> {
             Some(d) => out.push_str(d),
             None => out.push_str("example.com"),
         }
-        out
+        Arc::from(out)
     }
 
     /// An address under key `k` (use `mix(key, …)` for a second address).
@@ -503,15 +577,16 @@ impl Gen<'_> {
                 hs.range_i64(10i64.pow(digits as u32 - 1), 10i64.pow(digits as u32) - 1)
             }
         };
-        let house_number = if loc.code == "DE" && hs.chance(0.08) {
-            format!("{n}{}", ['a', 'b', 'c'][hs.below(3) as usize])
-        } else {
-            n.to_string()
-        };
+        let mut no = SmallStr::new();
+        no.push_str(itoa::Buffer::new().format(n));
+        if loc.code == "DE" && hs.chance(0.08) {
+            no.push(['a', 'b', 'c'][hs.below(3) as usize]);
+        }
+        let house_number = no.to_arc();
         let phone = landline(loc, &mut stream_at(k, concept!("phone")), &city);
         let fax = landline(loc, &mut stream_at(k, concept!("fax")), &city);
         let mobile = mobile_number(loc, &mut stream_at(k, concept!("mobile_phone")), &city);
-        let organization = company_name(loc, &mut stream_at(k, concept!("organization")));
+        let organization = Arc::from(company_name(loc, &mut stream_at(k, concept!("organization"))));
         let office_phone = landline(loc, &mut stream_at(k, concept!("office_phone")), &city);
         let private_phone = landline(loc, &mut stream_at(k, concept!("private_phone")), &city);
         Address { street, house_number, city, phone, mobile, fax, office_phone, private_phone, organization }
@@ -611,7 +686,7 @@ pub fn company_name(loc: &Locale, st: &mut Stream) -> String {
 }
 
 /// Appends `n` random digits, the first at least `first_min`.
-fn push_digits(out: &mut String, st: &mut Stream, n: usize, first_min: u8) {
+fn push_digits(out: &mut SmallStr, st: &mut Stream, n: usize, first_min: u8) {
     for i in 0..n {
         let lo = if i == 0 { first_min as i64 } else { 0 };
         out.push((b'0' + st.range_i64(lo, 9) as u8) as char);
@@ -619,8 +694,8 @@ fn push_digits(out: &mut String, st: &mut Stream, n: usize, first_min: u8) {
 }
 
 /// A landline number in the city's own area code, E.164 style `+CC-AREA-LOCAL`.
-pub fn landline(loc: &Locale, st: &mut Stream, c: &City) -> String {
-    let mut out = String::with_capacity(20);
+pub fn landline(loc: &Locale, st: &mut Stream, c: &City) -> Arc<str> {
+    let mut out = SmallStr::new();
     match loc.code {
         "DE" => {
             // 10-11 significant digits; subscriber numbers do not start with 0 or 1.
@@ -643,34 +718,34 @@ pub fn landline(loc: &Locale, st: &mut Stream, c: &City) -> String {
             out.push_str(&c.area_code);
             out.push('-');
             // NANP: exchange NXX starts 2-9 and is not N11; avoid the 555 range.
-            let at = out.len();
             loop {
-                push_digits(&mut out, st, 3, 2);
-                let e = &out.as_bytes()[at..];
-                if &e[1..] != b"11" && e != b"555" {
+                let mut e = SmallStr::new();
+                push_digits(&mut e, st, 3, 2);
+                let b = e.as_str().as_bytes();
+                if &b[1..] != b"11" && b != b"555" {
+                    out.push_str(e.as_str());
                     break;
                 }
-                out.truncate(at);
             }
             push_digits(&mut out, st, 4, 0);
         }
     }
-    out
+    out.to_arc()
 }
 
 /// A mobile number: DE `15x/16x/17x`, VN `3x/5x/7x/8x/9x`, US NANP like a landline.
-pub fn mobile_number(loc: &Locale, st: &mut Stream, c: &City) -> String {
+pub fn mobile_number(loc: &Locale, st: &mut Stream, c: &City) -> Arc<str> {
     match loc.code {
         "DE" | "VN" => {
             let prefix: &str = loc.mobile_prefixes.pick(st).map(|p| &**p).unwrap_or("170");
             let de = loc.code == "DE";
             let n = if de { 11usize.saturating_sub(prefix.len()) } else { 9usize.saturating_sub(prefix.len()) };
-            let mut out = String::with_capacity(20);
+            let mut out = SmallStr::new();
             out.push_str(if de { "+49-" } else { "+84-" });
             out.push_str(prefix);
             out.push('-');
             push_digits(&mut out, st, n.max(6), 0);
-            out
+            out.to_arc()
         }
         _ => landline(loc, st, c),
     }

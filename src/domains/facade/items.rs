@@ -78,7 +78,7 @@ fn person(ctx: &Ctx<'_>, i: u64) -> Result<Json, Fail> {
         "human_id": format!("PER-{}", upper_hex8(&id)),
         "first_name": &*p.given,
         "last_name": &*p.family,
-        "full_name": p.full_name,
+        "full_name": &*p.full_name,
         "sex": sex_code(p.gender),
         "age": p.age,
         "date_of_birth": ymd(p.birthdate),
