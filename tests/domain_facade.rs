@@ -376,6 +376,12 @@ fn addresses_are_written_as_their_country_writes_them() {
             let (line1, city, state, zip, f) =
                 (s(&a, "line1"), s(&a, "city"), s(&a, "state"), s(&a, "postal_code"), s(&a, "formatted"));
             assert_eq!(zip.len(), 5);
+            // City, state and postal code are one row of the pack (the reference drew them apart).
+            let pack = datamimic::domains::locale::locale(&l[3..]);
+            assert!(
+                pack.cities.items.iter().any(|c| &*c.name == city && &*c.state == state && &*c.postal_code == zip),
+                "{l}: {city} / {state} / {zip}"
+            );
             match l {
                 "en_US" => {
                     assert!(line1.starts_with(|c: char| c.is_ascii_digit()), "{line1}");

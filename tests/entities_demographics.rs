@@ -273,7 +273,7 @@ fn persons_keep_every_rule() {
                 assert_eq!(full, format!("{given} {fam}"));
                 None
             };
-            if !full_names.insert(full.to_string()) {
+            if i < 1000 && !full_names.insert(full.to_string()) {
                 duplicates += 1;
             }
             // Birthdate is a date; age = whole years at the clock.
@@ -328,11 +328,10 @@ fn persons_keep_every_rule() {
         // Titles are held by a minority of adults (the reference: 53 %).
         let t = titled as f64 / N as f64;
         assert!(t < 0.2, "{ds}: {t} hold an academic title");
-        // Duplicate full names: VN names share few family names, but 15 × 15 lists (66 % duplicates
-        // in 1,000 records) are gone.
-        let d = duplicates as f64 / N as f64;
-        let limit = if ds == "VN" { 0.6 } else { 0.1 };
-        assert!(d < limit, "{ds}: {d} of {N} full names are repeats");
+        // Repeated full names among 1,000 records: Vietnamese names share few family names (and
+        // Nguyễn Thị Lan is common), but the reference's 15 × 15 lists repeated 663 of 1,000.
+        let limit = if ds == "VN" { 150 } else { 20 };
+        assert!(duplicates < limit, "{ds}: {duplicates} of 1000 full names are repeats");
     }
 }
 
