@@ -377,11 +377,11 @@ impl Gen<'_> {
         let female_quota = self.param_f64("female_quota").unwrap_or(0.5);
         let other_quota = self.param_f64("other_gender_quota").unwrap_or(0.0);
         let noble_quota = self.param_f64("noble_quota").unwrap_or(0.001);
-        // Share of the people old enough for a title who hold one: `academic_title_quota` when
-        // given (dsl §10), else the pack's share of adults who write an academic title with
-        // their name (a few percent, not the reference's 0.5); nobody younger than a title's
-        // minimum age holds it.
-        let title_quota = self.param_f64("academic_title_quota").unwrap_or(self.loc.academic_title_share);
+        // Share of the people old enough for a title who hold one (dsl §10 default 0.5, as
+        // datamimic-ce models expect; `academic_title_quota=0.03` is closer to the share of
+        // adults who write a doctorate with their name); nobody younger than a title's minimum
+        // age holds it.
+        let title_quota = self.param_f64("academic_title_quota").unwrap_or(0.5);
         let k = self.key;
         let loc = self.loc;
         let mut gs = stream_at(k, concept!("gender"));

@@ -163,8 +163,6 @@ pub struct Locale {
     pub salutation_other: Vec<Arc<str>>,
     pub mobile_prefixes: Weighted<Arc<str>>,
     pub country: CountryRow,
-    /// Share of adults (old enough for a title) who write an academic title with their name.
-    pub academic_title_share: f64,
 }
 
 impl Locale {
@@ -216,7 +214,6 @@ macro_rules! load_pack {
             pack_file!($dir, "PACK").lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).map(str::trim)
         };
         let version = pack_value("version").unwrap_or("0").to_string();
-        let academic_title_share = pack_value("academic_title_share").and_then(|v| v.parse().ok()).unwrap_or(0.0);
         let states: Vec<State> = rows(pack_file!($dir, "states.csv"))
             .into_iter()
             .map(|r| State {
@@ -300,7 +297,6 @@ macro_rules! load_pack {
             salutation_other: sal_for("other"),
             mobile_prefixes: weighted($mobile),
             country,
-            academic_title_share,
         }
     }};
 }
