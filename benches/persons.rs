@@ -55,6 +55,9 @@ fn run_model(model: &Path, out: &Path) {
         clock: clock(),
         verbose: false,
         rows: None,
+        // Single-threaded, as the workload is defined.
+        threads: 1,
+        shard: None,
     };
     engine::run(&m, &opts).unwrap_or_else(|e| panic!("run failed: {}", e.message));
 }

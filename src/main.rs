@@ -47,6 +47,29 @@ enum Cmd {
         /// Print echo output and notes.
         #[arg(long, short)]
         verbose: bool,
+        /// Worker threads (default: the available cores). The output is the same for every
+        /// thread count.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// `K/N`: write only the K-th (0-based) of N contiguous slices of every top-level
+        /// product; the N shards' files, concatenated in order (`datamimic merge`), are the
+        /// full run's.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// `START..END`: write only records START..END (end exclusive) of every top-level
+        /// product, exactly as the full run has them.
+        #[arg(long, value_name = "START..END")]
+        rows: Option<String>,
+    },
+    /// Concatenate the output folders of `run --shard 0/N` … `N-1/N` into one folder equal to
+    /// the full run's (files and manifest).
+    Merge {
+        /// The merged folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The shards' output folders, in shard order.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
     },
     /// Check a model without running it.
     Check {
@@ -90,9 +113,52 @@ fn parse_clock(s: &str) -> Option<jiff::civil::DateTime> {
     datamimic::builtins::datetime::parse_iso(s)
 }
 
-fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<String>, verbose: bool) -> ExitCode {
+/// Parses `a<sep>b` into two integers.
+fn parse_pair(s: &str, sep: &str) -> Option<(u64, u64)> {
+    let (a, b) = s.split_once(sep)?;
+    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+}
+
+/// The `run` flags beyond model, output, seed and clock.
+struct RunFlags {
+    verbose: bool,
+    threads: Option<usize>,
+    shard: Option<String>,
+    rows: Option<String>,
+}
+
+fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<String>, flags: RunFlags) -> ExitCode {
+    let RunFlags { verbose, threads, shard, rows } = flags;
+    let shard = match shard.as_deref().map(|s| parse_pair(s, "/")) {
+        None => None,
+        Some(Some((k, n))) if n > 0 && k < n => Some((k, n)),
+        Some(_) => {
+            eprintln!("error: --shard takes K/N with 0 <= K < N, e.g. --shard 0/4");
+            return ExitCode::from(2);
+        }
+    };
+    let rows = match rows.as_deref().map(|s| parse_pair(s, "..")) {
+        None => None,
+        Some(Some((a, b))) if a <= b => Some((a, b)),
+        Some(_) => {
+            eprintln!("error: --rows takes START..END with START <= END, e.g. --rows 1000..1010");
+            return ExitCode::from(2);
+        }
+    };
+    if shard.is_some() && rows.is_some() {
+        eprintln!("error: --shard and --rows cannot be combined");
+        return ExitCode::from(2);
+    }
+    let threads = match threads {
+        Some(0) => {
+            eprintln!("error: --threads must be at least 1");
+            return ExitCode::from(2);
+        }
+        Some(t) => t,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
     let lopts = LowerOptions { seed: seed.as_deref().map(Seed::parse), for_run: true };
-    let ((sources, m, diags), packs) = datamimic::domains::locale::track_packs(|| lower_file(model, &lopts));
+    let ((mut sources, m, diags), packs) = datamimic::domains::locale::track_packs(|| lower_file(model, &lopts));
     if diags.has_errors() || m.is_none() {
         report(&diags, &sources, None);
         return ExitCode::from(if model.is_file() { 1 } else { 2 });
@@ -124,9 +190,9 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
             .unwrap_or_default(),
     };
     let out_dir = out.unwrap_or_else(|| model.parent().map(Path::to_path_buf).unwrap_or_default().join("output"));
-    let opts = RunOptions { out_dir: out_dir.clone(), seed: seed.clone(), clock, verbose, rows: None };
+    let opts = RunOptions { out_dir: out_dir.clone(), seed: seed.clone(), clock, verbose, rows, threads, shard };
     eprintln!("datamimic {}: seed {}, clock {}", datamimic::VERSION, seed.display(), clock);
-    match engine::run(&m, &opts) {
+    match engine::run_in(&m, &opts, &mut sources) {
         Ok(rep) => {
             let base = m.base_dir.clone();
             let man = manifest::Manifest {
@@ -134,10 +200,11 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
                 version: datamimic::VERSION,
                 format_version: FORMAT_VERSION,
                 model: manifest::input_file(model, &base),
-                includes: m.files.iter().skip(1).map(|f| manifest::input_file(f, &base)).collect(),
+                includes: m.files.iter().skip(1).chain(&rep.included).map(|f| manifest::input_file(f, &base)).collect(),
                 seed: seed.display(),
                 clock: clock.to_string(),
                 packs: manifest::packs(&packs),
+                shard: shard.map(|(k, n)| format!("{k}/{n}")),
                 outputs: &rep.outputs,
             };
             if let Err(e) = manifest::write(&out_dir, &man) {
@@ -233,7 +300,21 @@ fn main() -> ExitCode {
         }
     };
     match cli.cmd {
-        Cmd::Run { model, out, seed, clock, verbose } => run(&model, out, seed, clock, verbose),
+        Cmd::Run { model, out, seed, clock, verbose, threads, shard, rows } => {
+            run(&model, out, seed, clock, RunFlags { verbose, threads, shard, rows })
+        }
+        Cmd::Merge { out, shards } => match manifest::merge_shards(&shards, &out) {
+            Ok(files) => {
+                for (name, rows) in files {
+                    eprintln!("  {} ({rows} rows)", out.join(name).display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
         Cmd::Check { model, format, deny } => check(&model, format, deny),
         Cmd::Domain { file, pretty } => domain(file, pretty),
         Cmd::Capabilities => {

@@ -85,6 +85,8 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Id of the first file: files loaded during a run continue the numbering of the model's map.
+    base: u32,
 }
 
 impl SourceMap {
@@ -92,21 +94,38 @@ impl SourceMap {
         SourceMap::default()
     }
 
+    /// An empty map whose first file gets id `base` (it will be appended to a map of `base`
+    /// files with [`SourceMap::append`]).
+    pub fn starting_at(base: u32) -> SourceMap {
+        SourceMap { files: Vec::new(), base }
+    }
+
     pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> SourceId {
         self.files.push(SourceFile::new(path, text));
-        SourceId(self.files.len() as u32 - 1)
+        SourceId(self.base + self.files.len() as u32 - 1)
     }
 
     pub fn get(&self, id: SourceId) -> Option<&SourceFile> {
-        self.files.get(id.0 as usize)
+        self.files.get(id.0.checked_sub(self.base)? as usize)
     }
 
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }
 
+    /// The id the next added file gets.
+    pub fn next_id(&self) -> u32 {
+        self.base + self.files.len() as u32
+    }
+
+    /// Moves the files of `other` (which must start at [`SourceMap::next_id`]) to the end.
+    pub fn append(&mut self, other: SourceMap) {
+        debug_assert_eq!(other.base, self.next_id());
+        self.files.extend(other.files);
+    }
+
     pub fn find(&self, path: &Path) -> Option<SourceId> {
-        self.files.iter().position(|f| f.path == path).map(|i| SourceId(i as u32))
+        self.files.iter().position(|f| f.path == path).map(|i| SourceId(self.base + i as u32))
     }
 }
 

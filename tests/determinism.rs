@@ -33,6 +33,8 @@ fn run(model_text: &str, seed: i128, rows: Option<(u64, u64)>) -> String {
         clock: jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
         verbose: false,
         rows,
+        threads: 1,
+        shard: None,
     };
     engine::run(&m, &opts).unwrap_or_else(|e| panic!("{}", e.message));
     std::fs::read_to_string(Path::new(&out).join("rows.csv")).expect("rows.csv")
@@ -70,4 +72,39 @@ fn adding_a_key_leaves_the_other_columns_unchanged() {
     for col in ["id", "uuid", "age", "amount", "tier", "code", "score"] {
         assert_eq!(column(&base, col), column(&more, col), "column {col} changed");
     }
+}
+
+#[test]
+fn unique_integers_are_a_permutation_computable_by_index() {
+    let model = MODEL.replace("EXTRA", r#"<key name="ticket" type="int" min="5000" max="6199" unique="true"/>"#);
+    let full = run(&model, 7, None);
+    let mut tickets: Vec<i64> = column(&full, "ticket").iter().map(|t| t.parse().expect("int")).collect();
+    let part = run(&model, 7, Some((600, 610)));
+    assert_eq!(column(&part, "ticket"), column(&full, "ticket")[600..610].to_vec(), "row seek");
+    tickets.sort_unstable();
+    assert_eq!(tickets, (5000..6200).collect::<Vec<i64>>(), "1200 records take each of the 1200 values once");
+    // One value fewer than records: a clear error, not a repeat.
+    let short = MODEL.replace("EXTRA", r#"<key name="ticket" type="int" min="1" max="1199" unique="true"/>"#);
+    let (_sm, m, _) = lower_file(
+        &{
+            let dir = tempfile::tempdir().expect("tmp").keep();
+            let p = dir.join("m.xml");
+            std::fs::write(&p, &short).expect("write");
+            p
+        },
+        &LowerOptions { for_run: true, ..LowerOptions::default() },
+    );
+    let m = m.expect("lowers");
+    let out = tempfile::tempdir().expect("tmp");
+    let opts = RunOptions {
+        out_dir: out.path().to_path_buf(),
+        seed: Seed::Int(7),
+        clock: jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
+        verbose: false,
+        rows: None,
+        threads: 2,
+        shard: None,
+    };
+    let err = engine::run(&m, &opts).expect_err("an error");
+    assert!(err.message.contains("used up"), "{}", err.message);
 }

@@ -46,6 +46,7 @@ const PARAM_ALIASES: &[(&str, &str, &str)] = &[
 ];
 
 /// Run-wide converter settings.
+#[derive(Clone)]
 pub struct ConvConfig {
     /// HMAC key of `Hash`, derived by the engine from the seed.
     pub hash_key: [u8; 32],

@@ -22,6 +22,13 @@ const MONTHS: [&str; 12] = [
 const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 /// Python `datetime.strftime` (C89 directives plus `%f`; `%Nf` gives N fractional digits).
+/// Two decimal digits of `n` (< 100).
+#[inline]
+fn push2(out: &mut String, n: u8) {
+    out.push((b'0' + n / 10 % 10) as char);
+    out.push((b'0' + n % 10) as char);
+}
+
 pub fn strftime(dt: DateTime, fmt: &str) -> String {
     let mut out = String::with_capacity(fmt.len() + 8);
     let mut it = fmt.chars().peekable();
@@ -49,12 +56,24 @@ pub fn strftime(dt: DateTime, fmt: &str) -> String {
                 continue;
             }
         }
-        let wd = dt.date().weekday().to_monday_zero_offset() as usize;
+        let wd = || dt.date().weekday().to_monday_zero_offset() as usize;
         let _ = match d {
+            'Y' if (0..=9999).contains(&dt.year()) => {
+                let y = dt.year() as u32;
+                push2(&mut out, (y / 100) as u8);
+                push2(&mut out, (y % 100) as u8);
+                Ok(())
+            }
             'Y' => write!(out, "{:04}", dt.year()),
             'y' => write!(out, "{:02}", dt.year().rem_euclid(100)),
-            'm' => write!(out, "{:02}", dt.month()),
-            'd' => write!(out, "{:02}", dt.day()),
+            'm' => {
+                push2(&mut out, dt.month() as u8);
+                Ok(())
+            }
+            'd' => {
+                push2(&mut out, dt.day() as u8);
+                Ok(())
+            }
             'H' => write!(out, "{:02}", dt.hour()),
             'I' => write!(out, "{:02}", if dt.hour() % 12 == 0 { 12 } else { dt.hour() % 12 }),
             'M' => write!(out, "{:02}", dt.minute()),
@@ -72,26 +91,26 @@ pub fn strftime(dt: DateTime, fmt: &str) -> String {
             'p' => write!(out, "{}", if dt.hour() < 12 { "AM" } else { "PM" }),
             'b' | 'h' => write!(out, "{}", &MONTHS[dt.month() as usize - 1][..3]),
             'B' => write!(out, "{}", MONTHS[dt.month() as usize - 1]),
-            'a' => write!(out, "{}", &DAYS[wd][..3]),
-            'A' => write!(out, "{}", DAYS[wd]),
-            'w' => write!(out, "{}", (wd + 1) % 7),
-            'u' => write!(out, "{}", wd + 1),
+            'a' => write!(out, "{}", &DAYS[wd()][..3]),
+            'A' => write!(out, "{}", DAYS[wd()]),
+            'w' => write!(out, "{}", (wd() + 1) % 7),
+            'u' => write!(out, "{}", wd() + 1),
             'j' => write!(out, "{:03}", dt.date().day_of_year()),
             'U' => {
                 let yd = dt.date().day_of_year() as i32 - 1;
-                let sunday0 = ((wd + 1) % 7) as i32;
+                let sunday0 = ((wd() + 1) % 7) as i32;
                 write!(out, "{:02}", (yd + 7 - sunday0) / 7)
             }
             'W' => {
                 let yd = dt.date().day_of_year() as i32 - 1;
-                write!(out, "{:02}", (yd + 7 - wd as i32) / 7)
+                write!(out, "{:02}", (yd + 7 - wd() as i32) / 7)
             }
             'G' => write!(out, "{:04}", dt.date().iso_week_date().year()),
             'V' => write!(out, "{:02}", dt.date().iso_week_date().week()),
             'c' => write!(
                 out,
                 "{} {} {:2} {:02}:{:02}:{:02} {:04}",
-                &DAYS[wd][..3],
+                &DAYS[wd()][..3],
                 &MONTHS[dt.month() as usize - 1][..3],
                 dt.day(),
                 dt.hour(),

@@ -122,6 +122,30 @@ impl<'m> Frame<'m> {
         }
     }
 
+    /// Like `record_into`, but moves the values out of the frame (which is about to be
+    /// recycled) and keeps the column names already in `out` when they are the same `Arc`s,
+    /// so a record of the usual shape costs no reference-count traffic.
+    pub fn take_record_into(&mut self, out: &mut Vec<(Arc<str>, Value)>) {
+        let n = self.extra.len() + self.order.len();
+        let nested = self.order.iter().any(|s| self.layout.names[*s as usize].contains('|'));
+        if nested || out.len() != n {
+            self.record_into(out);
+            return;
+        }
+        for (slot, (k, v)) in out.iter_mut().zip(self.extra.drain(..)) {
+            *slot = (k, v);
+        }
+        let base = n - self.order.len();
+        for (j, s) in self.order.iter().enumerate() {
+            let i = *s as usize;
+            let entry = &mut out[base + j];
+            if !Arc::ptr_eq(&entry.0, &self.layout.names[i]) {
+                entry.0 = self.layout.names[i].clone();
+            }
+            entry.1 = std::mem::take(&mut self.values[i]);
+        }
+    }
+
     /// The fields as a map (nestedKey values, nested generate records).
     pub fn fields_map(&self) -> Map {
         let mut v = Vec::new();

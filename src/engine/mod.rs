@@ -9,10 +9,11 @@
 //! succeeded.
 
 mod frame;
+mod parallel;
 mod pipeline;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::civil::DateTime;
@@ -23,7 +24,7 @@ use crate::builtins::targets::{self, FileOptions, Pending, Record, Sink};
 use crate::diag::Diagnostic;
 use crate::domains::determinism::{mix, row_key, RootKey, Seed, Stream};
 use crate::ir::model::*;
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 use crate::vm::exec::{self, Scratch};
 use crate::vm::value::{Map, Value};
 
@@ -39,10 +40,15 @@ pub struct RunOptions {
     pub verbose: bool,
     /// Generate only rows `[start, end)` of every top-level product (row seek).
     pub rows: Option<(u64, u64)>,
+    /// Worker threads for products whose records are independent of each other (1: none).
+    pub threads: usize,
+    /// `(k, n)`: generate only the k-th of n contiguous slices of every top-level product
+    /// (children follow their parents); the shards' files, concatenated, are the full run's.
+    pub shard: Option<(u64, u64)>,
 }
 
 /// One output file of a finished run.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct OutputFile {
     pub name: String,
     pub product: String,
@@ -57,6 +63,8 @@ pub struct RunReport {
     /// Rows produced per top-level and nested product, in first-run order.
     pub products: Vec<(String, u64)>,
     pub echoes: Vec<String>,
+    /// Files read by run-time includes (`<include uri="{…}">`), in first-use order.
+    pub included: Vec<PathBuf>,
 }
 
 /// A run-time failure: a diagnostic with the place and, for records, the row.
@@ -95,7 +103,16 @@ enum State {
 }
 
 /// Runs the model; on error no output file is left behind.
+///
+/// Diagnostics about files loaded during the run (run-time includes) point into source ids
+/// beyond the model's; use [`run_in`] to render them.
 pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
+    run_in(model, opts, &mut SourceMap::starting_at(1 << 30))
+}
+
+/// [`run`], adding the files loaded during the run (run-time includes) to `sources`, the map the
+/// model was lowered with, so that every diagnostic renders with its excerpt.
+pub fn run_in(model: &Model, opts: &RunOptions, sources: &mut SourceMap) -> Result<RunReport, RunError> {
     let root = RootKey::from_seed(&opts.seed);
     let mut rt = Runtime {
         model,
@@ -117,9 +134,16 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
         opts: opts.clone(),
         templates: HashMap::new(),
         seen: HashMap::new(),
+        shard_role: (false, false),
+        muted: false,
+        includes: HashMap::new(),
+        loaded: SourceMap::starting_at(sources.next_id()),
+        next_state: model.states,
+        include_chain: Vec::new(),
     };
     let r = rt.exec_setup(&model.body);
     let r = r.and_then(|_| rt.close_all_sinks());
+    sources.append(std::mem::take(&mut rt.loaded));
     match r {
         Ok(()) => {
             for p in &rt.pending {
@@ -176,10 +200,47 @@ struct Runtime<'m> {
     pending: Vec<Pending>,
     report: RunReport,
     opts: RunOptions,
+    /// `(continued, open_end)` of the current top-level product's shard (see `FileOptions`).
+    shard_role: (bool, bool),
+    /// Generating a record outside the row window: nothing is written.
+    muted: bool,
     /// Expressions found in scripted source data, compiled once per distinct text.
     templates: HashMap<String, Arc<crate::vm::op::Chunk>>,
     /// Values already produced by `unique` statements (per statement execution).
     seen: HashMap<StateId, std::collections::HashSet<String>>,
+    /// Descriptors of run-time includes by file, lowered once (looked up, never iterated).
+    includes: HashMap<PathBuf, Included>,
+    /// Files read by run-time includes; their ids continue the model's source map.
+    loaded: SourceMap,
+    /// The first statement state id free for a file lowered at run time.
+    next_state: u32,
+    /// Files of the run-time includes being executed, outermost first (cycle guard).
+    include_chain: Vec<PathBuf>,
+}
+
+/// A descriptor loaded by a run-time include and the state of its statements (kept for the
+/// whole run, like every statement's).
+struct Included {
+    model: Arc<Model>,
+    states: Vec<State>,
+}
+
+/// What a run-time include shares with the run around it: stores, open files, the report.
+#[derive(Default)]
+struct Shared {
+    memstores: HashMap<String, Vec<Arc<Map>>>,
+    scratch: Scratch,
+    sinks: Vec<Box<dyn Sink>>,
+    sink_index: std::collections::BTreeMap<String, usize>,
+    sink_keys: HashMap<StateId, Vec<usize>>,
+    pending: Vec<Pending>,
+    report: RunReport,
+    templates: HashMap<String, Arc<crate::vm::op::Chunk>>,
+    seen: HashMap<StateId, std::collections::HashSet<String>>,
+    includes: HashMap<PathBuf, Included>,
+    loaded: SourceMap,
+    next_state: u32,
+    include_chain: Vec<PathBuf>,
 }
 
 /// The scope of expressions inside data: every name is looked up at run time.
@@ -227,17 +288,13 @@ impl<'m> Runtime<'m> {
             return Ok(rows.clone());
         }
         let path = self.model.base_dir.join(p);
-        let lower = p.to_ascii_lowercase();
         let _ = src;
-        if lower.ends_with(".csv") {
-            crate::builtins::sources::read_csv(&path, &self.model.settings.separator)
-        } else if lower.ends_with(".json") {
-            crate::builtins::sources::read_json(&path)
-        } else if lower.ends_with(".xml") {
-            crate::builtins::sources::read_xml(&path)
-        } else {
-            Err(format!("source '{p}' is neither a data file (.csv, .json, .xml) nor a memstore entity"))
-        }
+        crate::builtins::sources::read_source(&path, &self.model.settings.separator, "").unwrap_or_else(|| {
+            Err(format!(
+                "source '{p}' is neither a data file ({}) nor a memstore entity",
+                crate::builtins::sources::FILE_SUFFIXES
+            ))
+        })
     }
 
     /// Source templates (dsl §5.5): `{expr}` keeps the value's type; markers interpolate.
@@ -323,7 +380,10 @@ impl<'m> Runtime<'m> {
                         Some(pipeline::Produced::Value(v)) => self.globals[*slot as usize] = v,
                         Some(pipeline::Produced::Exhausted) => {
                             return Err(run_err(
-                                format!("setup variable '{}' has no value: its source is empty", field.name),
+                                format!(
+                                    "setup variable '{}' has no value: its source or sequence is exhausted",
+                                    field.name
+                                ),
                                 field.span,
                             ))
                         }
@@ -332,6 +392,9 @@ impl<'m> Runtime<'m> {
                 }
                 Stmt::Generate(g) => {
                     self.run_generate(g, 0)?;
+                }
+                Stmt::Include(d) => {
+                    self.run_include(d)?;
                 }
                 Stmt::Echo { parts, .. } => {
                     let text = self.eval_template(parts, &mut rng)?;
@@ -492,72 +555,109 @@ impl<'m> Runtime<'m> {
         let collect = g.bind_slot.is_some() || g.targets.iter().any(|t| matches!(t, Target::Memstore(_)));
         let mut collected: Vec<Value> = Vec::new();
         let mut rec_buf: Vec<(Arc<str>, Value)> = Vec::new();
-        let (first, last) = match (g.depth, self.opts.rows) {
-            (0, Some((a, b))) => (a.min(n), b.min(n)),
+        let (first, last) = match (g.depth, self.opts.rows, self.opts.shard) {
+            (0, _, Some((k, parts))) => {
+                let at = |j: u64| (n as u128 * j as u128 / parts.max(1) as u128) as u64;
+                (at(k), at(k + 1))
+            }
+            (0, Some((a, b)), None) => (a.min(n), b.min(n)),
             _ => (0, n),
         };
+        if g.depth == 0 {
+            // Files of this product and its children continue an earlier shard's / are
+            // continued by a later one.
+            self.shard_role = if self.opts.shard.is_some() { (first > 0, last < n) } else { (false, false) };
+        }
+        // Rows before the window are generated (not written) when later rows depend on them.
         let mut sink_ids: Option<Vec<usize>> = None;
+        let seekable = !collect && parallel::stateless_body(&g.body) && !parallel::feeds_memstore(g);
+        let start = if seekable { first } else { 0 };
+        if seekable && first > 0 && first < last {
+            // Record 0 decides the CSV columns: generate it (unwritten) before the window.
+            let outer = std::mem::replace(&mut self.muted, true);
+            let flow = self.gen_row(g, 0, parent_key, rows.as_ref(), &mut rec_buf);
+            let primed = match flow {
+                Ok(Flow::Continue) => self.emit(g, &rec_buf, &mut sink_ids),
+                Ok(Flow::Exhausted) => Ok(()),
+                Err(e) => Err(e),
+            };
+            self.muted = outer;
+            primed?;
+        }
         let mut produced = 0u64;
-        for i in first..last {
-            let rk = row_key(g.key, mix(self.root64, parent_key), i);
-            self.push_frame(&g.layout, rk, i);
-            if let Some(rows) = &rows {
-                if let Some(row) = rows.get(i as usize % rows.len().max(1)) {
-                    let row = row.clone();
-                    let f = self.frames.last_mut().expect("frame");
-                    for (k, v) in row.iter() {
-                        f.set_by_name(k, v.clone());
+        // The record at which a source or sequence ran out (the product's true end).
+        let mut ended_at: Option<u64> = None;
+        let mut i = start;
+        let mut try_parallel = seekable && g.depth == 0 && self.opts.threads > 1;
+        // A product other products read (memstore, nested list) is generated whole; only the
+        // window is written.
+        let whole = collect || (g.depth == 0 && parallel::feeds_memstore(g));
+        // In a shard, records after the window tell nested products' files whether records
+        // follow; a product that depends on earlier records cannot skip them anyway.
+        let end = if whole || (self.opts.shard.is_some() && !seekable) { n } else { last };
+        while i < end {
+            // Once the first record has opened the files (headers written), the rest may be
+            // generated and formatted in parallel chunks.
+            if try_parallel && produced > 0 {
+                try_parallel = false;
+                let ids = sink_ids.clone().unwrap_or_default();
+                if let Some((done, stopped)) = self.run_parallel(g, parent_key, rows.as_ref(), i, last, &ids)? {
+                    produced += done;
+                    i += done;
+                    if stopped {
+                        ended_at = Some(i);
+                        if self.opts.verbose {
+                            eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);
+                        }
                     }
+                    break;
                 }
             }
-            if let Some((start, iv, ticks, slot)) = g.series {
-                let step = i % ticks.max(1);
-                let series = i / ticks.max(1);
-                let mut ts = Map::new();
-                let now = crate::builtins::datetime::add_micros(start, iv * step as i64).unwrap_or(start);
-                ts.insert(Arc::from("now"), Value::DateTime(now));
-                ts.insert(Arc::from("step"), Value::Int(step as i64));
-                ts.insert(Arc::from("series"), Value::Int(series as i64));
-                self.frames.last_mut().expect("frame").set(slot, Value::map(ts), false);
-            }
-            let flow = self.exec_body(&g.body).map_err(|e| with_row(e, &g.name, i))?;
+            // Records before the window (and their children) are generated but not written.
+            let outer = self.muted;
+            let muted = outer || i < first || i >= last;
+            self.muted = muted;
+            let flow = self.gen_row(g, i, parent_key, rows.as_ref(), &mut rec_buf);
+            self.muted = outer;
+            let flow = flow?;
             if flow == Flow::Exhausted {
-                self.pop_frame();
+                ended_at = Some(i);
                 if self.opts.verbose {
                     eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);
                 }
                 break;
             }
-            self.frames.last().expect("frame").record_into(&mut rec_buf);
-            if let Some(src) = g.source.as_ref().filter(|s| s.scripted) {
-                for field in rec_buf.iter_mut() {
-                    let v = std::mem::take(&mut field.1);
-                    field.1 = self
-                        .template_value(v, &src.prefix, &src.suffix, src.span)
-                        .map_err(|e| with_row(e, &g.name, i))?;
-                }
+            // Muted records only prime the sinks (see `emit`).
+            let outer = std::mem::replace(&mut self.muted, muted);
+            let emitted = self.emit(g, &rec_buf, &mut sink_ids);
+            self.muted = outer;
+            emitted?;
+            if !muted {
+                produced += 1;
             }
-            self.pop_frame();
-            if !g.converters.is_empty() {
-                let mut m: Map = rec_buf.drain(..).collect();
-                for c in &g.converters {
-                    match c.apply(Value::map(m.clone()), &self.conv).map_err(|e| run_err(e, g.span))? {
-                        Value::Map(mm) => m = mm.as_ref().clone(),
-                        other => {
-                            return Err(run_err(
-                                format!("a converter on <generate> must return a record, got {}", other.type_name()),
-                                g.span,
-                            ))
-                        }
-                    }
-                }
-                rec_buf.extend(m);
-            }
-            self.emit(g, &rec_buf, &mut sink_ids)?;
             if collect {
                 collected.push(Value::map(rec_buf.iter().cloned().collect()));
             }
-            produced += 1;
+            i += 1;
+        }
+        if g.depth == 0 && self.opts.shard.is_some() {
+            // A shard ends its files open unless the product ends inside it: look one record
+            // past the window to learn whether the product ends right there.
+            if ended_at.is_none() && !whole && i == last && last < n {
+                let outer = std::mem::replace(&mut self.muted, true);
+                let flow = self.gen_row(g, last, parent_key, rows.as_ref(), &mut rec_buf);
+                self.muted = outer;
+                if flow? == Flow::Exhausted {
+                    ended_at = Some(last);
+                }
+            }
+            if ended_at.is_some_and(|e| first < e && e <= last) {
+                for &k in sink_ids.as_deref().unwrap_or(&[]) {
+                    if let Some(sink) = self.sinks.get_mut(k) {
+                        sink.end_here();
+                    }
+                }
+            }
         }
         self.report_count(&g.name, produced);
         for t in &g.targets {
@@ -574,6 +674,92 @@ impl<'m> Runtime<'m> {
             }
         }
         Ok(collected)
+    }
+
+    /// Generates record `i` of an execution of `g` into `rec` (fields in column order, after
+    /// scripted-source templates and generate converters).
+    fn gen_row(
+        &mut self,
+        g: &'m Generate,
+        i: u64,
+        parent_key: u64,
+        rows: Option<&Vec<Arc<Map>>>,
+        rec: &mut Vec<(Arc<str>, Value)>,
+    ) -> Result<Flow, RunError> {
+        let rk = row_key(g.key, mix(self.root64, parent_key), i);
+        self.push_frame(&g.layout, rk, i);
+        if let Some(rows) = rows {
+            if let Some(row) = rows.get(i as usize % rows.len().max(1)) {
+                let row = row.clone();
+                match g.source.as_ref().filter(|s| s.scripted) {
+                    // Templates in source data are evaluated before the children see the row
+                    // (dsl §5.5), in the enclosing scope; a value that does not evaluate yet
+                    // stays as it is for the pass after the children.
+                    Some(src) => {
+                        for (k, v) in row.iter() {
+                            let v = self
+                                .template_value(v.clone(), &src.prefix, &src.suffix, src.span)
+                                .unwrap_or_else(|_| v.clone());
+                            self.frames.last_mut().expect("frame").set_by_name(k, v);
+                        }
+                    }
+                    None => {
+                        let f = self.frames.last_mut().expect("frame");
+                        for (k, v) in row.iter() {
+                            f.set_by_name(k, v.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((start, iv, ticks, slot)) = g.series {
+            let step = i % ticks.max(1);
+            let series = i / ticks.max(1);
+            let mut ts = Map::new();
+            let now = crate::builtins::datetime::add_micros(start, iv * step as i64).unwrap_or(start);
+            ts.insert(Arc::from("now"), Value::DateTime(now));
+            ts.insert(Arc::from("step"), Value::Int(step as i64));
+            ts.insert(Arc::from("series"), Value::Int(series as i64));
+            self.frames.last_mut().expect("frame").set(slot, Value::map(ts), false);
+        }
+        let flow = self.exec_body(&g.body).map_err(|e| with_row(e, &g.name, i));
+        match flow {
+            Ok(Flow::Continue) => {}
+            other => {
+                self.pop_frame();
+                return other;
+            }
+        }
+        self.frames.last_mut().expect("frame").take_record_into(rec);
+        if let Some(src) = g.source.as_ref().filter(|s| s.scripted) {
+            for field in rec.iter_mut() {
+                let v = std::mem::take(&mut field.1);
+                match self.template_value(v, &src.prefix, &src.suffix, src.span) {
+                    Ok(v) => field.1 = v,
+                    Err(e) => {
+                        self.pop_frame();
+                        return Err(with_row(e, &g.name, i));
+                    }
+                }
+            }
+        }
+        self.pop_frame();
+        if !g.converters.is_empty() {
+            let mut m: Map = rec.drain(..).collect();
+            for c in &g.converters {
+                match c.apply(Value::map(m.clone()), &self.conv).map_err(|e| run_err(e, g.span))? {
+                    Value::Map(mm) => m = mm.as_ref().clone(),
+                    other => {
+                        return Err(run_err(
+                            format!("a converter on <generate> must return a record, got {}", other.type_name()),
+                            g.span,
+                        ))
+                    }
+                }
+            }
+            rec.extend(m);
+        }
+        Ok(Flow::Continue)
     }
 
     fn report_count(&mut self, name: &str, k: u64) {
@@ -605,6 +791,18 @@ impl<'m> Runtime<'m> {
             *ids = Some(keys);
         }
         let record = Record { fields: rec };
+        if self.muted {
+            // A record of an earlier shard or window: it still fixes the CSV columns.
+            for &k in ids.as_deref().unwrap_or(&[]) {
+                if let Some(sink) = self.sinks.get_mut(k) {
+                    sink.prime(&record);
+                    if self.opts.shard.is_some() {
+                        sink.skipped();
+                    }
+                }
+            }
+            return Ok(());
+        }
         for &k in ids.as_deref().unwrap_or(&[]) {
             if let Some(sink) = self.sinks.get_mut(k) {
                 sink.write(&record).map_err(|e| run_err(e, g.span))?;
@@ -629,6 +827,9 @@ impl<'m> Runtime<'m> {
             separator: self.model.settings.separator.clone(),
             line_separator: self.model.settings.line_separator.clone(),
             name: g.out_name.clone(),
+            // Nested products learn their role from the records they skip (`Sink::skipped`).
+            continued: g.depth == 0 && self.shard_role.0,
+            open_end: g.depth == 0 && self.shard_role.1,
         };
         let mut keys = Vec::new();
         for t in &g.targets {
@@ -758,9 +959,159 @@ impl<'m> Runtime<'m> {
                     ));
                 }
             }
+            Stmt::Include(d) => return self.run_include(d),
             Stmt::Global { .. } => {}
         }
         Ok(Flow::Continue)
+    }
+
+    fn take_shared(&mut self) -> Shared {
+        use std::mem::take;
+        Shared {
+            memstores: take(&mut self.memstores),
+            scratch: take(&mut self.scratch),
+            sinks: take(&mut self.sinks),
+            sink_index: take(&mut self.sink_index),
+            sink_keys: take(&mut self.sink_keys),
+            pending: take(&mut self.pending),
+            report: take(&mut self.report),
+            templates: take(&mut self.templates),
+            seen: take(&mut self.seen),
+            includes: take(&mut self.includes),
+            loaded: take(&mut self.loaded),
+            next_state: self.next_state,
+            include_chain: take(&mut self.include_chain),
+        }
+    }
+
+    fn restore_shared(&mut self, s: Shared) {
+        self.memstores = s.memstores;
+        self.scratch = s.scratch;
+        self.sinks = s.sinks;
+        self.sink_index = s.sink_index;
+        self.sink_keys = s.sink_keys;
+        self.pending = s.pending;
+        self.report = s.report;
+        self.templates = s.templates;
+        self.seen = s.seen;
+        self.includes = s.includes;
+        self.loaded = s.loaded;
+        self.next_state = s.next_state;
+        self.include_chain = s.include_chain;
+    }
+
+    /// `<include uri="{…}">` (dsl §3.14): evaluates the uri here, loads and lowers the file the
+    /// first time, and runs it as a setup whose globals are the names this scope sees (setup
+    /// variables, then the enclosing records' fields and variables, outermost first). It
+    /// shares memstores and output files with the run; its randomness is keyed by the current
+    /// record, so each record's run differs.
+    fn run_include(&mut self, d: &'m DynInclude) -> Result<Flow, RunError> {
+        let mut rng = Stream::new(mix(self.row_key(), 0x1C1));
+        let uri = self.eval_template(&d.uri, &mut rng)?;
+        let lower = uri.to_ascii_lowercase();
+        if lower.ends_with(".properties") {
+            let msg = format!(
+                "<include> named '{uri}' at run time: properties are read before the run, so a .properties \
+                 file must be named literally"
+            );
+            return Err(run_err(msg, d.span));
+        }
+        if !lower.ends_with(".xml") {
+            return Err(run_err(format!("cannot include '{uri}': only .xml and .properties files"), d.span));
+        }
+        let path = d.context.dir.join(&uri);
+        if !path.is_file() {
+            let e = Diagnostic::error("DM002", format!("included file '{uri}' does not exist"))
+                .with_span(d.span)
+                .with_help(format!(
+                    "paths are relative to the folder of the including file ({})",
+                    if d.context.dir.as_os_str().is_empty() { Path::new(".") } else { &d.context.dir }.display()
+                ));
+            return Err(Box::new(e));
+        }
+        let key = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let same = |p: &PathBuf| p.canonicalize().unwrap_or_else(|_| p.clone()) == key;
+        if d.context.include_stack.iter().any(same) || self.include_chain.iter().any(same) {
+            return Err(run_err(format!("include cycle: '{uri}' includes itself"), d.span));
+        }
+        let mut inc = match self.includes.remove(&key) {
+            Some(inc) => inc,
+            None => {
+                let mut names: Vec<Arc<str>> = self.model.globals.clone();
+                for f in &self.frames {
+                    let set = f.layout.names.iter().enumerate().filter(|(i, _)| f.set[*i]).map(|(_, n)| n);
+                    for n in set.chain(f.extra.iter().map(|(k, _)| k)) {
+                        if !names.contains(n) {
+                            names.push(n.clone());
+                        }
+                    }
+                }
+                let sm = SourceMap::starting_at(self.loaded.next_id());
+                let (sm, lowered) =
+                    crate::ir::lower::lower_dynamic_include(&path, &uri, &d.context, &names, sm, self.next_state);
+                self.loaded.append(sm);
+                let model = lowered.map_err(|ds| {
+                    let mut e = ds.0.into_iter().next().unwrap_or_else(|| {
+                        Diagnostic::error("DM002", format!("included file '{uri}' could not be lowered"))
+                    });
+                    if e.span.is_none() {
+                        e.span = Some(d.span);
+                    }
+                    e.message = format!("{} (in '{uri}', included at run time)", e.message);
+                    Box::new(e)
+                })?;
+                self.next_state = model.states;
+                for f in &model.files {
+                    if !self.report.included.contains(f) {
+                        self.report.included.push(f.clone());
+                    }
+                }
+                Included { states: (0..model.states).map(|_| State::Empty).collect(), model: Arc::new(model) }
+            }
+        };
+        let model = inc.model.clone();
+        let globals: Vec<Value> =
+            model.globals.iter().map(|n| exec::Env::load_dyn(self, n).unwrap_or(Value::Null)).collect();
+        let mut shared = self.take_shared();
+        shared.include_chain.push(key.clone());
+        let root64 = mix(self.root64, self.row_key());
+        let r = {
+            let mut sub = Runtime {
+                model: &model,
+                globals,
+                props: model.props.iter().map(|(_, v)| Value::Str(v.clone())).collect(),
+                frames: Vec::new(),
+                states: std::mem::take(&mut inc.states),
+                memstores: shared.memstores,
+                scratch: shared.scratch,
+                now: self.now,
+                root64,
+                conv: ConvConfig { hash_key: self.conv.hash_key },
+                sinks: shared.sinks,
+                sink_index: shared.sink_index,
+                sink_keys: shared.sink_keys,
+                frame_pool: Vec::new(),
+                pending: shared.pending,
+                report: shared.report,
+                opts: RunOptions { rows: None, ..self.opts.clone() },
+                templates: shared.templates,
+                seen: shared.seen,
+                includes: shared.includes,
+                loaded: shared.loaded,
+                next_state: shared.next_state,
+                include_chain: shared.include_chain,
+                shard_role: (false, false),
+                muted: self.muted,
+            };
+            let r = sub.exec_setup(&model.body);
+            inc.states = std::mem::take(&mut sub.states);
+            shared = sub.take_shared();
+            r
+        };
+        shared.include_chain.pop();
+        self.restore_shared(shared);
+        self.includes.insert(key, inc);
+        r.map(|_| Flow::Continue)
     }
 
     fn map_of_children(

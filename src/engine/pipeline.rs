@@ -147,7 +147,11 @@ impl<'m> Runtime<'m> {
                         return Ok(g.value_at(fr.index).flatten());
                     }
                 }
-                let st = &mut self.states[f.state as usize];
+                let sid = match scope {
+                    GenScope::Shared(s) => *s,
+                    _ => f.state,
+                };
+                let Some(st) = self.states.get_mut(sid as usize) else { unreachable_state()? };
                 if !matches!(st, State::Gen(_)) {
                     *st = State::Gen(Default::default());
                 }
@@ -202,6 +206,21 @@ impl<'m> Runtime<'m> {
 
     /// Draws until the value was not produced before by this statement (in this execution).
     fn unique_value(&mut self, f: &'m Field, rng: &mut Stream) -> Result<Option<Value>, RunError> {
+        // A uniform integer range: the i-th record takes the i-th value of a keyed permutation
+        // of the range (no set of used values; any record computable alone).
+        if let Some((min, max)) = unique_by_index(f) {
+            let n = (max as i128 - min as i128 + 1) as u64;
+            let idx = self.frames.last().map(|fr| fr.index).unwrap_or(0);
+            if idx >= n {
+                return Err(run_err(
+                    format!("'{}' is unique, but its {n} values ({min}..={max}) are used up", f.name),
+                    f.span,
+                ));
+            }
+            let exec = self.frames.iter().rev().nth(1).map(|p| p.row_key).unwrap_or(self.root64);
+            let k = crate::domains::determinism::permute(idx, n, mix(f.key.0, exec));
+            return Ok(Some(Value::Int((min as i128 + k as i128) as i64)));
+        }
         for attempt in 0..10_000u64 {
             let mut s = Stream::new(mix(rng.next_u64(), attempt));
             let Some(v) = self.raw_value(f, &mut s)? else { return Ok(None) };
@@ -320,12 +339,12 @@ fn format_date(v: &Value, fmt: &str) -> Result<Value, String> {
         }
         other => return Err(format!("outDateFormat needs a datetime, got {}", other.type_name())),
     };
-    let us = dtm::to_epoch_micros(dt);
+    let us = || dtm::to_epoch_micros(dt);
     Ok(Value::from(match fmt {
-        "epoch" => (us.div_euclid(1_000_000)).to_string(),
-        "epoch_millis" => (us.div_euclid(1000)).to_string(),
-        "epoch_micros" => us.to_string(),
-        "epoch_nanos" => (us as i128 * 1000).to_string(),
+        "epoch" => (us().div_euclid(1_000_000)).to_string(),
+        "epoch_millis" => (us().div_euclid(1000)).to_string(),
+        "epoch_micros" => us().to_string(),
+        "epoch_nanos" => (us() as i128 * 1000).to_string(),
         _ => dtm::strftime(dt, fmt),
     }))
 }
@@ -447,4 +466,12 @@ impl Env for Runtime<'_> {
     fn root(&self) -> Value {
         self.frames.first().map(|f| Value::map(f.as_map())).unwrap_or_else(|| Value::map(Map::new()))
     }
+}
+
+/// The range of a `unique` field whose distinct values are enumerated by record index: a
+/// uniform `IntegerGenerator` on a field that runs once per record, over fewer than 2^64 values.
+pub(super) fn unique_by_index(f: &Field) -> Option<(i64, i64)> {
+    let Mode::Generator(g, _) = &f.mode else { return None };
+    let (min, max) = g.int_range()?;
+    (f.unique && f.direct && ((max as i128 - min as i128) < u64::MAX as i128)).then_some((min, max))
 }

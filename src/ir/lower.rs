@@ -80,6 +80,84 @@ pub fn lower_text(path: &Path, text: &str, opts: &LowerOptions) -> (SourceMap, O
     (lw.sm, model, diags)
 }
 
+/// Lowers a descriptor named by an `<include uri="{…}">` when the run reaches it (dsl §3.14).
+///
+/// The file continues the lowering at the include (`context`): its properties, settings,
+/// memstores and named generators. Its own `<setup>` attributes override the settings for the
+/// included part. `names` become its first globals (the values the include sees); its setup
+/// variables follow. Statement states are numbered from `first_state`, source ids continue
+/// `sources`.
+pub fn lower_dynamic_include(
+    path: &Path,
+    uri: &str,
+    context: &IncludeContext,
+    names: &[Arc<str>],
+    sources: SourceMap,
+    first_state: u32,
+) -> (SourceMap, Result<Model, Diagnostics>) {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut lw = Lower::new(sources, dir.clone(), path.to_path_buf());
+    lw.for_run = true;
+    lw.states = first_state;
+    lw.props = context.props.clone();
+    lw.settings = context.settings.clone();
+    lw.memstores = context.memstores.clone();
+    lw.memstore_fields = context.memstore_fields.iter().cloned().collect();
+    lw.named_generators = context.named_generators.clone();
+    lw.globals = names.iter().map(|n| (n.clone(), Ty::Any)).collect();
+    lw.path = context.path.clone();
+    lw.path.push(format!("file[{uri}]"));
+    lw.include_stack = context.include_stack.clone();
+    lw.include_stack.push(path.to_path_buf());
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => {
+            let d = Diagnostic::error("DM601", format!("included file '{}' is not valid UTF-8", path.display()));
+            return (lw.sm, Err(d.into()));
+        }
+        Err(e) => {
+            let d = Diagnostic::error("DM405", format!("cannot read included file '{}': {e}", path.display()));
+            return (lw.sm, Err(d.into()));
+        }
+    };
+    let id = lw.sm.add(path.to_path_buf(), Arc::from(text.as_str()));
+    let root = match xml::parse(&text, id) {
+        Ok(r) => r,
+        Err(d) => return (lw.sm, Err(d.into())),
+    };
+    let structure = crate::parser::schema::validate(&root);
+    if structure.has_errors() {
+        let mut d = structure;
+        d.sort();
+        return (lw.sm, Err(d));
+    }
+    if root.name != "setup" {
+        let d = Diagnostic::error("DM106", format!("an included model has a <setup> root, not <{}>", root.name))
+            .with_span(root.name_span);
+        return (lw.sm, Err(d.into()));
+    }
+    let seed = lw.settings.seed.clone();
+    lw.setup_attrs(&root);
+    lw.settings.seed = seed;
+    let body = lw.setup_body(&root.children);
+    let mut diags = std::mem::take(&mut lw.diags);
+    if diags.has_errors() {
+        diags.0.retain(Diagnostic::is_error);
+        diags.sort();
+        return (lw.sm, Err(diags));
+    }
+    let model = Model {
+        settings: lw.settings.clone(),
+        globals: lw.globals.iter().map(|(n, _)| n.clone()).collect(),
+        props: lw.props.clone(),
+        body,
+        states: lw.states,
+        files: lw.files.clone(),
+        base_dir: dir,
+    };
+    (lw.sm, Ok(model))
+}
+
 /// Statically known columns of a source: names and types.
 type Columns = Vec<(String, Ty)>;
 
@@ -136,7 +214,9 @@ struct Lower {
     memstores: Vec<String>,
     /// Memstore entity → field names of the product stored into it.
     memstore_fields: HashMap<String, Vec<String>>,
-    named_generators: Vec<(String, Arc<Generator>)>,
+    /// `<generator>` instances (with their shared state) and `<state-machine>`s (a walker per
+    /// statement).
+    named_generators: Vec<(String, Arc<Generator>, Option<StateId>)>,
     path: Vec<String>,
     sibling_counts: Vec<HashMap<String, u32>>,
     include_stack: Vec<PathBuf>,
@@ -768,16 +848,28 @@ impl Lower {
         };
         let span = self.attr_span(c, "uri");
         if uri.contains('{') {
-            // The uri is an f-string over record values, known only at run time.
-            let msg = format!("<include uri=\"{uri}\"> is resolved at run time, which is not supported yet");
-            let help = "include a fixed file, or list the alternatives with <condition>";
-            if self.for_run {
-                self.err("DM506", msg, span).help = Some(help.into());
-            } else {
-                self.diags
-                    .push(Diagnostic::warning("DM506", msg).with_span(span).with_help(help).with_path(self.path_str()));
-            }
-            return vec![];
+            // An f-string over values known only at run time: compiled here, in the scope of
+            // the include; the file is loaded and lowered when the run reaches it.
+            let attr = c.attr("uri").filter(|a| a.value == uri);
+            let template = self.fstring_template(&uri, attr, false);
+            self.enter("include", &uri);
+            let context = IncludeContext {
+                settings: self.settings.clone(),
+                props: self.props.clone(),
+                memstores: self.memstores.clone(),
+                memstore_fields: {
+                    let mut v: Vec<(String, Vec<String>)> =
+                        self.memstore_fields.iter().map(|(k, f)| (k.clone(), f.clone())).collect();
+                    v.sort();
+                    v
+                },
+                named_generators: self.named_generators.clone(),
+                path: self.path.clone(),
+                dir: self.dir().to_path_buf(),
+                include_stack: self.include_stack.clone(),
+            };
+            self.leave();
+            return vec![Stmt::Include(Box::new(DynInclude { uri: template, context: Arc::new(context), span }))];
         }
         let path = self.dir().join(&uri);
         if !path.is_file() {
@@ -865,7 +957,8 @@ impl Lower {
         let cfg = self.gen_config(c);
         let span = self.attr_span(c, "generator");
         if let Some(g) = self.construct_generator(&text, &cfg, span, c.attr("generator")) {
-            self.named_generators.push((name, Arc::new(g)));
+            let state = self.new_state();
+            self.named_generators.push((name, Arc::new(g), Some(state)));
         }
     }
 
@@ -894,7 +987,7 @@ impl Lower {
         }
         let cfg = self.gen_config(c);
         match generators::construct("StateTransitionGenerator", &[], &kwargs, &cfg) {
-            Ok(g) => self.named_generators.push((id, Arc::new(g))),
+            Ok(g) => self.named_generators.push((id, Arc::new(g), None)),
             Err(e) => {
                 self.err("DM508", e, c.name_span);
             }
@@ -1002,16 +1095,13 @@ impl Lower {
     fn file_rows(&mut self, el: &Element, src: &str, span: Span) -> Option<Arc<Vec<Arc<Map>>>> {
         let path = self.dir().join(src);
         let sep = self.av(el, "separator").unwrap_or_else(|| self.settings.separator.clone());
-        let lower = src.to_ascii_lowercase();
-        let rows = if lower.ends_with(".csv") {
-            sources::read_csv(&path, &sep)
-        } else if lower.ends_with(".json") {
-            sources::read_json(&path)
-        } else if lower.ends_with(".xml") {
-            sources::read_xml(&path)
-        } else {
-            return None;
-        };
+        // A DbUnit dataset holds many tables: sourceEntity → type → name selects one.
+        let table = self
+            .av(el, "sourceEntity")
+            .or_else(|| self.av(el, "type"))
+            .or_else(|| self.av(el, "name"))
+            .unwrap_or_default();
+        let rows = sources::read_source(&path, &sep, &table)?;
         match rows {
             Ok(mut r) => {
                 if let Some(off) = self.int_attr(el, "offset") {
@@ -1132,7 +1222,7 @@ impl Lower {
             format!("source '{src}' is neither a data file, a declared memstore, nor a list in scope"),
             span,
         );
-        d.help = Some("supported files: .csv .json .xml; declare memstores with <memstore id=…/>".into());
+        d.help = Some(format!("supported files: {}; declare memstores with <memstore id=…/>", sources::FILE_SUFFIXES));
         None
     }
 
@@ -1241,6 +1331,11 @@ impl Lower {
         let count = match self.count(el, src.is_some()) {
             Some(c) => c,
             None if series.is_some() => Count::Fixed(1),
+            None if ["count", "minCount", "maxCount"].iter().any(|a| el.attr(a).is_some()) => {
+                // The count is there but invalid: already reported.
+                self.leave();
+                return None;
+            }
             None => {
                 self.err(
                     "DM202",
@@ -1764,8 +1859,10 @@ impl Lower {
                 );
             }
             let trimmed = g.trim().to_string();
-            if let Some((_, shared)) = self.named_generators.iter().find(|(n, _)| *n == trimmed) {
-                Mode::Generator(shared.clone(), GenScope::Run)
+            if let Some((_, shared, state)) = self.named_generators.iter().find(|(n, _, _)| *n == trimmed) {
+                // A <generator> is one instance for all its users; a state machine gives each
+                // statement its own walker (dsl §3.18, §3.19).
+                Mode::Generator(shared.clone(), state.map(GenScope::Shared).unwrap_or(GenScope::Run))
             } else {
                 let gen = self.construct_generator(&g, &cfg, span, el.attr("generator"))?;
                 let scope = if gen.per_execution() { GenScope::PerExecution } else { GenScope::Run };

@@ -122,6 +122,37 @@ pub enum Stmt {
         message: Option<String>,
         span: Span,
     },
+    /// `<include uri="{expr}">`: a descriptor named at run time (dsl §3.14).
+    Include(Box<DynInclude>),
+}
+
+/// An `<include>` whose uri is an f-string: evaluated where the element stands, the file is
+/// then loaded and lowered (once per distinct file) and run as a setup whose globals are the
+/// names the include sees (setup variables, then the record's fields and variables).
+#[derive(Debug)]
+pub struct DynInclude {
+    pub uri: Template,
+    /// What the included file is lowered against.
+    pub context: Arc<IncludeContext>,
+    pub span: Span,
+}
+
+/// The lowering state at an `<include>` that a file lowered at run time continues from.
+#[derive(Debug, Clone)]
+pub struct IncludeContext {
+    pub settings: Settings,
+    pub props: Vec<(Arc<str>, Arc<str>)>,
+    pub memstores: Vec<String>,
+    /// Memstore entity → fields of the product stored into it.
+    pub memstore_fields: Vec<(String, Vec<String>)>,
+    /// `<generator>` (with the state id all its users share) and `<state-machine>` instances.
+    pub named_generators: Vec<(String, Arc<Generator>, Option<StateId>)>,
+    /// Element path of the include (`setup/generate[g]/include[…]`), for statement keys.
+    pub path: Vec<String>,
+    /// The directory relative uris resolve against.
+    pub dir: PathBuf,
+    /// The files being included around this one (cycles are errors).
+    pub include_stack: Vec<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -269,6 +300,8 @@ pub enum GenScope {
     PerExecution,
     /// Lives for the whole run.
     Run,
+    /// A `<generator name>` instance: one state, shared by every statement that names it.
+    Shared(StateId),
 }
 
 #[derive(Debug, Clone)]

@@ -19,7 +19,12 @@ use rust_decimal::Decimal;
 pub type Map = IndexMap<Arc<str>, Value>;
 
 /// One runtime value.
+///
+/// `repr(u64)` gives the tag a whole word, so every payload starts at offset 8: a value moves
+/// as three aligned words (with a one-byte tag, payloads of alignment 1–4 started at odd
+/// offsets and each move between `Result`/`Option` layers became a chain of partial copies).
 #[derive(Clone, Debug, Default)]
+#[repr(u64)]
 pub enum Value {
     /// Python `None`.
     #[default]
@@ -416,19 +421,46 @@ pub fn write_py_float(out: &mut String, f: f64) {
         out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
         return;
     }
-    // Shortest round-trip digits from Rust's `{:e}` (e.g. `1.2345e2`).
-    let mut buf = StackStr::<40>::new();
-    let _ = write!(buf, "{:e}", f);
-    let s = buf.as_str();
-    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mant) = match mant.strip_prefix('-') {
+    // Fast path: in Python's fixed-notation range (1e-4 <= |f| < 1e16) ryu's shortest
+    // round-trip text is already Python's repr (`488.4`, `3.0`, `-0.001`).
+    let a = f.abs();
+    if (1e-4..1e16).contains(&a) {
+        let mut rb = ryu::Buffer::new();
+        let s = rb.format_finite(f);
+        if !s.contains(['e', 'E']) {
+            out.push_str(s);
+            return;
+        }
+    }
+    write_py_float_general(out, f);
+}
+
+/// `repr(float)` of a finite non-zero float through Rust's shortest `{:e}` digits.
+fn write_py_float_general(out: &mut String, f: f64) {
+    // Shortest round-trip digits (ties to even, as CPython's repr) from ryu, in either of its
+    // notations (`1234.5`, `0.000123`, `1.2345e20`).
+    let mut rb = ryu::Buffer::new();
+    let s = rb.format_finite(f);
+    let (neg, s) = match s.strip_prefix('-') {
         Some(m) => (true, m),
-        None => (false, mant),
+        None => (false, s),
     };
-    let mut digits = StackStr::<40>::new();
+    let (mant, exp) = match s.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (s, 0),
+    };
+    let int_len = mant.split_once('.').map_or(mant.len(), |(i, _)| i.len()) as i32;
+    let mut all = StackStr::<40>::new();
     for c in mant.chars().filter(|c| c.is_ascii_digit()) {
-        digits.push(c);
+        all.push(c);
+    }
+    let all = all.as_str();
+    let lead = all.len() - all.trim_start_matches('0').len();
+    let exp = exp + int_len - 1 - lead as i32;
+    let mut digits = StackStr::<40>::new();
+    let _ = digits.write_str(all[lead..].trim_end_matches('0'));
+    if digits.len == 0 {
+        digits.push('0');
     }
     let d = digits.as_str();
     if neg {
@@ -657,6 +689,56 @@ pub fn write_json_str(out: &mut String, s: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn float_repr_is_cpythons() {
+        // Expected texts from CPython's repr(); the third is a tie (…338.25) that rounds to even.
+        let cases = [
+            (1e16, "1e+16"),
+            (1.5e-5, "1.5e-05"),
+            (0.0001, "0.0001"),
+            (123456789012345680.0, "1.2345678901234568e+17"),
+            (-1668491728249338.2, "-1668491728249338.2"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (2.5e-7, "2.5e-07"),
+            (9999999999999998.0, "9999999999999998.0"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1.0 / 3.0, "0.3333333333333333"),
+            (488.4, "488.4"),
+            (-3.0, "-3.0"),
+            (1e22, "1e+22"),
+        ];
+        for (f, want) in cases {
+            let mut s = String::new();
+            super::write_py_float(&mut s, f);
+            assert_eq!(s, want);
+        }
+    }
+
+    #[test]
+    fn ryu_fast_path_agrees_with_the_general_float_repr() {
+        let mut st = crate::domains::determinism::Stream::new(7);
+        let mut a = String::new();
+        let mut b = String::new();
+        for i in 0..200_000u64 {
+            let f = match i % 4 {
+                0 => f64::from_bits(st.next_u64()),
+                1 => (st.below(1_000_000_001) as f64) / 100.0,
+                2 => (st.f64() - 0.5) * 10f64.powi((i % 40) as i32 - 10),
+                _ => st.below(1 << 53) as f64 * 10f64.powi((i % 24) as i32 - 12),
+            };
+            if !f.is_finite() || f == 0.0 {
+                continue;
+            }
+            a.clear();
+            b.clear();
+            super::write_py_float(&mut a, f);
+            super::write_py_float_general(&mut b, f);
+            assert_eq!(a, b, "{f:e}");
+            assert_eq!(a.parse::<f64>().map(f64::to_bits), Ok(f.to_bits()), "{a} round-trips");
+        }
+    }
+
     use super::*;
 
     fn f(x: f64) -> String {

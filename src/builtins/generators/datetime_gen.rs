@@ -371,6 +371,11 @@ fn weighting(a: &Args, lo: i64, hi: i64) -> Result<Weighting, String> {
 }
 
 impl DateTimeGen {
+    /// `true` unless the generator has a seed of its own (then it counts its draws).
+    pub fn stateless(&self) -> bool {
+        !matches!(self, DateTimeGen::Random(r) if r.seed.is_some())
+    }
+
     pub(super) fn next(&self, st: &mut GenState, rng: &mut Stream, now: DateTime) -> Result<Option<Value>, String> {
         Ok(Some(Value::DateTime(match self {
             DateTimeGen::Now => now.with().subsec_nanosecond(0).build().unwrap_or(now),

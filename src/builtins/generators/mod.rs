@@ -176,6 +176,32 @@ impl Generator {
         }
     }
 
+    /// `(min, max)` of a uniform `IntegerGenerator`: its distinct values can be enumerated by
+    /// a keyed permutation of the range instead of being remembered (`unique`).
+    pub fn int_range(&self) -> Option<(i64, i64)> {
+        match self {
+            Generator::Numeric(numeric::NumericGen::Int { min, max, dist }) if numeric::Dist::independent(*dist) => {
+                Some((*min, *max))
+            }
+            _ => None,
+        }
+    }
+
+    /// `true` when a value depends only on the field's stream (and the clock), never on the
+    /// values drawn before it: such a generator may run on any record in any order.
+    pub fn stateless(&self) -> bool {
+        match self {
+            Generator::Numeric(numeric::NumericGen::Int { dist, .. } | numeric::NumericGen::Float { dist, .. }) => {
+                numeric::Dist::independent(*dist)
+            }
+            Generator::Numeric(numeric::NumericGen::Boolean { .. }) => true,
+            Generator::Numeric(_) => false,
+            Generator::DateTime(g) => g.stateless(),
+            Generator::Birthdate(_) | Generator::Checksum(_) | Generator::Text(_) | Generator::Names(_) => true,
+            Generator::State(_) => false,
+        }
+    }
+
     /// `true` for generators whose state lives per statement execution (restarting for every
     /// parent record): `IncrementGenerator` and `StateTransitionGenerator` (the engine keeps
     /// `<state-machine>` walkers for the whole run itself).

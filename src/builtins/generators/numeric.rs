@@ -31,6 +31,11 @@ pub enum Dist {
 }
 
 impl Dist {
+    /// `true` for distributions whose draws use the stream only (no cursor).
+    pub fn independent(d: Dist) -> bool {
+        matches!(d, Dist::Uniform | Dist::Cumulated)
+    }
+
     fn parse(a: &Args) -> Result<Dist, String> {
         let Some(name) = a.string("distribution")? else {
             return Ok(Dist::Uniform);
@@ -67,13 +72,58 @@ pub struct FloatGrid {
     g: Decimal,
     /// Number of grid points (≥ 1).
     points: u128,
+    /// `(min·10^s, g·10^s, s)` as integers when every grid value `(m + k·g)/10^s` has a
+    /// numerator below 2^53 and `s ≤ 22`: then both operands of the division are exact
+    /// doubles and IEEE division rounds the quotient correctly, so `value` needs no decimal
+    /// arithmetic.
+    fast: Option<(i64, i64, usize)>,
 }
 
+/// The powers of ten that are exact doubles.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
+];
+
 impl FloatGrid {
-    fn value(&self, k: u128) -> Value {
+    pub(super) fn new(min: Decimal, max: Decimal, g: Decimal, points: u128) -> FloatGrid {
+        let mut grid = FloatGrid { min, max, g, points, fast: None };
+        let s = min.scale().max(g.scale());
+        let scaled = |d: Decimal| -> Option<i64> {
+            let mut d = d;
+            d.rescale(s);
+            (d.scale() == s).then(|| i64::try_from(d.mantissa()).ok()).flatten()
+        };
+        const LIMIT: i128 = 1 << 53;
+        if s <= 22 {
+            if let (Some(m), Some(gi)) = (scaled(min), scaled(g)) {
+                let last = m as i128 + (points as i128 - 1) * gi as i128;
+                if gi > 0 && (m as i128).abs() < LIMIT && last.abs() < LIMIT {
+                    grid.fast = Some((m, gi, s as usize));
+                }
+            }
+        }
+        grid
+    }
+
+    pub(super) fn value(&self, k: u128) -> Value {
+        if let Some((m, g, s)) = self.fast {
+            // k < points, so the numerator is within ±2^53 (checked in `new`).
+            let n = m + k as i64 * g;
+            return Value::Float(n as f64 / POW10[s]);
+        }
+        Value::Float(self.exact(k))
+    }
+
+    #[cfg(test)]
+    pub(super) fn is_fast(&self) -> bool {
+        self.fast.is_some()
+    }
+
+    /// The grid value through exact decimal arithmetic.
+    pub(super) fn exact(&self, k: u128) -> f64 {
         let k = Decimal::from_i128_with_scale(k as i128, 0);
-        let d = self.min + k * self.g;
-        Value::Float(dec_to_f64(d))
+        dec_to_f64(self.min + k * self.g)
     }
 }
 
@@ -148,7 +198,7 @@ pub(super) fn construct(a: &Args) -> Result<NumericGen, String> {
                 .ok_or_else(|| a.fail("granularity", format_args!("{g} is too fine for the range {min}..{max}")))?
                 + 1;
             let dist = Dist::parse(a)?;
-            Ok(NumericGen::Float { grid: FloatGrid { min, max, g, points }, dist })
+            Ok(NumericGen::Float { grid: FloatGrid::new(min, max, g, points), dist })
         }
         _ => {
             let prob_true = a.quota("prob_true", 0.5)?;

@@ -194,3 +194,27 @@ fn same_seed_same_values() {
     assert_eq!(reprs(&g, 9, 50), reprs(&g, 9, 50));
     assert_ne!(reprs(&g, 9, 50), reprs(&g, 10, 50));
 }
+
+#[test]
+fn float_grid_fast_path_equals_exact_decimal_arithmetic() {
+    use super::super::numeric::FloatGrid;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    let grids = [("0", "10000", "0.01"), ("-5.5", "5.5", "0.001"), ("0.1", "1000.1", "0.3"), ("-1e3", "1e3", "0.0007")];
+    for (lo, hi, g) in grids {
+        let (lo, hi, g) = (
+            Decimal::from_scientific(lo).unwrap_or_else(|_| Decimal::from_str(lo).unwrap()),
+            Decimal::from_str(hi).unwrap_or_else(|_| Decimal::from_scientific(hi).unwrap()),
+            Decimal::from_str(g).unwrap(),
+        );
+        let points = ((hi - lo) / g).trunc().mantissa() as u128 + 1;
+        let grid = FloatGrid::new(lo, hi, g, points);
+        assert!(grid.is_fast(), "{lo} {hi} {g}");
+        let mut st = Stream::new(3);
+        for k in (0..points).step_by((points / 20_000).max(1) as usize).chain([points - 1]) {
+            let k = (k + st.below(7) as u128).min(points - 1);
+            let Value::Float(fast) = grid.value(k) else { panic!("a float") };
+            assert_eq!(fast.to_bits(), grid.exact(k).to_bits(), "k={k} grid {lo}..{hi} by {g}");
+        }
+    }
+}

@@ -253,6 +253,14 @@ impl TextGen {
         match self {
             TextGen::Str { min, max, chars, unique, prefix, suffix } => {
                 let len = *min + rng.below((*max - *min) as u64 + 1) as usize;
+                if !*unique && prefix.is_empty() && suffix.is_empty() && len <= 64 && chars.iter().all(char::is_ascii) {
+                    // The common case builds the text on the stack: one allocation per value.
+                    let mut buf = [0u8; 64];
+                    for b in buf.iter_mut().take(len) {
+                        *b = chars[rng.below(chars.len() as u64) as usize] as u8;
+                    }
+                    return Value::from(std::str::from_utf8(&buf[..len]).unwrap_or_default());
+                }
                 let mut out = String::with_capacity(prefix.len() + len + suffix.len());
                 out.push_str(prefix);
                 if *unique {
@@ -280,7 +288,8 @@ impl TextGen {
             TextGen::Uuid { as_string } => {
                 let u = uuid::Uuid::from_u128(rng.uuid_v4());
                 if *as_string {
-                    Value::from(u.hyphenated().to_string())
+                    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                    Value::from(&*u.hyphenated().encode_lower(&mut buf))
                 } else {
                     Value::Uuid(*u.as_bytes())
                 }

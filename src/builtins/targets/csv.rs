@@ -47,7 +47,7 @@ pub(crate) struct CsvSink {
     quoting: Quoting,
     /// The row being built (reused).
     row: String,
-    /// One cell's text (reused).
+    /// One cell's text while it is being quoted (reused).
     cell: String,
 }
 
@@ -94,12 +94,12 @@ impl CsvSink {
         })
     }
 
-    /// Appends one field (with its leading delimiter unless it is the first).
+    /// Appends one field (with its leading delimiter unless it is the first). The text is
+    /// written straight into the row and only moved aside when it has to be quoted.
     fn push_field(&mut self, first: bool, cell: Cell) -> Result<(), String> {
         if !first {
             self.row.push(self.delimiter);
         }
-        self.cell.clear();
         let mut quoted = match (self.quoting, &cell) {
             (Quoting::Minimal | Quoting::None, _) => false,
             (Quoting::All, _) => true,
@@ -110,24 +110,33 @@ impl CsvSink {
             (Quoting::NotNull, Cell::Value(v)) => !v.is_null(),
             (Quoting::NotNull, _) => true,
         };
+        let start = self.row.len();
         match cell {
-            Cell::Header(s) => self.cell.push_str(s),
+            Cell::Header(s) => self.row.push_str(s),
             Cell::Missing | Cell::Value(Value::Null) => {}
-            Cell::Value(Value::Bytes(b)) => base64::engine::general_purpose::STANDARD.encode_string(b, &mut self.cell),
-            Cell::Value(v) => write_cell_str(&mut self.cell, v),
+            Cell::Value(Value::Bytes(b)) => base64::engine::general_purpose::STANDARD.encode_string(b, &mut self.row),
+            Cell::Value(v) => write_cell_str(&mut self.row, v),
         }
-        let special = |c: char| c == self.delimiter || c == self.quotechar || c == '\r' || c == '\n';
-        if self.cell.chars().any(special) {
+        let text = &self.row[start..];
+        let special = if self.delimiter.is_ascii() && self.quotechar.is_ascii() {
+            let (d, q) = (self.delimiter as u8, self.quotechar as u8);
+            text.bytes().any(|b| b == d || b == q || b == b'\r' || b == b'\n')
+        } else {
+            text.chars().any(|c| c == self.delimiter || c == self.quotechar || c == '\r' || c == '\n')
+        };
+        if special {
             if self.quoting == Quoting::None {
                 return Err(format!(
-                    "target CSV: cannot write {:?} with quoting=3 (QUOTE_NONE): need to escape, \
-                     but no escapechar set",
-                    self.cell
+                    "target CSV: cannot write {text:?} with quoting=3 (QUOTE_NONE): need to escape, \
+                     but no escapechar set"
                 ));
             }
             quoted = true;
         }
         if quoted {
+            self.cell.clear();
+            self.cell.push_str(&self.row[start..]);
+            self.row.truncate(start);
             self.row.push(self.quotechar);
             for c in self.cell.chars() {
                 if c == self.quotechar {
@@ -136,8 +145,6 @@ impl CsvSink {
                 self.row.push(c);
             }
             self.row.push(self.quotechar);
-        } else {
-            self.row.push_str(&self.cell);
         }
         Ok(())
     }
@@ -163,7 +170,7 @@ impl Sink for CsvSink {
         let names = self.fieldnames.get_or_insert_with(|| fields.iter().map(|(k, _)| k.clone()).collect());
         let names = std::mem::take(names);
         let result = (|| {
-            if !self.out.is_open() && !names.is_empty() {
+            if !self.out.started() && !names.is_empty() {
                 self.row.clear();
                 for (i, n) in names.iter().enumerate() {
                     self.push_field(i == 0, Cell::Header(n))?;
@@ -191,4 +198,24 @@ impl Sink for CsvSink {
     fn finish(self: Box<Self>) -> Result<Option<Pending>, String> {
         self.out.finish()
     }
+
+    fn prime(&mut self, rec: &Record) {
+        if self.fieldnames.is_none() {
+            self.fieldnames = Some(plain_fields(rec).iter().map(|(k, _)| k.clone()).collect());
+        }
+    }
+
+    fn fork(&self) -> Option<Box<dyn Sink>> {
+        Some(Box::new(CsvSink {
+            out: self.out.fork()?,
+            fieldnames: self.fieldnames.clone(),
+            delimiter: self.delimiter,
+            quotechar: self.quotechar,
+            quoting: self.quoting,
+            row: String::with_capacity(256),
+            cell: String::with_capacity(64),
+        }))
+    }
+
+    super::file_sink_pieces!();
 }

@@ -68,7 +68,7 @@ impl Sink for DbUnitSink {
     fn write(&mut self, rec: &Record) -> Result<(), String> {
         let fields = plain_fields(rec);
         self.buf.clear();
-        if self.out.rows == 0 {
+        if !self.out.started() {
             self.buf.push_str("<?xml version=\"1.0\" encoding=\"");
             self.buf.push_str(&self.encoding);
             self.buf.push_str("\"?>\n<dataset>\n");
@@ -95,8 +95,20 @@ impl Sink for DbUnitSink {
         Ok(())
     }
 
+    super::file_sink_pieces!();
+
+    fn fork(&self) -> Option<Box<dyn Sink>> {
+        Some(Box::new(DbUnitSink {
+            out: self.out.fork()?,
+            table: self.table.clone(),
+            encoding: self.encoding.clone(),
+            buf: String::new(),
+            cell: String::new(),
+        }))
+    }
+
     fn finish(mut self: Box<Self>) -> Result<Option<Pending>, String> {
-        if self.out.rows > 0 {
+        if self.out.closes() {
             self.out.write_str("</dataset>\n")?;
         }
         self.out.finish()

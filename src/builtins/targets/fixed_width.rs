@@ -80,7 +80,7 @@ impl Sink for FixedWidthSink {
     fn write(&mut self, rec: &Record) -> Result<(), String> {
         let fields = plain_fields(rec);
         self.buf.clear();
-        if self.out.rows == 0 {
+        if !self.out.started() {
             self.buf.push_str("# ");
             self.buf.push_str(&self.spec);
             self.buf.push('\n');
@@ -103,6 +103,18 @@ impl Sink for FixedWidthSink {
         self.out.write_str(&self.buf)?;
         self.out.rows += 1;
         Ok(())
+    }
+
+    super::file_sink_pieces!();
+
+    fn fork(&self) -> Option<Box<dyn Sink>> {
+        Some(Box::new(FixedWidthSink {
+            out: self.out.fork()?,
+            spec: self.spec.clone(),
+            columns: self.columns.clone(),
+            buf: String::new(),
+            cell: String::new(),
+        }))
     }
 
     fn finish(self: Box<Self>) -> Result<Option<Pending>, String> {

@@ -40,7 +40,7 @@ impl Sink for JsonSink {
         let buf = &mut self.buf;
         buf.clear();
         if !self.ndjson {
-            buf.push_str(if self.out.rows == 0 { "[\n" } else { ",\n" });
+            buf.push_str(if self.out.started() { ",\n" } else { "[\n" });
         }
         buf.push('{');
         for (i, (k, v)) in fields.iter().enumerate() {
@@ -61,9 +61,15 @@ impl Sink for JsonSink {
     }
 
     fn finish(mut self: Box<Self>) -> Result<Option<Pending>, String> {
-        if !self.ndjson && self.out.rows > 0 {
+        if !self.ndjson && self.out.closes() {
             self.out.write_str("\n]")?;
         }
         self.out.finish()
     }
+
+    fn fork(&self) -> Option<Box<dyn Sink>> {
+        Some(Box::new(JsonSink { out: self.out.fork()?, ndjson: self.ndjson, buf: String::with_capacity(256) }))
+    }
+
+    super::file_sink_pieces!();
 }

@@ -23,7 +23,7 @@
 
 use std::borrow::Cow;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -41,6 +41,8 @@ mod json;
 mod txt;
 mod xlsx;
 mod xml;
+
+pub(crate) use fixed_width::parse_columns as fixed_width_columns;
 
 /// One record: its fields in order.
 #[derive(Clone, Copy, Debug)]
@@ -176,22 +178,79 @@ pub struct FileOptions {
     pub line_separator: String,
     /// The product name: the TXT/console/log line prefix and the DbUnit table name.
     pub name: String,
+    /// A later shard of the product (`--shard`): records come before this file's, so it starts
+    /// without the header or opening text and separates its first record as a later one.
+    pub continued: bool,
+    /// Records follow in a later shard: the file ends without its closing text.
+    pub open_end: bool,
 }
 
 impl Default for FileOptions {
     fn default() -> Self {
-        FileOptions { separator: "|".into(), line_separator: "\n".into(), name: String::new() }
+        FileOptions {
+            separator: "|".into(),
+            line_separator: "\n".into(),
+            name: String::new(),
+            continued: false,
+            open_end: false,
+        }
     }
 }
 
 /// A consumer of one product's records.
-pub trait Sink {
+pub trait Sink: Send {
     /// Writes one record (files: into the temporary file).
     fn write(&mut self, rec: &Record) -> Result<(), String>;
     /// Completes the output. File sinks return the temporary file to commit, or `None` when
     /// no record was written (no file exists then); console and log return `None`.
     fn finish(self: Box<Self>) -> Result<Option<Pending>, String>;
+    /// Takes what the first record decides (CSV: the columns) from a record that belongs to
+    /// an earlier shard or window and is not written.
+    fn prime(&mut self, _rec: &Record) {}
+    /// A copy of this sink in its current state (past its header and its records so far)
+    /// that writes into memory: parallel workers format their chunks of records with it, and
+    /// the chunks are appended to this sink in record order. `None` when the format cannot be
+    /// produced in pieces.
+    fn fork(&self) -> Option<Box<dyn Sink>> {
+        None
+    }
+    /// The product ended early inside this shard: write the closing text after all.
+    fn end_here(&mut self) {}
+    /// A record of another shard went by unwritten: before this file's records it means the
+    /// file continues another (no header), after them that another continues it (no footer).
+    fn skipped(&mut self) {}
+    /// The bytes and the number of records a fork produced since the last call.
+    fn drain(&mut self) -> (Vec<u8>, u64) {
+        (Vec::new(), 0)
+    }
+    /// Appends what a fork of this sink produced.
+    fn append(&mut self, _bytes: &[u8], _rows: u64) -> Result<(), String> {
+        Err("this target cannot take records formatted in parallel".into())
+    }
 }
+
+/// `drain` and `append` of a sink whose output is its `out: FileOut`.
+macro_rules! file_sink_pieces {
+    () => {
+        fn drain(&mut self) -> (Vec<u8>, u64) {
+            self.out.drain()
+        }
+        fn append(&mut self, bytes: &[u8], rows: u64) -> Result<(), String> {
+            self.out.append(bytes, rows)
+        }
+        fn end_here(&mut self) {
+            self.out.open_end = false;
+        }
+        fn skipped(&mut self) {
+            if self.out.rows == 0 {
+                self.out.continued = true;
+            } else {
+                self.out.open_end = true;
+            }
+        }
+    };
+}
+pub(crate) use file_sink_pieces;
 
 /// A finished output file waiting under its temporary name.
 #[derive(Clone, Debug)]
@@ -538,7 +597,12 @@ pub fn open(spec: &TargetSpec, dir: &Path, base: &str, opts: &FileOptions) -> Re
         None => Encoding::Utf8,
     };
     let ext = extension(&spec.kind, &spec.params);
-    let file = || FileOut::new(dir, base, ext, encoding);
+    let file = || {
+        let mut f = FileOut::new(dir, base, ext, encoding);
+        f.continued = opts.continued;
+        f.open_end = opts.open_end;
+        f
+    };
     Ok(match spec.kind {
         TargetKind::Csv => Box::new(csv::CsvSink::new(spec, opts, file())?),
         TargetKind::Json => Box::new(json::JsonSink::new(spec.bool_param("use_ndjson"), file())),
@@ -593,20 +657,91 @@ impl Encoding {
     }
 }
 
-/// A file writer that feeds every byte into a SHA-256 digest.
-struct HashingFile {
-    file: File,
-    hasher: Sha256,
+/// Bytes gathered before a chunk goes to the writer thread.
+const CHUNK: usize = 256 * 1024;
+
+/// A buffered file writer whose chunks are written and fed into a SHA-256 digest on a thread
+/// of its own, so neither the system call nor the hashing costs the generating thread time.
+/// Chunks are written in order; the first I/O error is reported by `finish`.
+struct ChunkWriter {
+    buf: Vec<u8>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    /// Buffers the thread is done with, for reuse.
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
+    worker: Option<std::thread::JoinHandle<io::Result<[u8; 32]>>>,
 }
 
-impl Write for HashingFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
+impl ChunkWriter {
+    fn new(mut file: File) -> ChunkWriter {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let (spare_tx, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+        let worker = std::thread::spawn(move || {
+            let mut hasher = Sha256::new();
+            let mut err = None;
+            for chunk in rx {
+                if err.is_none() {
+                    if let Err(e) = file.write_all(&chunk) {
+                        err = Some(e);
+                    }
+                }
+                hasher.update(&chunk);
+                let _ = spare_tx.send(chunk);
+            }
+            match err {
+                Some(e) => Err(e),
+                None => file.flush().map(|_| hasher.finalize().into()),
+            }
+        });
+        ChunkWriter { buf: Vec::with_capacity(CHUNK), tx: Some(tx), spare, worker: Some(worker) }
+    }
+
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let next = self.spare.try_recv().map(|mut b| {
+            b.clear();
+            b
+        });
+        let chunk = std::mem::replace(&mut self.buf, next.unwrap_or_else(|_| Vec::with_capacity(CHUNK)));
+        match &self.tx {
+            Some(tx) if tx.send(chunk).is_ok() => Ok(()),
+            _ => Err(io::Error::other("the file writer stopped")),
+        }
+    }
+
+    /// Writes what is left and returns the SHA-256 of everything written.
+    fn finish(mut self) -> io::Result<[u8; 32]> {
+        let sent = self.send();
+        self.tx = None;
+        let joined = match self.worker.take().map(|w| w.join()) {
+            Some(Ok(r)) => r,
+            _ => Err(io::Error::other("the file writer failed")),
+        };
+        sent.and(joined)
+    }
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(b.len())
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+        Ok(())
+    }
+}
+
+impl Drop for ChunkWriter {
+    /// An abandoned writer (a failed run) stops its thread before the file is removed.
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
     }
 }
 
@@ -615,7 +750,15 @@ pub(crate) struct FileOut {
     tmp: PathBuf,
     path: PathBuf,
     encoding: Encoding,
-    w: Option<BufWriter<HashingFile>>,
+    w: Option<ChunkWriter>,
+    /// A fork's output (memory mode): `Some` instead of a file.
+    mem: Option<Vec<u8>>,
+    /// `rows` at the last `drain` (memory mode).
+    drained_rows: u64,
+    /// See [`FileOptions::continued`].
+    pub(crate) continued: bool,
+    /// See [`FileOptions::open_end`].
+    pub(crate) open_end: bool,
     /// Scratch space for transcoding to a non-UTF-8 encoding.
     bytes: Vec<u8>,
     pub(crate) rows: u64,
@@ -630,6 +773,10 @@ impl FileOut {
             path: dir.join(file_name),
             encoding,
             w: None,
+            mem: None,
+            drained_rows: 0,
+            continued: false,
+            open_end: false,
             bytes: Vec::new(),
             rows: 0,
             done: false,
@@ -637,20 +784,75 @@ impl FileOut {
     }
 
     pub(crate) fn is_open(&self) -> bool {
-        self.w.is_some()
+        self.w.is_some() || self.mem.is_some()
+    }
+
+    /// Whether records came before (written here, or in an earlier shard): no header then.
+    pub(crate) fn started(&self) -> bool {
+        self.is_open() || self.continued
+    }
+
+    /// Whether the closing text belongs in this file (no shard follows with more records).
+    pub(crate) fn closes(&self) -> bool {
+        self.rows > 0 && !self.open_end
+    }
+
+    /// A memory-mode copy past everything written so far (see [`Sink::fork`]); `None` before
+    /// the file is open, when the fork would not know whether to write a header.
+    pub(crate) fn fork(&self) -> Option<FileOut> {
+        if !self.is_open() {
+            return None;
+        }
+        Some(FileOut {
+            tmp: self.tmp.clone(),
+            path: self.path.clone(),
+            encoding: self.encoding,
+            w: None,
+            mem: Some(Vec::new()),
+            drained_rows: self.rows,
+            continued: true,
+            open_end: true,
+            bytes: Vec::new(),
+            rows: self.rows,
+            // A fork owns no file: nothing to remove when it is dropped.
+            done: true,
+        })
+    }
+
+    /// The bytes and records of a memory-mode copy since the last call.
+    pub(crate) fn drain(&mut self) -> (Vec<u8>, u64) {
+        let rows = self.rows - self.drained_rows;
+        self.drained_rows = self.rows;
+        (self.mem.as_mut().map(std::mem::take).unwrap_or_default(), rows)
+    }
+
+    /// Appends bytes already in the file's encoding (a fork's output).
+    pub(crate) fn append(&mut self, bytes: &[u8], rows: u64) -> Result<(), String> {
+        let r = self.sink()?.write_all(bytes);
+        r.map_err(|e| self.io_err(e))?;
+        self.rows += rows;
+        Ok(())
+    }
+
+    /// Where bytes go: the memory buffer of a fork, else the file (opened at the first call).
+    fn sink(&mut self) -> Result<&mut dyn Write, String> {
+        match self.mem {
+            Some(ref mut m) => Ok(m),
+            None => Ok(self.writer()?),
+        }
     }
 
     fn io_err(&self, e: io::Error) -> String {
         format!("cannot write {}: {e}", self.path.display())
     }
 
-    fn writer(&mut self) -> Result<&mut BufWriter<HashingFile>, String> {
+    fn writer(&mut self) -> Result<&mut ChunkWriter, String> {
         if self.w.is_none() {
             if let Some(dir) = self.tmp.parent() {
                 fs::create_dir_all(dir).map_err(|e| self.io_err(e))?;
             }
             let file = self.create_tmp()?;
-            let mut w = BufWriter::with_capacity(64 * 1024, HashingFile { file, hasher: Sha256::new() });
+            let mut w = ChunkWriter::new(file);
             if self.encoding == Encoding::Utf8Sig {
                 w.write_all("\u{feff}".as_bytes()).map_err(|e| self.io_err(e))?;
             }
@@ -681,7 +883,7 @@ impl FileOut {
     pub(crate) fn write_str(&mut self, s: &str) -> Result<(), String> {
         match self.encoding {
             Encoding::Utf8 | Encoding::Utf8Sig => {
-                let r = self.writer()?.write_all(s.as_bytes());
+                let r = self.sink()?.write_all(s.as_bytes());
                 r.map_err(|e| self.io_err(e))
             }
             Encoding::Latin1 | Encoding::Ascii => {
@@ -699,7 +901,7 @@ impl FileOut {
                     }
                     bytes.push(c as u32 as u8);
                 }
-                let r = self.writer()?.write_all(&bytes);
+                let r = self.sink()?.write_all(&bytes);
                 self.bytes = bytes;
                 r.map_err(|e| self.io_err(e))
             }
@@ -708,7 +910,7 @@ impl FileOut {
 
     /// Writes raw bytes (XLSX).
     pub(crate) fn write_bytes(&mut self, b: &[u8]) -> Result<(), String> {
-        let r = self.writer()?.write_all(b);
+        let r = self.sink()?.write_all(b);
         r.map_err(|e| self.io_err(e))
     }
 
@@ -718,8 +920,7 @@ impl FileOut {
             self.done = true;
             return Ok(None);
         };
-        let result =
-            w.into_inner().map_err(|e| e.into_error()).and_then(|hf| hf.file.sync_all().map(|_| hf.hasher.finalize()));
+        let result = w.finish();
         match result {
             Ok(digest) => {
                 self.done = true;

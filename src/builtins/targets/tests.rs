@@ -584,3 +584,54 @@ fn console_and_log_write_no_file() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// Records written as: the first by the sink, then chunks by forks appended in order — or as
+/// shards (continued / open-ended files) concatenated — give the bytes of one sink writing them
+/// all.
+#[test]
+fn forks_and_shards_concatenate_to_the_sequential_bytes() {
+    let records: Vec<Fields> = (0..7)
+        .map(|i| {
+            let mut r = rec(vec![("id", Value::Int(i)), ("name", s(&format!("n\"{i}, x")))]);
+            if i % 3 == 1 {
+                r.push((Arc::from("extra"), Value::Float(i as f64 / 4.0)));
+            }
+            r
+        })
+        .collect();
+    for target in ["CSV", "JSON", "TXT", "DbUnit", "FixedWidth(columns='id:4,name:12')"] {
+        let whole = render(target, &records);
+        // Forks.
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = open(&spec(target), dir.path(), "person", &opts("person")).unwrap();
+        sink.write(&Record::new(&records[0])).unwrap();
+        for chunk in records[1..].chunks(2) {
+            let mut fork = sink.fork().unwrap_or_else(|| panic!("{target} forks"));
+            for r in chunk {
+                fork.write(&Record::new(r)).unwrap();
+            }
+            let (bytes, n) = fork.drain();
+            assert_eq!(n, chunk.len() as u64);
+            sink.append(&bytes, n).unwrap();
+        }
+        let p = sink.finish().unwrap().unwrap();
+        assert_eq!(p.rows, records.len() as u64);
+        p.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&p.path).unwrap(), whole, "{target} forked");
+        // Shards: 0..2, 2..5, 5..7; later shards have seen (primed with) record 0.
+        let mut text = String::new();
+        for (k, range) in [(0..2), (2..5), (5..7)].into_iter().enumerate() {
+            let dir = tempfile::tempdir().unwrap();
+            let o = FileOptions { continued: k > 0, open_end: k < 2, ..opts("person") };
+            let mut sink = open(&spec(target), dir.path(), "person", &o).unwrap();
+            sink.prime(&Record::new(&records[0]));
+            for r in &records[range] {
+                sink.write(&Record::new(r)).unwrap();
+            }
+            let p = sink.finish().unwrap().unwrap();
+            p.commit().unwrap();
+            text.push_str(&std::fs::read_to_string(&p.path).unwrap());
+        }
+        assert_eq!(text, whole, "{target} in shards");
+    }
+}

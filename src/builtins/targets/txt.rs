@@ -33,4 +33,15 @@ impl Sink for TxtSink {
     fn finish(self: Box<Self>) -> Result<Option<Pending>, String> {
         self.out.finish()
     }
+
+    fn fork(&self) -> Option<Box<dyn Sink>> {
+        Some(Box::new(TxtSink {
+            out: self.out.fork()?,
+            prefix: self.prefix.clone(),
+            eol: self.eol.clone(),
+            buf: String::with_capacity(256),
+        }))
+    }
+
+    super::file_sink_pieces!();
 }
