@@ -63,6 +63,12 @@ pub fn capabilities() -> Value {
         "generators": generators,
         "converters": converters,
         "targets": TARGETS.iter().map(|t| t.name()).collect::<Vec<_>>(),
+        "databases": {
+            "dbms": crate::db::config::SUPPORTED_DBMS,
+            "targets": ["<id>", "<id>.update", "<id>.upsert", "<id>.delete"],
+            "sources": ["source=\"<id>\" type=\"<table>\"", "source=\"<id>\" selector=\"<query>\"", "<reference>"],
+            "execute": ["sql"],
+        },
         "distributions": {
             "source": ["random", "ordered", "cumulated"],
             "numeric": ["uniform", "cumulated", "randomWalk", "step", "increment", "shuffle", "wedge", "bitreverse", "fibonacci", "padovan"],
@@ -85,6 +91,7 @@ mod tests {
         assert!(c["generators"]["IncrementGenerator"].is_array());
         assert!(c["converters"]["Mask"].is_array());
         assert!(c["targets"].as_array().is_some_and(|t| t.iter().any(|x| x == "CSV")));
+        assert!(c["databases"]["dbms"].as_array().is_some_and(|d| d.iter().any(|x| x == "postgresql")));
         assert!(c["entities"]["Person"].as_array().is_some_and(|f| !f.is_empty()));
         assert!(c["rules"].as_array().is_some_and(|r| r.iter().any(|x| x["code"] == "DM101")));
     }

@@ -191,6 +191,11 @@ pub mod codes {
         ("DM508", "error", "bad generator, converter or entity parameter"),
         ("DM509", "error", "invalid literal (values, weights, pattern, date)"),
         ("DM601", "error", "data source could not be read"),
+        ("DM602", "error", "invalid <database> declaration (dbms, connection settings, duplicate id)"),
+        ("DM603", "error", "<execute> cannot run (no script, no database target, unknown type)"),
+        ("DM604", "error", "database cannot be reached or opened"),
+        ("DM605", "error", "database statement, script or query failed, or a table is missing"),
+        ("DM606", "error", "product cannot be written to a database (type mismatch, unknown column, constraint)"),
     ];
 
     pub fn title(code: &str) -> Option<&'static str> {

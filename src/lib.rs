@@ -2,12 +2,13 @@
 //!
 //! Pipeline: `model.xml → parser (XML with spans, expression lexer/parser) → ir::lower
 //! (structure rules, name resolution, types) → vm::compile (bytecode, verified) → engine (runs
-//! the model with builtins and domains) → builtins::targets (the only I/O)`. See
+//! the model with builtins and domains) → builtins::targets and db (the only I/O)`. See
 //! ARCHITECTURE.md.
 
 pub mod builtins;
 pub mod capabilities;
 pub mod check;
+pub mod db;
 pub mod diag;
 pub mod domains;
 pub mod engine;

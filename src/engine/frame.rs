@@ -72,10 +72,16 @@ impl<'m> Frame<'m> {
     }
 
     /// Sets a source column: its field slot when the layout has one, else an extra column.
+    /// In a dynamic frame (columns known only at run time) every source column is an extra
+    /// column, so a key that overwrites one keeps the column's position (dsl §2.3).
     pub fn set_by_name(&mut self, name: &Arc<str>, v: Value) {
         if let Some(i) = self.layout.names.iter().zip(&self.layout.is_field).position(|(n, f)| *f && **n == **name) {
-            self.set(i as u16, v, true);
-            return;
+            if !self.layout.dynamic || self.set[i] {
+                self.set(i as u16, v, true);
+                return;
+            }
+            self.values[i] = v.clone();
+            self.set[i] = true;
         }
         match self.extra.iter_mut().find(|(k, _)| **k == **name) {
             Some(e) => e.1 = v,

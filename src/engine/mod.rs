@@ -8,6 +8,7 @@
 //! Output files are written to temporary names and committed only when the whole run
 //! succeeded.
 
+mod db;
 mod frame;
 mod parallel;
 mod pipeline;
@@ -140,9 +141,12 @@ pub fn run_in(model: &Model, opts: &RunOptions, sources: &mut SourceMap) -> Resu
         loaded: SourceMap::starting_at(sources.next_id()),
         next_state: model.states,
         include_chain: Vec::new(),
+        dbs: crate::db::Databases::new(),
     };
     let r = rt.exec_setup(&model.body);
     let r = r.and_then(|_| rt.close_all_sinks());
+    // Databases commit only after every sink finished (and before files are renamed).
+    let r = r.and_then(|_| rt.dbs.commit_all().map_err(|e| db::db_err(e, Span::DETACHED, "")));
     sources.append(std::mem::take(&mut rt.loaded));
     match r {
         Ok(()) => {
@@ -164,6 +168,7 @@ pub fn run_in(model: &Model, opts: &RunOptions, sources: &mut SourceMap) -> Resu
             Ok(report)
         }
         Err(e) => {
+            rt.dbs.rollback_all();
             for sink in std::mem::take(&mut rt.sinks) {
                 if let Ok(Some(p)) = sink.finish() {
                     p.discard();
@@ -216,6 +221,8 @@ struct Runtime<'m> {
     next_state: u32,
     /// Files of the run-time includes being executed, outermost first (cycle guard).
     include_chain: Vec<PathBuf>,
+    /// Declared databases: connections with the run's open transactions.
+    dbs: crate::db::Databases,
 }
 
 /// A descriptor loaded by a run-time include and the state of its statements (kept for the
@@ -413,6 +420,8 @@ impl<'m> Runtime<'m> {
                         ));
                     }
                 }
+                Stmt::Database(decl, span) => self.exec_database(decl, *span)?,
+                Stmt::Execute(x) => self.exec_execute(x)?,
                 _ => {}
             }
         }
@@ -430,7 +439,7 @@ impl<'m> Runtime<'m> {
         let mut sinks: Vec<Option<Box<dyn Sink>>> = std::mem::take(&mut self.sinks).into_iter().map(Some).collect();
         for (_, id) in std::mem::take(&mut self.sink_index) {
             if let Some(sink) = sinks.get_mut(id).and_then(Option::take) {
-                if let Some(p) = sink.finish().map_err(|e| run_err(e, Span::DETACHED))? {
+                if let Some(p) = sink.finish().map_err(|e| db::sink_err(e, Span::DETACHED, ""))? {
                     self.pending.push(p);
                 }
             }
@@ -460,6 +469,7 @@ impl<'m> Runtime<'m> {
                     }
                 }
                 Stmt::While { body, .. } => self.reset_states(body),
+                Stmt::Reference(r) => self.states[r.state as usize] = State::Empty,
                 _ => {}
             }
         }
@@ -522,6 +532,7 @@ impl<'m> Runtime<'m> {
                     _ => Arc::new(rows_of(&v).map_err(|m| run_err(m, src.span))?),
                 }
             }
+            SourceKind::Database { db, query } => Arc::new(self.db_rows(db, query, key, src.span)?),
         };
         select_rows(&all, src, key, count).map_err(|m| run_err(m, src.span))
     }
@@ -588,7 +599,10 @@ impl<'m> Runtime<'m> {
         // The record at which a source or sequence ran out (the product's true end).
         let mut ended_at: Option<u64> = None;
         let mut i = start;
-        let mut try_parallel = seekable && g.depth == 0 && self.opts.threads > 1;
+        let mut try_parallel = seekable
+            && g.depth == 0
+            && self.opts.threads > 1
+            && !g.targets.iter().any(|t| matches!(t, Target::Database { .. }));
         // A product other products read (memstore, nested list) is generated whole; only the
         // window is written.
         let whole = collect || (g.depth == 0 && parallel::feeds_memstore(g));
@@ -776,7 +790,7 @@ impl<'m> Runtime<'m> {
         ids: &mut Option<Vec<usize>>,
     ) -> Result<(), RunError> {
         if ids.is_none() {
-            if !g.targets.iter().any(|t| matches!(t, Target::File(_))) {
+            if !g.targets.iter().any(|t| matches!(t, Target::File(_) | Target::Database { .. })) {
                 *ids = Some(Vec::new());
                 return Ok(());
             }
@@ -805,7 +819,7 @@ impl<'m> Runtime<'m> {
         }
         for &k in ids.as_deref().unwrap_or(&[]) {
             if let Some(sink) = self.sinks.get_mut(k) {
-                sink.write(&record).map_err(|e| run_err(e, g.span))?;
+                sink.write(&record).map_err(|e| db::sink_err(e, g.span, &g.name))?;
             }
         }
         Ok(())
@@ -840,6 +854,19 @@ impl<'m> Runtime<'m> {
                     Some(id) => *id,
                     None => {
                         let sink = targets::open(spec, &dir, &g.out_name, &fo).map_err(|e| run_err(e, g.span))?;
+                        self.sinks.push(sink);
+                        self.sink_index.insert(key, self.sinks.len() - 1);
+                        self.sinks.len() - 1
+                    }
+                };
+                keys.push(id);
+            }
+            if let Target::Database { db, table, op } = t {
+                let key = format!("db\0{db}\0{table}\0{op:?}");
+                let id = match self.sink_index.get(&key) {
+                    Some(id) => *id,
+                    None => {
+                        let sink = self.db_sink(g, db, table, *op)?;
                         self.sinks.push(sink);
                         self.sink_index.insert(key, self.sinks.len() - 1);
                         self.sinks.len() - 1
@@ -960,7 +987,8 @@ impl<'m> Runtime<'m> {
                 }
             }
             Stmt::Include(d) => return self.run_include(d),
-            Stmt::Global { .. } => {}
+            Stmt::Reference(r) => return self.reference(r),
+            Stmt::Global { .. } | Stmt::Database(..) | Stmt::Execute(_) => {}
         }
         Ok(Flow::Continue)
     }
@@ -1102,9 +1130,11 @@ impl<'m> Runtime<'m> {
                 include_chain: shared.include_chain,
                 shard_role: (false, false),
                 muted: self.muted,
+                dbs: std::mem::take(&mut self.dbs),
             };
             let r = sub.exec_setup(&model.body);
             inc.states = std::mem::take(&mut sub.states);
+            self.dbs = std::mem::take(&mut sub.dbs);
             shared = sub.take_shared();
             r
         };

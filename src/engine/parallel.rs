@@ -44,7 +44,12 @@ fn stateless_stmt(s: &Stmt) -> bool {
         Stmt::Global { .. } | Stmt::Array(_) | Stmt::Assert { .. } => true,
         Stmt::Field(f) => stateless_field(f),
         // Child products keep files and counters across parent records; echoes print in order.
-        Stmt::Generate(_) | Stmt::Echo { .. } | Stmt::Include(_) => false,
+        Stmt::Generate(_)
+        | Stmt::Echo { .. }
+        | Stmt::Include(_)
+        | Stmt::Database(..)
+        | Stmt::Execute(_)
+        | Stmt::Reference(_) => false,
         Stmt::NestedKey(n) => stateless_body(&n.body),
         Stmt::List(l) => l.items.iter().all(|it| stateless_body(&it.body)),
         Stmt::Condition(bs) => bs.iter().all(|b| stateless_body(&b.body)),
@@ -182,6 +187,8 @@ impl<'m> Runtime<'m> {
             loaded: crate::source::SourceMap::starting_at(self.loaded.next_id()),
             next_state: self.next_state,
             include_chain: Vec::new(),
+            // Products writing to databases are not generated in parallel.
+            dbs: crate::db::Databases::new(),
         }
     }
 

@@ -253,6 +253,7 @@ impl<'m> Runtime<'m> {
                     SourceKind::Rows(r) => r.as_ref().clone(),
                     SourceKind::Memstore { entity, .. } => self.memstores.get(entity).cloned().unwrap_or_default(),
                     SourceKind::Script(_) => Vec::new(),
+                    SourceKind::Database { db, query } => self.db_rows(db, query, exec_key, src.span)?,
                 }),
             };
             let mut rows = rows;

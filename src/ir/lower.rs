@@ -28,6 +28,8 @@ use crate::vm::compile::{compile, CompileError, Scope};
 use crate::vm::op::Slot;
 use crate::vm::value::{Map, Value};
 
+mod db;
+
 /// Options that come from the command line.
 #[derive(Clone, Debug, Default)]
 pub struct LowerOptions {
@@ -214,6 +216,8 @@ struct Lower {
     memstores: Vec<String>,
     /// Memstore entity → field names of the product stored into it.
     memstore_fields: HashMap<String, Vec<String>>,
+    /// Ids of the declared `<database>` clients.
+    databases: Vec<String>,
     /// `<generator>` instances (with their shared state) and `<state-machine>`s (a walker per
     /// statement).
     named_generators: Vec<(String, Arc<Generator>, Option<StateId>)>,
@@ -351,6 +355,7 @@ impl Lower {
             settings: Settings::default(),
             memstores: Vec::new(),
             memstore_fields: HashMap::new(),
+            databases: Vec::new(),
             named_generators: Vec::new(),
             path: vec!["setup".into()],
             sibling_counts: vec![HashMap::new()],
@@ -761,18 +766,10 @@ impl Lower {
                 "generator" => self.named_generator(c),
                 "state-machine" => self.state_machine(c),
                 "comment" => {}
-                "execute" => {
-                    self.err(
-                        "DM506",
-                        "not supported: <execute> (Python, SQL and shell scripts are not run)",
-                        c.name_span,
-                    )
-                    .help = Some(
-                        "define values with generators, entities or expressions; databases come with <database>".into(),
-                    );
-                }
-                "database" | "mongodb" => {
-                    self.err("DM506", format!("not supported yet: <{}>", c.name), c.name_span);
+                "execute" => out.extend(self.execute(c)),
+                "database" => out.extend(self.database(c)),
+                "mongodb" => {
+                    self.err("DM506", "not supported yet: <mongodb>", c.name_span);
                 }
                 "demographics" => {
                     self.warn(
@@ -1158,7 +1155,7 @@ impl Lower {
             let sp = self.attr_span(el, "selector");
             self.err("DM205", "type and selector cannot both be given with source", sp);
         }
-        if el.attr("selector").is_some() {
+        if el.attr("selector").is_some() && !self.databases.contains(&src) {
             let sp = self.attr_span(el, "selector");
             self.err("DM211", format!("selector needs a database source, but '{src}' is not a declared database"), sp);
         }
@@ -1178,6 +1175,10 @@ impl Lower {
             prefix: prefix.clone(),
             suffix: suffix.clone(),
         };
+        if let Some(query) = self.db_source(el, &src, &prefix, &suffix) {
+            let query = query?;
+            return Some((mk(SourceKind::Database { db: src.clone(), query }), None));
+        }
         if let Some(rows) = self.file_rows(el, &src, span) {
             let mut cols: Vec<(String, Ty)> = Vec::new();
             for r in rows.iter().take(1000) {
@@ -1376,7 +1377,9 @@ impl Lower {
                         match it {
                             TargetItem::File(spec) => targets.push(Target::File(spec)),
                             TargetItem::Other(id) => {
-                                if self.memstores.contains(&id) {
+                                if let Some(t) = self.db_target(el, &id, &name, span) {
+                                    targets.extend(t);
+                                } else if self.memstores.contains(&id) {
                                     let entity = self
                                         .av(el, "targetEntity")
                                         .or_else(|| self.av(el, "type"))
@@ -1403,9 +1406,10 @@ impl Lower {
                                         "ConsoleExporter",
                                         "LogExporter",
                                     ];
+                                    let ids = self.target_ids();
                                     let help = match did_you_mean(
                                         &id,
-                                        known.iter().copied().chain(self.memstores.iter().map(|s| s.as_str())),
+                                        known.iter().copied().chain(ids.iter().map(|s| s.as_str())),
                                     ) {
                                         Some(s) => format!("did you mean '{s}'?"),
                                         None => {
@@ -1557,13 +1561,11 @@ impl Lower {
                 "execute" => {
                     self.err(
                         "DM506",
-                        "not supported: <execute> (Python, SQL and shell scripts are not run)",
+                        "not supported: <execute> inside a record (scripts run under <setup>)",
                         c.name_span,
                     );
                 }
-                "reference" => {
-                    self.err("DM506", "not supported yet: <reference> (database sources)", c.name_span);
-                }
+                "reference" => out.extend(self.reference(c)),
                 other => self.unknown_element(c, other, parent),
             }
         }

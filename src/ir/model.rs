@@ -124,6 +124,12 @@ pub enum Stmt {
     },
     /// `<include uri="{expr}">`: a descriptor named at run time (dsl §3.14).
     Include(Box<DynInclude>),
+    /// `<database>`: connects the client when reached (dsl §3.17).
+    Database(Box<crate::db::DbDecl>, Span),
+    /// `<execute type="sql">`: runs a script on a database (dsl §3.15).
+    Execute(Box<ExecuteSql>),
+    /// `<reference>`: fields read from a row of a database table (dsl §3.8).
+    Reference(Box<Reference>),
 }
 
 /// An `<include>` whose uri is an f-string: evaluated where the element stands, the file is
@@ -201,6 +207,17 @@ pub enum SourceKind {
     Memstore { store: String, entity: String },
     /// A script returning a list of maps.
     Script(Expr),
+    /// A table or query of a declared database.
+    Database { db: String, query: DbQuery },
+}
+
+/// What a database source reads.
+#[derive(Debug, Clone)]
+pub enum DbQuery {
+    /// All rows of a table, in primary-key (or rowid) order.
+    Table(String),
+    /// A `selector` query; `__expr__` markers are interpolated when it runs.
+    Selector(Template),
 }
 
 #[derive(Debug, Clone)]
@@ -222,6 +239,12 @@ pub struct Source {
 pub enum Target {
     File(TargetSpec),
     Memstore(String),
+    /// A declared database: rows into `table` with `op` (`id`, `id.update`, …).
+    Database {
+        db: String,
+        table: String,
+        op: crate::db::DbOp,
+    },
 }
 
 #[derive(Debug)]
@@ -422,5 +445,42 @@ pub struct ArrayStmt {
     pub dest: Dest,
     pub mode: ArrayMode,
     pub key: PathKey,
+    pub span: Span,
+}
+
+/// The code of an `<execute type="sql">`.
+#[derive(Debug)]
+pub enum SqlText {
+    /// From `uri` (read when the model is lowered).
+    File(String),
+    /// Inline text: an f-string body (`{table}`).
+    Inline(Template),
+    /// `script=`: an expression whose string value is the code.
+    Expr(Expr),
+}
+
+/// `<execute type="sql" target="db">`.
+#[derive(Debug)]
+pub struct ExecuteSql {
+    pub db: String,
+    pub sql: SqlText,
+    /// `<execute uri="schema.sql">`-style description for messages.
+    pub what: String,
+    pub span: Span,
+}
+
+/// `<reference>`: one row of `table` per record, its `columns` copied into fields.
+#[derive(Debug)]
+pub struct Reference {
+    pub name: Arc<str>,
+    pub db: String,
+    pub table: String,
+    /// (column, destination) pairs: `sourceKey` → `name`, then each `<field>`.
+    pub columns: Vec<(String, Dest)>,
+    pub distribution: Distribution,
+    pub cyclic: bool,
+    pub unique: bool,
+    pub key: PathKey,
+    pub state: StateId,
     pub span: Span,
 }
