@@ -80,6 +80,15 @@ enum Cmd {
         #[arg(long, value_name = "warnings")]
         deny: Option<String>,
     },
+    /// Answer a domain request (JSON: domain, version, count, seed, locale, clock,
+    /// constraints) with generated items and their determinism proof.
+    Domain {
+        /// Request file; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+        /// Indent the response (the canonical form is one line).
+        #[arg(long)]
+        pretty: bool,
+    },
     /// Print the supported surface (elements, generators, converters, targets, entities,
     /// rules) as JSON.
     Capabilities,
@@ -149,7 +158,7 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
         None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     };
     let lopts = LowerOptions { seed: seed.as_deref().map(Seed::parse), for_run: true };
-    let (mut sources, m, diags) = lower_file(model, &lopts);
+    let ((mut sources, m, diags), packs) = datamimic::domains::locale::track_packs(|| lower_file(model, &lopts));
     if diags.has_errors() || m.is_none() {
         report(&diags, &sources, None);
         return ExitCode::from(if model.is_file() { 1 } else { 2 });
@@ -194,6 +203,7 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
                 includes: m.files.iter().skip(1).chain(&rep.included).map(|f| manifest::input_file(f, &base)).collect(),
                 seed: seed.display(),
                 clock: clock.to_string(),
+                packs: manifest::packs(&packs),
                 shard: shard.map(|(k, n)| format!("{k}/{n}")),
                 outputs: &rep.outputs,
             };
@@ -243,6 +253,43 @@ fn check(model: &Path, format: Option<Format>, deny: Option<String>) -> ExitCode
     }
 }
 
+/// `datamimic domain`: the response (or the error, exit 1) as canonical JSON on stdout.
+fn domain(file: Option<PathBuf>, pretty: bool) -> ExitCode {
+    use datamimic::domains::facade::{self, canonical};
+    use std::io::Read;
+    let bytes = match file.as_deref() {
+        Some(p) if p != Path::new("-") => std::fs::read(p).map_err(|e| format!("cannot read '{}': {e}", p.display())),
+        _ => {
+            let mut b = Vec::new();
+            std::io::stdin().read_to_end(&mut b).map(|_| b).map_err(|e| format!("cannot read standard input: {e}"))
+        }
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let show = |v: serde_json::Value| {
+        if pretty {
+            serde_json::to_string_pretty(&canonical::sorted(&v)).unwrap_or_default()
+        } else {
+            canonical::to_string(&v)
+        }
+    };
+    match facade::Request::from_bytes(&bytes).and_then(|r| facade::generate(&r)) {
+        Ok(resp) => {
+            println!("{}", show(resp.to_json()));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{}", show(e.to_json()));
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -269,6 +316,7 @@ fn main() -> ExitCode {
             }
         },
         Cmd::Check { model, format, deny } => check(&model, format, deny),
+        Cmd::Domain { file, pretty } => domain(file, pretty),
         Cmd::Capabilities => {
             println!("{}", serde_json::to_string_pretty(&datamimic::capabilities::capabilities()).unwrap_or_default());
             ExitCode::SUCCESS

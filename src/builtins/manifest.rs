@@ -23,10 +23,26 @@ pub struct Manifest<'a> {
     pub includes: Vec<InputFile>,
     pub seed: String,
     pub clock: String,
+    /// The locale packs the model uses, in code order, with their versions.
+    pub packs: Vec<Pack>,
     /// `K/N` for the output of `run --shard K/N`; absent for a whole run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
     pub outputs: &'a [OutputFile],
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+pub struct Pack {
+    pub code: String,
+    pub version: String,
+}
+
+/// The manifest entries of the packs with these codes.
+pub fn packs(codes: &[&'static str]) -> Vec<Pack> {
+    codes
+        .iter()
+        .map(|c| Pack { code: c.to_string(), version: crate::domains::locale::locale(c).version.clone() })
+        .collect()
 }
 
 /// The parts of a shard's manifest that `merge_shards` reads.
@@ -38,6 +54,8 @@ struct ShardManifest {
     includes: Vec<InputFile>,
     seed: String,
     clock: String,
+    #[serde(default)]
+    packs: Vec<Pack>,
     outputs: Vec<OutputFile>,
 }
 
@@ -133,6 +151,7 @@ pub fn merge_shards(shards: &[std::path::PathBuf], out: &Path) -> Result<Vec<(St
         includes: first.includes.iter().map(|f| InputFile { path: f.path.clone(), sha256: f.sha256.clone() }).collect(),
         seed: first.seed.clone(),
         clock: first.clock.clone(),
+        packs: first.packs.clone(),
         shard: None,
         outputs: &outputs,
     };

@@ -105,6 +105,24 @@ impl RootKey {
     }
 }
 
+/// The root of the items of one domain-facade request: SHA-256 over the canonical seed, the
+/// domain and the dataset (pack code), so two domains or locales never share a stream.
+pub fn facade_root(seed_canonical: &str, domain: &str, dataset: &str) -> u64 {
+    let d =
+        Sha256::digest(format!("datamimic-facade\0{FORMAT_VERSION}\0{seed_canonical}\0{domain}\0{dataset}").as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    u64::from_le_bytes(b)
+}
+
+/// The key of item `index` of a facade request: `mix(facade_root(seed, domain, dataset), index)`.
+/// Item *i* depends on nothing but `(seed, domain, dataset, i)`, so it is the same whatever the
+/// request's `count`.
+#[inline]
+pub fn facade_item_key(root: u64, index: u64) -> u64 {
+    mix(root, index)
+}
+
 /// 64-bit key of one statement (product, field, generator instance).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct PathKey(pub u64);

@@ -5,12 +5,16 @@
 //! fields are derived, not drawn again: the e-mail comes from the person's own names, the age
 //! from the birthdate and the run clock, the phone area code from the address's own city row.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, LazyLock};
 
 use jiff::civil::{Date, DateTime};
 
 use crate::domains::determinism::{mix, path_key, Stream};
-use crate::domains::locale::{ascii_fold, locale, City, Locale};
+use crate::domains::locale::{ascii_fold, locale, push_slug, City, Locale};
 use crate::ir::model::EntitySpec;
 use crate::vm::value::{Map, Value};
 
@@ -38,7 +42,54 @@ pub struct Gen<'a> {
 
 /// Stream of one concept of an entity: `stream(key, "blood_type")`.
 pub fn stream(key: u64, concept: &str) -> Stream {
-    Stream::new(mix(key, path_key(concept).0))
+    Stream::new(mix(key, concept_key(concept)))
+}
+
+/// Stream of a concept whose key is already known ([`concept!`]).
+#[inline]
+pub fn stream_at(key: u64, concept_key: u64) -> Stream {
+    Stream::new(mix(key, concept_key))
+}
+
+/// FNV-1a, for the concept-key cache (never iterated into output).
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The key of a concept name, `path_key(concept)`, computed once per name and thread.
+pub fn concept_key(concept: &str) -> u64 {
+    thread_local! {
+        static KEYS: RefCell<HashMap<Box<str>, u64, BuildHasherDefault<Fnv>>> = RefCell::default();
+    }
+    KEYS.with(|keys| {
+        if let Some(k) = keys.borrow().get(concept) {
+            return *k;
+        }
+        let k = path_key(concept).0;
+        keys.borrow_mut().insert(concept.into(), k);
+        k
+    })
+}
+
+/// The key of a literal concept name, computed once per program run.
+macro_rules! concept {
+    ($c:literal) => {{
+        static KEY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        *KEY.get_or_init(|| $crate::domains::determinism::path_key($c).0)
+    }};
 }
 
 /// A string value.
@@ -46,9 +97,138 @@ pub fn s(v: &str) -> Value {
     Value::Str(Arc::from(v))
 }
 
+/// A string value sharing the pack's text.
+#[inline]
+fn a(v: &Arc<str>) -> Value {
+    Value::Str(v.clone())
+}
+
 /// A map from `(field, value)` pairs in order.
 pub fn map(pairs: Vec<(&str, Value)>) -> Map {
     pairs.into_iter().map(|(k, v)| (Arc::from(k), v)).collect()
+}
+
+/// The fields of an entity in output order, interned once: maps are built by cloning the
+/// template (no hashing per record) and filling the values by position.
+pub struct Shape(Map);
+
+impl Shape {
+    pub fn new(fields: &[&str]) -> Shape {
+        Shape(fields.iter().map(|f| (Arc::from(*f), Value::Null)).collect())
+    }
+
+    /// The map with these values, in field order.
+    pub fn build<const N: usize>(&self, values: [Value; N]) -> Map {
+        debug_assert_eq!(N, self.0.len());
+        let mut m = self.0.clone();
+        for (i, v) in values.into_iter().enumerate() {
+            if let Some((_, slot)) = m.get_index_mut(i) {
+                *slot = v;
+            }
+        }
+        m
+    }
+}
+
+static PERSON: LazyLock<Shape> = LazyLock::new(|| {
+    Shape::new(&[
+        "birthdate",
+        "given_name",
+        "family_name",
+        "full_name",
+        "gender",
+        "name",
+        "age",
+        "email",
+        "phone",
+        "mobile_phone",
+        "academic_title",
+        "salutation",
+        "nobility_title",
+        "transaction_profile",
+        "address",
+    ])
+});
+
+static ADDRESS: LazyLock<Shape> = LazyLock::new(|| {
+    Shape::new(&[
+        "street",
+        "house_number",
+        "city",
+        "state",
+        "postal_code",
+        "zip_code",
+        "country",
+        "country_code",
+        "phone",
+        "mobile_phone",
+        "fax",
+        "office_phone",
+        "private_phone",
+        "organization",
+        "full_address",
+        "formatted_address",
+    ])
+});
+
+static EMPTY: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
+
+/// A short text built on the stack (spilling to the heap beyond 64 bytes), turned into an
+/// `Arc<str>` with a single allocation.
+pub struct SmallStr {
+    buf: [u8; 64],
+    len: usize,
+    spill: Option<String>,
+}
+
+impl SmallStr {
+    pub fn new() -> SmallStr {
+        SmallStr { buf: [0; 64], len: 0, spill: None }
+    }
+
+    pub fn push_str(&mut self, t: &str) {
+        if let Some(sp) = &mut self.spill {
+            sp.push_str(t);
+        } else if self.len + t.len() <= self.buf.len() {
+            self.buf[self.len..self.len + t.len()].copy_from_slice(t.as_bytes());
+            self.len += t.len();
+        } else {
+            let mut sp = String::with_capacity(self.len + t.len() + 32);
+            sp.push_str(self.as_str());
+            sp.push_str(t);
+            self.spill = Some(sp);
+        }
+    }
+
+    pub fn push(&mut self, c: char) {
+        let mut b = [0u8; 4];
+        self.push_str(c.encode_utf8(&mut b));
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.spill {
+            Some(sp) => sp,
+            // Only whole UTF-8 strings are ever copied in.
+            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default(),
+        }
+    }
+
+    pub fn to_arc(&self) -> Arc<str> {
+        Arc::from(self.as_str())
+    }
+}
+
+impl Default for SmallStr {
+    fn default() -> Self {
+        SmallStr::new()
+    }
+}
+
+impl std::fmt::Write for SmallStr {
+    fn write_str(&mut self, t: &str) -> std::fmt::Result {
+        self.push_str(t);
+        Ok(())
+    }
 }
 
 pub struct Person {
@@ -58,82 +238,117 @@ pub struct Person {
     pub gender: &'static str,
     pub birthdate: Date,
     pub age: i64,
-    pub email: String,
-    pub phone: String,
-    pub mobile: String,
-    pub academic_title: String,
-    pub salutation: String,
-    pub nobility_title: String,
-    pub full_name: String,
+    pub email: Arc<str>,
+    pub phone: Arc<str>,
+    pub mobile: Arc<str>,
+    pub academic_title: Arc<str>,
+    pub salutation: Arc<str>,
+    pub nobility_title: Arc<str>,
+    pub full_name: Arc<str>,
     pub address: Address,
 }
 
 impl Person {
     /// The Person entity's fields.
     pub fn to_map(&self, loc: &Locale) -> Map {
-        map(vec![
-            ("birthdate", Value::DateTime(self.birthdate.to_datetime(jiff::civil::Time::midnight()))),
-            ("given_name", s(&self.given)),
-            ("family_name", s(&self.family)),
-            ("full_name", s(&self.full_name)),
-            ("gender", s(self.gender)),
-            ("name", s(&self.full_name)),
-            ("age", Value::Int(self.age)),
-            ("email", s(&self.email)),
-            ("phone", s(&self.phone)),
-            ("mobile_phone", s(&self.mobile)),
-            ("academic_title", s(&self.academic_title)),
-            ("salutation", s(&self.salutation)),
-            ("nobility_title", s(&self.nobility_title)),
-            ("transaction_profile", Value::Null),
-            ("address", Value::map(self.address.to_map(loc))),
+        static GENDERS: LazyLock<[Arc<str>; 3]> =
+            LazyLock::new(|| [Arc::from("female"), Arc::from("male"), Arc::from("other")]);
+        let gender = match self.gender {
+            "female" => Value::Str(GENDERS[0].clone()),
+            "male" => Value::Str(GENDERS[1].clone()),
+            "other" => Value::Str(GENDERS[2].clone()),
+            g => s(g),
+        };
+        let full = &self.full_name;
+        PERSON.build([
+            Value::DateTime(self.birthdate.to_datetime(jiff::civil::Time::midnight())),
+            a(&self.given),
+            a(&self.family),
+            a(full),
+            gender,
+            a(full),
+            Value::Int(self.age),
+            a(&self.email),
+            a(&self.phone),
+            a(&self.mobile),
+            a(&self.academic_title),
+            a(&self.salutation),
+            a(&self.nobility_title),
+            Value::Null,
+            Value::map(self.address.to_map(loc)),
         ])
     }
 }
 
 pub struct Address {
     pub street: Arc<str>,
-    pub house_number: String,
+    pub house_number: Arc<str>,
     pub city: City,
-    pub phone: String,
-    pub mobile: String,
-    pub fax: String,
-    pub office_phone: String,
-    pub private_phone: String,
-    pub organization: String,
+    pub phone: Arc<str>,
+    pub mobile: Arc<str>,
+    pub fax: Arc<str>,
+    pub office_phone: Arc<str>,
+    pub private_phone: Arc<str>,
+    pub organization: Arc<str>,
 }
 
 impl Address {
     /// The Address entity's fields.
     pub fn to_map(&self, loc: &Locale) -> Map {
-        let full = format_address(loc, &self.street, &self.house_number, &self.city);
-        map(vec![
-            ("street", s(&self.street)),
-            ("house_number", s(&self.house_number)),
-            ("city", s(&self.city.name)),
-            ("state", s(&self.city.state)),
-            ("postal_code", s(&self.city.postal_code)),
-            ("zip_code", s(&self.city.postal_code)),
-            ("country", s(&loc.country.name)),
-            ("country_code", s(&loc.country.iso_code)),
-            ("phone", s(&self.phone)),
-            ("mobile_phone", s(&self.mobile)),
-            ("fax", s(&self.fax)),
-            ("office_phone", s(&self.office_phone)),
-            ("private_phone", s(&self.private_phone)),
-            ("organization", s(&self.organization)),
-            ("full_address", s(&full)),
+        let mut full = SmallStr::new();
+        write_address(&mut full, loc, &self.street, &self.house_number, &self.city);
+        let mut postal = SmallStr::new();
+        write_postal(&mut postal, loc, &self.street, &self.house_number, &self.city);
+        ADDRESS.build([
+            a(&self.street),
+            a(&self.house_number),
+            a(&self.city.name),
+            a(&self.city.state),
+            a(&self.city.postal_code),
+            a(&self.city.postal_code),
+            a(&loc.country.name),
+            a(&loc.country.iso_code),
+            a(&self.phone),
+            a(&self.mobile),
+            a(&self.fax),
+            a(&self.office_phone),
+            a(&self.private_phone),
+            a(&self.organization),
+            Value::Str(full.to_arc()),
+            Value::Str(postal.to_arc()),
         ])
     }
 }
 
+/// The address as it is written on an envelope inside the country: street line, then locality
+/// line (US `City, ST ZIP`; DE `PLZ Ort`; VN `district, province`).
+pub fn format_postal(loc: &Locale, street: &str, no: &str, c: &City) -> String {
+    let mut out = SmallStr::new();
+    write_postal(&mut out, loc, street, no, c);
+    out.as_str().to_string()
+}
+
+fn write_postal(out: &mut SmallStr, loc: &Locale, street: &str, no: &str, c: &City) {
+    let _ = match loc.code {
+        "DE" => write!(out, "{street} {no}\n{} {}", c.postal_code, c.name),
+        "VN" => write!(out, "{no} {street}\n{}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
+        _ => write!(out, "{no} {street}\n{}, {} {}", c.name, c.state, c.postal_code),
+    };
+}
+
 /// The address formatted as the country writes it.
 pub fn format_address(loc: &Locale, street: &str, no: &str, c: &City) -> String {
-    match loc.code {
-        "DE" => format!("{street} {no}, {} {}", c.postal_code, c.name),
-        "VN" => format!("{no} {street}, {}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
-        _ => format!("{no} {street}, {}, {} {}", c.name, c.state, c.postal_code),
-    }
+    let mut out = SmallStr::new();
+    write_address(&mut out, loc, street, no, c);
+    out.as_str().to_string()
+}
+
+fn write_address(out: &mut SmallStr, loc: &Locale, street: &str, no: &str, c: &City) {
+    let _ = match loc.code {
+        "DE" => write!(out, "{street} {no}, {} {}", c.postal_code, c.name),
+        "VN" => write!(out, "{no} {street}, {}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
+        _ => write!(out, "{no} {street}, {}, {} {}", c.name, c.state, c.postal_code),
+    };
 }
 
 impl Gen<'_> {
@@ -162,12 +377,14 @@ impl Gen<'_> {
         let female_quota = self.param_f64("female_quota").unwrap_or(0.5);
         let other_quota = self.param_f64("other_gender_quota").unwrap_or(0.0);
         let noble_quota = self.param_f64("noble_quota").unwrap_or(0.001);
-        // Share of the people old enough for a title who hold one (dsl §10 default 0.5);
-        // nobody younger than a title's minimum age holds it.
+        // Share of the people old enough for a title who hold one (dsl §10 default 0.5, as
+        // datamimic-ce models expect; `academic_title_quota=0.03` is closer to the share of
+        // adults who write a doctorate with their name); nobody younger than a title's minimum
+        // age holds it.
         let title_quota = self.param_f64("academic_title_quota").unwrap_or(0.5);
         let k = self.key;
         let loc = self.loc;
-        let mut gs = stream(k, "gender");
+        let mut gs = stream_at(k, concept!("gender"));
         let u = gs.f64();
         let gender = if u < other_quota {
             "other"
@@ -181,54 +398,60 @@ impl Gen<'_> {
             "male" => false,
             _ => gs.chance(0.5),
         };
-        let mut ns = stream(k, "given_name");
-        let given = if names_female { loc.given_female.pick(&mut ns) } else { loc.given_male.pick(&mut ns) }
-            .cloned()
-            .unwrap_or_else(|| Arc::from("Alex"));
-        let mut ms = stream(k, "middle_name");
-        let middle = if loc.code == "VN" {
-            if names_female { loc.middle_female.pick(&mut ms) } else { loc.middle_male.pick(&mut ms) }.cloned()
-        } else {
-            None
-        };
-        let mut fs = stream(k, "family_name");
-        let family = loc.family.pick(&mut fs).cloned().unwrap_or_else(|| Arc::from("Smith"));
         // Birthdate: a date uniform in [now - (max_age+1)y + 1d, now - min_age y].
         let today = self.now.date();
         let latest = sub_years(today, min_age);
         let earliest = sub_years(today, max_age + 1).tomorrow().unwrap_or(today);
         let span_days = latest.since(earliest).map(|sp| sp.get_days() as i64).unwrap_or(0).max(0);
-        let mut bs = stream(k, "birthdate");
+        let mut bs = stream_at(k, concept!("birthdate"));
         let birthdate = earliest.checked_add(jiff::Span::new().days(bs.range_i64(0, span_days))).unwrap_or(earliest);
         let age = completed_years(birthdate, today);
-        let mut ts = stream(k, "academic_title");
+        // The given name is one that was given in the person's birth years.
+        let mut ns = stream_at(k, concept!("given_name"));
+        let year = birthdate.year() as i32;
+        let given = if names_female {
+            loc.given_female_by_year.pick(&loc.given_female, year, &mut ns)
+        } else {
+            loc.given_male_by_year.pick(&loc.given_male, year, &mut ns)
+        }
+        .cloned()
+        .unwrap_or_else(|| Arc::from("Alex"));
+        let mut ms = stream_at(k, concept!("middle_name"));
+        let middle = if loc.code == "VN" {
+            if names_female { loc.middle_female.pick(&mut ms) } else { loc.middle_male.pick(&mut ms) }.cloned()
+        } else {
+            None
+        };
+        let mut fs = stream_at(k, concept!("family_name"));
+        let family = loc.family.pick(&mut fs).cloned().unwrap_or_else(|| Arc::from("Smith"));
+        let mut ts = stream_at(k, concept!("academic_title"));
         let eligible = loc.academic_titles.items.iter().any(|(_, min)| age >= *min);
         let academic_title = if eligible && ts.chance(title_quota) {
             // Redraw until the title fits the age (at least one does).
             (0..32)
                 .filter_map(|_| loc.academic_titles.pick(&mut ts).filter(|(_, min)| age >= *min))
-                .map(|(t, _)| t.to_string())
+                .map(|(t, _)| t.clone())
                 .next()
-                .unwrap_or_default()
+                .unwrap_or_else(|| EMPTY.clone())
         } else {
-            String::new()
+            EMPTY.clone()
         };
-        let mut nbs = stream(k, "nobility_title");
+        let mut nbs = stream_at(k, concept!("nobility_title"));
         let nobility_title = if nbs.chance(noble_quota) && age >= 18 {
             match loc.nobility.pick(&mut nbs) {
                 Some((f, m)) => {
                     if names_female {
-                        f.to_string()
+                        f.clone()
                     } else {
-                        m.to_string()
+                        m.clone()
                     }
                 }
-                None => String::new(),
+                None => EMPTY.clone(),
             }
         } else {
-            String::new()
+            EMPTY.clone()
         };
-        let mut ss = stream(k, "salutation");
+        let mut ss = stream_at(k, concept!("salutation"));
         let sal_list = match gender {
             "female" => &loc.salutation_female,
             "male" => &loc.salutation_male,
@@ -236,16 +459,28 @@ impl Gen<'_> {
         };
         // The pack's first salutation per gender is the form of address; others are variants.
         let _ = ss.next_u64();
-        let salutation = sal_list.first().map(|x| x.to_string()).unwrap_or_default();
-        let full_name = match &middle {
-            Some(m) => format!("{family} {m} {given}"),
-            None => format!("{given} {family}"),
-        };
+        let salutation = sal_list.first().cloned().unwrap_or_else(|| EMPTY.clone());
+        let mut full_name = SmallStr::new();
+        match &middle {
+            Some(m) => {
+                full_name.push_str(&family);
+                full_name.push(' ');
+                full_name.push_str(m);
+                full_name.push(' ');
+                full_name.push_str(&given);
+            }
+            None => {
+                full_name.push_str(&given);
+                full_name.push(' ');
+                full_name.push_str(&family);
+            }
+        }
         let email = self.email(k, &given, middle.as_deref(), &family);
         let address = self.address(mix(k, 0xADD));
         let phone = address.phone.clone();
-        let mut mob = stream(k, "mobile_phone");
+        let mut mob = stream_at(k, concept!("mobile_phone"));
         let mobile = mobile_number(loc, &mut mob, &address.city);
+        let full_name = full_name.to_arc();
         Ok(Person {
             given,
             middle,
@@ -265,45 +500,74 @@ impl Gen<'_> {
     }
 
     /// An e-mail from the person's own names: ASCII, lower case, locale webmail domain.
-    fn email(&self, k: u64, given: &str, middle: Option<&str>, family: &str) -> String {
-        let clean = |x: &str| -> String {
-            ascii_fold(x).to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+    fn email(&self, k: u64, given: &str, middle: Option<&str>, family: &str) -> Arc<str> {
+        // Local part from the lower-case ASCII letters and digits of the names.
+        let mut out = String::with_capacity(given.len() + family.len() + 24);
+        let initial = |x: &str| {
+            let mut t = String::new();
+            push_slug(&mut t, x);
+            t.chars().next().unwrap_or('x')
         };
-        let (g, f) = (clean(given), clean(family));
-        let mut es = stream(k, "email");
-        let local = match es.below(5) {
-            0 => format!("{g}.{f}"),
-            1 => format!("{g}_{f}"),
-            2 => format!("{}{f}", g.chars().next().unwrap_or('x')),
-            3 => match middle {
-                Some(m) => format!("{g}.{}{f}", clean(m).chars().next().unwrap_or('x')),
-                None => format!("{g}{f}"),
-            },
-            _ => format!("{g}.{f}{}", es.range_i64(1, 99)),
-        };
-        let domain = self.loc.webmail.pick(&mut es).map(|d| d.to_string()).unwrap_or_else(|| "example.com".into());
-        format!("{local}@{domain}")
+        let mut es = stream_at(k, concept!("email"));
+        let form = es.below(5);
+        match form {
+            0 | 1 => {
+                push_slug(&mut out, given);
+                out.push(if form == 0 { '.' } else { '_' });
+                push_slug(&mut out, family);
+            }
+            2 => {
+                out.push(initial(given));
+                push_slug(&mut out, family);
+            }
+            3 => {
+                push_slug(&mut out, given);
+                if let Some(m) = middle {
+                    out.push('.');
+                    out.push(initial(m));
+                }
+                push_slug(&mut out, family);
+            }
+            _ => {
+                push_slug(&mut out, given);
+                out.push('.');
+                push_slug(&mut out, family);
+                let _ = write!(out, "{}", es.range_i64(1, 99));
+            }
+        }
+        out.push('@');
+        match self.loc.webmail.pick(&mut es) {
+            Some(d) => out.push_str(d),
+            None => out.push_str("example.com"),
+        }
+        Arc::from(out)
     }
 
     /// An address under key `k` (use `mix(key, …)` for a second address).
     pub fn address(&self, k: u64) -> Address {
-        let loc = self.loc;
-        let mut cs = stream(k, "city");
-        let city = loc.cities.pick(&mut cs).cloned().unwrap_or(City {
+        let mut cs = stream_at(k, concept!("city"));
+        let city = self.loc.cities.pick(&mut cs).cloned().unwrap_or(City {
             name: Arc::from("Springfield"),
             state: Arc::from("IL"),
             postal_code: Arc::from("62701"),
             area_code: Arc::from("217"),
             population: 1,
         });
-        let mut ss = stream(k, "street");
+        self.address_in(k, city)
+    }
+
+    /// An address under key `k` in a given city row (street, number and phones drawn; postal
+    /// code, state and area code are the row's).
+    pub fn address_in(&self, k: u64, city: City) -> Address {
+        let loc = self.loc;
+        let mut ss = stream_at(k, concept!("street"));
         let street = loc.streets.pick(&mut ss).cloned().unwrap_or_else(|| Arc::from("Main Street"));
         let street: Arc<str> = if loc.code == "VN" && !street.starts_with("Đường") {
             Arc::from(format!("Đường {street}"))
         } else {
             street
         };
-        let mut hs = stream(k, "house_number");
+        let mut hs = stream_at(k, concept!("house_number"));
         let n = match loc.code {
             // Most German and Vietnamese house numbers are small.
             "DE" => hs.range_i64(1, 150),
@@ -313,21 +577,18 @@ impl Gen<'_> {
                 hs.range_i64(10i64.pow(digits as u32 - 1), 10i64.pow(digits as u32) - 1)
             }
         };
-        let house_number = if loc.code == "DE" && hs.chance(0.08) {
-            format!("{n}{}", ['a', 'b', 'c'][hs.below(3) as usize])
-        } else {
-            n.to_string()
-        };
-        let mut ps = stream(k, "phone");
-        let phone = landline(loc, &mut ps, &city);
-        let mut fs = stream(k, "fax");
-        let fax = landline(loc, &mut fs, &city);
-        let mut ms = stream(k, "mobile_phone");
-        let mobile = mobile_number(loc, &mut ms, &city);
-        let mut os = stream(k, "organization");
-        let organization = company_name(loc, &mut os);
-        let office_phone = landline(loc, &mut stream(k, "office_phone"), &city);
-        let private_phone = landline(loc, &mut stream(k, "private_phone"), &city);
+        let mut no = SmallStr::new();
+        no.push_str(itoa::Buffer::new().format(n));
+        if loc.code == "DE" && hs.chance(0.08) {
+            no.push(['a', 'b', 'c'][hs.below(3) as usize]);
+        }
+        let house_number = no.to_arc();
+        let phone = landline(loc, &mut stream_at(k, concept!("phone")), &city);
+        let fax = landline(loc, &mut stream_at(k, concept!("fax")), &city);
+        let mobile = mobile_number(loc, &mut stream_at(k, concept!("mobile_phone")), &city);
+        let organization = Arc::from(company_name(loc, &mut stream_at(k, concept!("organization"))));
+        let office_phone = landline(loc, &mut stream_at(k, concept!("office_phone")), &city);
+        let private_phone = landline(loc, &mut stream_at(k, concept!("private_phone")), &city);
         Address { street, house_number, city, phone, mobile, fax, office_phone, private_phone, organization }
     }
 
@@ -409,64 +670,82 @@ impl Gen<'_> {
 
 /// A fictional company name from the pack's parts.
 pub fn company_name(loc: &Locale, st: &mut Stream) -> String {
-    let p = loc.company_prefix.pick(st).map(|x| x.to_string()).unwrap_or_else(|| "North".into());
-    let q = loc.company_suffix.pick(st).map(|x| x.to_string()).unwrap_or_else(|| "Works".into());
-    // One word, as brand names are written (`BlueHarbor`, `Nordtechnik`); Vietnamese names
-    // keep their spaces.
+    let p: &str = loc.company_prefix.pick(st).map(|x| &**x).unwrap_or("North");
+    let q: &str = loc.company_suffix.pick(st).map(|x| &**x).unwrap_or("Works");
+    // One word, as brand names are written (`BlueHarbor`, `Nordtechnik`); Vietnamese names put
+    // the line of business before the proper name (`Xây dựng Hưng Thịnh`) and keep their spaces.
     match loc.code {
-        "VN" => format!("{p} {q}"),
+        "VN" => format!("{q} {p}"),
         "DE" => format!("{p}{}", q.to_lowercase()),
-        _ => format!("{p}{q}").replace(' ', ""),
+        _ => {
+            let mut out = String::with_capacity(p.len() + q.len());
+            out.extend(p.chars().chain(q.chars()).filter(|c| *c != ' '));
+            out
+        }
     }
 }
 
-fn digits(st: &mut Stream, n: usize, first_min: u8) -> String {
-    let mut out = String::with_capacity(n);
+/// Appends `n` random digits, the first at least `first_min`.
+fn push_digits(out: &mut SmallStr, st: &mut Stream, n: usize, first_min: u8) {
     for i in 0..n {
         let lo = if i == 0 { first_min as i64 } else { 0 };
         out.push((b'0' + st.range_i64(lo, 9) as u8) as char);
     }
-    out
 }
 
 /// A landline number in the city's own area code, E.164 style `+CC-AREA-LOCAL`.
-pub fn landline(loc: &Locale, st: &mut Stream, c: &City) -> String {
+pub fn landline(loc: &Locale, st: &mut Stream, c: &City) -> Arc<str> {
+    let mut out = SmallStr::new();
     match loc.code {
         "DE" => {
             // 10-11 significant digits; subscriber numbers do not start with 0 or 1.
             let total = 10 + st.below(2) as usize;
             let n = total.saturating_sub(c.area_code.len()).max(4);
-            format!("+49-{}-{}", c.area_code, digits(st, n, 2))
+            out.push_str("+49-");
+            out.push_str(&c.area_code);
+            out.push('-');
+            push_digits(&mut out, st, n, 2);
         }
         "VN" => {
             let n = 10usize.saturating_sub(c.area_code.len()).max(6);
-            format!("+84-{}-{}", c.area_code, digits(st, n, 2))
+            out.push_str("+84-");
+            out.push_str(&c.area_code);
+            out.push('-');
+            push_digits(&mut out, st, n, 2);
         }
         _ => {
+            out.push_str("+1-");
+            out.push_str(&c.area_code);
+            out.push('-');
             // NANP: exchange NXX starts 2-9 and is not N11; avoid the 555 range.
-            let exchange = loop {
-                let e = digits(st, 3, 2);
-                if &e[1..] != "11" && e != "555" {
-                    break e;
+            loop {
+                let mut e = SmallStr::new();
+                push_digits(&mut e, st, 3, 2);
+                let b = e.as_str().as_bytes();
+                if &b[1..] != b"11" && b != b"555" {
+                    out.push_str(e.as_str());
+                    break;
                 }
-            };
-            format!("+1-{}-{}{}", c.area_code, exchange, digits(st, 4, 0))
+            }
+            push_digits(&mut out, st, 4, 0);
         }
     }
+    out.to_arc()
 }
 
 /// A mobile number: DE `15x/16x/17x`, VN `3x/5x/7x/8x/9x`, US NANP like a landline.
-pub fn mobile_number(loc: &Locale, st: &mut Stream, c: &City) -> String {
+pub fn mobile_number(loc: &Locale, st: &mut Stream, c: &City) -> Arc<str> {
     match loc.code {
         "DE" | "VN" => {
-            let prefix = loc.mobile_prefixes.pick(st).map(|p| p.to_string()).unwrap_or_else(|| "170".into());
-            let cc = if loc.code == "DE" { "49" } else { "84" };
-            let n = if loc.code == "DE" {
-                11usize.saturating_sub(prefix.len())
-            } else {
-                9usize.saturating_sub(prefix.len())
-            };
-            format!("+{cc}-{prefix}-{}", digits(st, n.max(6), 0))
+            let prefix: &str = loc.mobile_prefixes.pick(st).map(|p| &**p).unwrap_or("170");
+            let de = loc.code == "DE";
+            let n = if de { 11usize.saturating_sub(prefix.len()) } else { 9usize.saturating_sub(prefix.len()) };
+            let mut out = SmallStr::new();
+            out.push_str(if de { "+49-" } else { "+84-" });
+            out.push_str(prefix);
+            out.push('-');
+            push_digits(&mut out, st, n.max(6), 0);
+            out.to_arc()
         }
         _ => landline(loc, st, c),
     }

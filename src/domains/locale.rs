@@ -34,6 +34,78 @@ impl<T> Weighted<T> {
     }
 }
 
+/// Given names weighted by the birth year of the person who bears them: one alias table per
+/// birth decade from the `peak`/`spread` columns of the pack (none when the pack has no such
+/// columns, and then the overall weights apply).
+#[derive(Debug, Default)]
+pub struct ByBirthYear {
+    tables: Vec<AliasTable>,
+}
+
+/// First birth decade with its own table; earlier and later years use the nearest decade.
+const FIRST_DECADE: i32 = 1900;
+const DECADES: usize = 14;
+/// Years the file weights aggregate (births 1940-2010).
+const WINDOW: (i32, i32) = (1940, 2010);
+
+impl ByBirthYear {
+    fn new(text: &str) -> ByBirthYear {
+        let r = rows(text);
+        let eras: Vec<Option<(f64, f64)>> = r
+            .iter()
+            .map(|x| {
+                let peak = x.get(2).and_then(|p| p.parse::<f64>().ok())?;
+                let spread = x.get(3).and_then(|p| p.parse::<f64>().ok()).filter(|s| *s > 0.0).unwrap_or(12.0);
+                Some((peak, spread))
+            })
+            .collect();
+        if eras.iter().all(Option::is_none) {
+            return ByBirthYear::default();
+        }
+        let g = |(peak, spread): (f64, f64), y: f64| (-0.5 * ((y - peak) / spread).powi(2)).exp();
+        // Each name keeps its file weight summed over the window: the popularity curve is
+        // scaled by its mean over the window (bounded so that names that peaked long before the
+        // window do not explode).
+        let scale: Vec<f64> = eras
+            .iter()
+            .map(|e| match e {
+                Some(era) => {
+                    let n = (WINDOW.1 - WINDOW.0 + 1) as f64;
+                    let mean = (WINDOW.0..=WINDOW.1).map(|y| g(*era, y as f64)).sum::<f64>() / n;
+                    1.0 / mean.max(0.02)
+                }
+                None => 1.0,
+            })
+            .collect();
+        let tables = (0..DECADES)
+            .filter_map(|d| {
+                let mid = (FIRST_DECADE + 10 * d as i32 + 5) as f64;
+                let w: Vec<f64> = r
+                    .iter()
+                    .zip(&eras)
+                    .zip(&scale)
+                    .map(|((x, e), k)| num(x.get(1)) * e.map(|era| g(era, mid) * k).unwrap_or(1.0))
+                    .collect();
+                AliasTable::new(&w)
+            })
+            .collect::<Vec<_>>();
+        if tables.len() != DECADES {
+            return ByBirthYear::default();
+        }
+        ByBirthYear { tables }
+    }
+
+    /// A name of `names` for someone born in `year` (the overall weights when the pack has no
+    /// birth-year columns).
+    pub fn pick<'a, T>(&self, names: &'a Weighted<T>, year: i32, s: &mut Stream) -> Option<&'a T> {
+        if self.tables.is_empty() {
+            return names.pick(s);
+        }
+        let d = ((year - FIRST_DECADE).div_euclid(10)).clamp(0, DECADES as i32 - 1) as usize;
+        names.items.get(self.tables[d].sample(s))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct City {
     pub name: Arc<str>,
@@ -66,6 +138,9 @@ pub struct Locale {
     pub version: String,
     pub given_female: Weighted<Arc<str>>,
     pub given_male: Weighted<Arc<str>>,
+    /// Given-name weights by birth decade (see [`ByBirthYear`]).
+    pub given_female_by_year: ByBirthYear,
+    pub given_male_by_year: ByBirthYear,
     pub middle_female: Weighted<Arc<str>>,
     pub middle_male: Weighted<Arc<str>>,
     pub family: Weighted<Arc<str>>,
@@ -97,7 +172,7 @@ impl Locale {
 }
 
 /// Rows of a pack file: comment lines skipped, header row consumed.
-fn rows(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn rows(text: &str) -> Vec<Vec<String>> {
     let body: String = text.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
     let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(body.as_bytes());
     rdr.records()
@@ -135,8 +210,10 @@ macro_rules! pack_file {
 
 macro_rules! load_pack {
     ($code:literal, $dir:literal, middle: $middle:expr, mobile: $mobile:expr) => {{
-        let version =
-            pack_file!($dir, "PACK").lines().find_map(|l| l.strip_prefix("version=")).unwrap_or("0").trim().to_string();
+        let pack_value = |key: &str| {
+            pack_file!($dir, "PACK").lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('=')).map(str::trim)
+        };
+        let version = pack_value("version").unwrap_or("0").to_string();
         let states: Vec<State> = rows(pack_file!($dir, "states.csv"))
             .into_iter()
             .map(|r| State {
@@ -187,6 +264,8 @@ macro_rules! load_pack {
             version,
             given_female: weighted(pack_file!($dir, "given_names_female.csv")),
             given_male: weighted(pack_file!($dir, "given_names_male.csv")),
+            given_female_by_year: ByBirthYear::new(pack_file!($dir, "given_names_female.csv")),
+            given_male_by_year: ByBirthYear::new(pack_file!($dir, "given_names_male.csv")),
             middle_female: weighted(mf),
             middle_male: weighted(mm),
             family: weighted(pack_file!($dir, "family_names.csv")),
@@ -254,26 +333,52 @@ pub const PACKS: &[&str] = &["US", "DE", "VN"];
 /// Maps a dataset or locale (`de_DE`, `de`, `DE`) to a pack code, if we have one.
 pub fn pack_code(dataset: &str) -> Option<&'static str> {
     let d = dataset.trim();
-    let cc = d.rsplit(['_', '-']).next().unwrap_or(d).to_ascii_uppercase();
-    let cc = match (d.len(), cc.as_str()) {
-        (2, _) => match d.to_ascii_lowercase().as_str() {
-            "en" | "us" => "US".to_string(),
-            "de" => "DE".to_string(),
-            "vi" | "vn" => "VN".to_string(),
-            _ => cc,
-        },
-        _ => cc,
-    };
-    PACKS.iter().copied().find(|p| *p == cc)
+    if d.len() == 2 {
+        for (names, code) in [(&["en", "us"][..], "US"), (&["de"][..], "DE"), (&["vi", "vn"][..], "VN")] {
+            if names.iter().any(|n| n.eq_ignore_ascii_case(d)) {
+                return Some(code);
+            }
+        }
+    }
+    let cc = d.rsplit(['_', '-']).next().unwrap_or(d);
+    PACKS.iter().copied().find(|p| p.eq_ignore_ascii_case(cc))
 }
 
 /// The pack for a dataset; datasets without a pack use the US pack (reported by `check`).
 pub fn locale(dataset: &str) -> &'static Locale {
-    match pack_code(dataset) {
+    let l = match pack_code(dataset) {
         Some("DE") => de(),
         Some("VN") => vn(),
         _ => us(),
-    }
+    };
+    USED.with(|u| {
+        if let Some(set) = u.borrow_mut().as_mut() {
+            set.insert(l.code);
+        }
+    });
+    l
+}
+
+thread_local! {
+    static USED: std::cell::RefCell<Option<std::collections::BTreeSet<&'static str>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and returns the packs it looked up on this thread, in code order. Lowering a model
+/// looks up every pack its generators and entities use, so this is how a run knows which pack
+/// versions to record in its manifest.
+pub fn track_packs<T>(f: impl FnOnce() -> T) -> (T, Vec<&'static str>) {
+    let outer = USED.with(|u| u.borrow_mut().replace(Default::default()));
+    let out = f();
+    let used = USED.with(|u| std::mem::replace(&mut *u.borrow_mut(), outer));
+    let used: Vec<&'static str> = used.unwrap_or_default().into_iter().collect();
+    // A nested tracker sees what the inner one saw.
+    USED.with(|u| {
+        if let Some(set) = u.borrow_mut().as_mut() {
+            set.extend(used.iter().copied());
+        }
+    });
+    (out, used)
 }
 
 /// `(pack, version)` of every pack, for the manifest.
@@ -305,6 +410,31 @@ pub fn ascii_fold(s: &str) -> String {
         }
     }
     out
+}
+
+/// Appends the lower-case ASCII letters and digits of `s` after [`ascii_fold`] (`Müller-Weiß`
+/// → `muellerweiss`), without intermediate strings: e-mail local parts and domains.
+pub fn push_slug(out: &mut String, s: &str) {
+    let mut push = |c: char| {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase())
+        }
+    };
+    for c in s.chars() {
+        match c {
+            'ä' | 'Ä' => "ae".chars().for_each(&mut push),
+            'ö' | 'Ö' => "oe".chars().for_each(&mut push),
+            'ü' | 'Ü' => "ue".chars().for_each(&mut push),
+            'ß' => "ss".chars().for_each(&mut push),
+            'đ' | 'Đ' => push('d'),
+            c if c.is_ascii() => push(c),
+            c => {
+                if let Some(b) = strip_diacritic(c) {
+                    push(b)
+                }
+            }
+        }
+    }
 }
 
 fn strip_diacritic(c: char) -> Option<char> {
@@ -375,6 +505,41 @@ mod tests {
         assert_eq!(pack_code("US"), Some("US"));
         assert_eq!(pack_code("vi_VN"), Some("VN"));
         assert_eq!(pack_code("FR"), None);
+    }
+
+    #[test]
+    fn used_packs_are_tracked_in_code_order() {
+        let ((), used) = track_packs(|| {
+            locale("vi_VN");
+            let ((), inner) = track_packs(|| {
+                locale("US");
+            });
+            assert_eq!(inner, ["US"]);
+            locale("de");
+        });
+        assert_eq!(used, ["DE", "US", "VN"]);
+        let ((), none) = track_packs(|| ());
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn push_slug_is_ascii_fold_lower_alphanumeric() {
+        for l in [locale("US"), locale("DE"), locale("VN")] {
+            for name in l
+                .given_female
+                .items
+                .iter()
+                .chain(&l.given_male.items)
+                .chain(&l.family.items)
+                .chain(&l.middle_male.items)
+            {
+                let want: String =
+                    ascii_fold(name).to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+                let mut got = String::new();
+                push_slug(&mut got, name);
+                assert_eq!(got, want, "{name}");
+            }
+        }
     }
 
     #[test]

@@ -2,5 +2,8 @@
 
 pub mod determinism;
 pub mod entities;
+pub mod facade;
 pub mod families;
 pub mod locale;
+
+pub use facade::{generate, FacadeError, Request, Response};

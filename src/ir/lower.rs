@@ -1743,6 +1743,11 @@ impl Lower {
                     params.push((attr.to_string(), Value::from(v)));
                 }
             }
+            // The pack is looked up now so that the run records its version (manifest).
+            crate::domains::locale::locale(&cfg.dataset);
+            if let Some(ds) = params.iter().find(|(k, _)| k == "dataset").and_then(|(_, v)| v.as_str()) {
+                crate::domains::locale::locale(ds);
+            }
             Mode::Entity(EntitySpec {
                 kind: schema.name,
                 dataset: cfg.dataset.clone(),

@@ -348,9 +348,9 @@ impl NameGen {
                     c.area_code = "200".into();
                 }
                 if *mobile {
-                    entities::mobile_number(loc, rng, &c)
+                    entities::mobile_number(loc, rng, &c).to_string()
                 } else {
-                    entities::landline(loc, rng, &c)
+                    entities::landline(loc, rng, &c).to_string()
                 }
             }
             NameGen::Academic { pack, quota } => {

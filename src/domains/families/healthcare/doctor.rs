@@ -125,6 +125,23 @@ fn work_email(p: &Person, loc_code: &str, domain: &str) -> String {
     format!("{local}@{domain}")
 }
 
+/// Specialty indices named by a comma-separated list of ids or names, case-insensitively.
+pub fn specialties(text: &str) -> Result<Vec<usize>, String> {
+    let list = &catalog().specialty_list;
+    let mut out = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let n = name.to_lowercase();
+        match list.iter().position(|s| s.id.to_lowercase() == n || s.name.iter().any(|x| x.to_lowercase() == n)) {
+            Some(i) => out.push(i),
+            None => return Err(format!("unknown specialty '{name}'")),
+        }
+    }
+    if out.is_empty() {
+        return Err("specialty names no specialty".into());
+    }
+    Ok(out)
+}
+
 pub fn doctor(g: &Gen<'_>) -> Result<Map, String> {
     let cat = catalog();
     let c = country(g.loc);
@@ -136,7 +153,22 @@ pub fn doctor(g: &Gen<'_>) -> Result<Map, String> {
     let lo = g.param_i64("min_age").unwrap_or(28).max(MIN_GRADUATION_AGE);
     let params = with_params(g.params, &[("min_age", Value::Int(lo)), ("max_age", Value::Int(hi))]);
     let p = Gen { key: k, now: g.now, loc: g.loc, params: &params }.person()?;
-    let sp_idx = cat.specialty_pick[c].pick(&mut stream(k, "doctor.specialty")).copied().unwrap_or(0);
+    let mut sps = stream(k, "doctor.specialty");
+    let sp_idx = match super::param_str(g, "specialty") {
+        // `specialty`: ids or names (any pack language, case-insensitive), comma-separated;
+        // the specialty is drawn among them by the country's weights.
+        Some(text) => {
+            let allowed = specialties(&text)?;
+            let w: Vec<f64> = cat
+                .specialty_list
+                .iter()
+                .enumerate()
+                .map(|(i, sp)| if allowed.contains(&i) { sp.weights[c].max(1e-6) } else { 0.0 })
+                .collect();
+            weighted_index(&mut sps, &w).unwrap_or(0)
+        }
+        None => cat.specialty_pick[c].pick(&mut sps).copied().unwrap_or(0),
+    };
     let sp = &cat.specialty_list[sp_idx];
     let top = p.age.min(MAX_GRADUATION_AGE);
     let w: Vec<f64> = (MIN_GRADUATION_AGE..=MAX_GRADUATION_AGE)

@@ -19,6 +19,8 @@ pub struct Demographics {
     /// One group of candidate conditions per included name (exclusions already removed).
     pub include: Vec<(String, Vec<usize>)>,
     pub excluded: Vec<bool>,
+    /// At least this many conditions (`min_conditions`, default 0).
+    pub min_conditions: usize,
 }
 
 fn names(text: Option<String>) -> Vec<String> {
@@ -57,7 +59,8 @@ pub fn demographics(g: &Gen<'_>, d: &Clinical) -> Result<Demographics, String> {
             include.push((name, left));
         }
     }
-    Ok(Demographics { include, excluded })
+    let min_conditions = g.param_i64("min_conditions").unwrap_or(0).clamp(0, 5) as usize;
+    Ok(Demographics { include, excluded, min_conditions })
 }
 
 pub fn sex_of(gender: &str) -> Option<Sex> {
@@ -116,6 +119,20 @@ fn conditions(
         }
     }
     let mut fs = stream(k, "patient.conditions_include");
+    // `min_conditions`: a patient under treatment has at least that many diagnoses; missing
+    // ones are drawn among the conditions possible at this age and sex, by prevalence.
+    while present.iter().filter(|p| **p).count() < dem.min_conditions {
+        let w: Vec<f64> = d
+            .conditions
+            .iter()
+            .enumerate()
+            .map(|(i, cond)| if present[i] || dem.excluded[i] { 0.0 } else { cond.prevalence(age, sex, c) })
+            .collect();
+        match weighted_index(&mut fs, &w) {
+            Some(j) => present[j] = true,
+            None => break,
+        }
+    }
     for (name, grp) in &dem.include {
         if grp.iter().any(|i| present[*i]) {
             continue;
