@@ -138,6 +138,8 @@ pub fn run_in(model: &Model, opts: &RunOptions, sources: &mut SourceMap) -> Resu
         shard_role: (false, false),
         muted: false,
         in_include: false,
+        local_layouts: Vec::new(),
+        worker: false,
         includes: HashMap::new(),
         loaded: SourceMap::starting_at(sources.next_id()),
         next_state: model.states,
@@ -212,6 +214,12 @@ struct Runtime<'m> {
     muted: bool,
     /// Running a file included at run time inside a record: its products follow that record.
     in_include: bool,
+    /// A parallel worker's copies of the model's layouts (empty on the main thread): reference
+    /// counts of shared names would otherwise bounce between cores on every record.
+    /// (address of the model's layout, the copy)
+    local_layouts: Vec<(usize, &'m Layout)>,
+    /// A parallel worker: constant strings are copied, not shared, for the same reason.
+    worker: bool,
     /// Expressions found in scripted source data, compiled once per distinct text.
     templates: HashMap<String, Arc<crate::vm::op::Chunk>>,
     /// Values already produced by `unique` statements (per statement execution).
@@ -883,6 +891,12 @@ impl<'m> Runtime<'m> {
 
     /// Pushes a record frame, reusing a pooled one (no allocation per record).
     fn push_frame(&mut self, layout: &'m Layout, row_key: u64, index: u64) {
+        // A worker uses its own copies of the layouts (names with unshared reference counts).
+        let at = layout as *const Layout as usize;
+        let layout = match self.local_layouts.iter().find(|(p, _)| *p == at) {
+            Some((_, l)) => *l,
+            None => layout,
+        };
         let f = match self.frame_pool.pop() {
             Some(mut f) => {
                 f.reset(layout, row_key, index);
@@ -1134,6 +1148,8 @@ impl<'m> Runtime<'m> {
                 shard_role: (false, false),
                 muted: self.muted,
                 in_include: self.in_include || !self.frames.is_empty(),
+                local_layouts: Vec::new(),
+                worker: false,
                 dbs: std::mem::take(&mut self.dbs),
             };
             let r = sub.exec_setup(&model.body);

@@ -80,6 +80,36 @@ fn stateless_field(f: &Field) -> bool {
     }
 }
 
+/// The layouts of a product's records and of the nested keys and list items inside them.
+fn layouts_of<'a>(layout: &'a Layout, body: &'a [Stmt], out: &mut Vec<&'a Layout>) {
+    out.push(layout);
+    fn walk<'a>(body: &'a [Stmt], out: &mut Vec<&'a Layout>) {
+        for s in body {
+            match s {
+                Stmt::NestedKey(n) => layouts_of(&n.layout, &n.body, out),
+                Stmt::List(l) => {
+                    for it in &l.items {
+                        layouts_of(&it.layout, &it.body, out);
+                    }
+                }
+                Stmt::Condition(bs) => bs.iter().for_each(|b| walk(&b.body, out)),
+                Stmt::While { body, .. } => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    walk(body, out);
+}
+
+/// A copy of a layout whose names are new allocations.
+fn unshared(l: &Layout) -> Layout {
+    Layout {
+        names: l.names.iter().map(|n| Arc::from(&**n)).collect(),
+        scope_name: l.scope_name.as_ref().map(|n| Arc::from(&**n)),
+        ..l.clone()
+    }
+}
+
 /// What a worker produced for one chunk.
 struct ChunkOut {
     /// Bytes and records per sink of the product, in the product's sink order.
@@ -106,8 +136,13 @@ impl<'m> Runtime<'m> {
         if to.saturating_sub(from) < 2 * CHUNK_ROWS {
             return Ok(None);
         }
+        // Per worker: copies of the product's layouts with names of their own.
+        let mut model_layouts = Vec::new();
+        layouts_of(&g.layout, &g.body, &mut model_layouts);
+        let copies: Vec<Vec<Layout>> =
+            (0..threads).map(|_| model_layouts.iter().map(|l| unshared(l)).collect()).collect();
         let mut workers = Vec::new();
-        for _ in 0..threads {
+        for copy in &copies {
             let mut sinks = Vec::new();
             for &k in ids {
                 match self.sinks.get(k).and_then(|s| s.fork()) {
@@ -115,7 +150,9 @@ impl<'m> Runtime<'m> {
                     None => return Ok(None),
                 }
             }
-            workers.push(self.worker(sinks, g.state));
+            let local: Vec<(usize, &Layout)> =
+                model_layouts.iter().zip(copy).map(|(m, c)| (*m as *const Layout as usize, c)).collect();
+            workers.push(self.worker(sinks, g.state, local));
         }
         let mut produced = 0u64;
         let mut next = from;
@@ -157,7 +194,15 @@ impl<'m> Runtime<'m> {
 
     /// A runtime for a worker thread: the run's read-only data, fresh state, and `sinks` as
     /// the sinks of product `state`.
-    fn worker(&self, sinks: Vec<Box<dyn Sink>>, state: StateId) -> Runtime<'m> {
+    fn worker<'w>(
+        &self,
+        sinks: Vec<Box<dyn Sink>>,
+        state: StateId,
+        local_layouts: Vec<(usize, &'w Layout)>,
+    ) -> Runtime<'w>
+    where
+        'm: 'w,
+    {
         let mut sink_keys = HashMap::new();
         sink_keys.insert(state, (0..sinks.len()).collect());
         Runtime {
@@ -183,6 +228,8 @@ impl<'m> Runtime<'m> {
             shard_role: self.shard_role,
             muted: false,
             in_include: self.in_include,
+            local_layouts,
+            worker: true,
             // Products with run-time includes are not generated in parallel.
             includes: HashMap::new(),
             loaded: crate::source::SourceMap::starting_at(self.loaded.next_id()),

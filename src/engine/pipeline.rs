@@ -106,11 +106,21 @@ impl<'m> Runtime<'m> {
         Ok(Some(Produced::Value(v)))
     }
 
+    /// A model constant for a record: shared on the main thread; a fresh string on a parallel
+    /// worker, whose clones would otherwise contend for the constant's reference count.
+    #[inline]
+    fn own(&self, v: &Value) -> Value {
+        match v {
+            Value::Str(s) if self.worker => Value::Str(Arc::from(&**s)),
+            _ => v.clone(),
+        }
+    }
+
     /// Step 3: the raw value by mode; `Ok(None)` means exhausted.
     fn raw_value(&mut self, f: &'m Field, rng: &mut Stream) -> Result<Option<Value>, RunError> {
         Ok(Some(match &f.mode {
             Mode::Script(e) => self.eval(e, rng)?,
-            Mode::Constant(v) => v.clone(),
+            Mode::Constant(v) => self.own(v),
             Mode::Template(t) => Value::from(self.eval_template(t, rng)?),
             Mode::Values { values, weights, unique } => {
                 if *unique {
@@ -135,8 +145,8 @@ impl<'m> Runtime<'m> {
                     values[order[*pos - 1]].clone()
                 } else {
                     match weights {
-                        Some(t) => values[t.sample(rng)].clone(),
-                        None => values[rng.below(values.len() as u64) as usize].clone(),
+                        Some(t) => self.own(&values[t.sample(rng)]),
+                        None => self.own(&values[rng.below(values.len() as u64) as usize]),
                     }
                 }
             }
