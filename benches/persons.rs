@@ -49,16 +49,7 @@ fn clock() -> jiff::civil::DateTime {
 fn run_model(model: &Path, out: &Path) {
     let (_sm, m, diags) = lower_file(model, &LowerOptions { for_run: true, ..LowerOptions::default() });
     let m = m.unwrap_or_else(|| panic!("model does not compile: {:?}", diags.0.first().map(|d| &d.message)));
-    let opts = RunOptions {
-        out_dir: out.to_path_buf(),
-        seed: Seed::Int(20240101),
-        clock: clock(),
-        verbose: false,
-        rows: None,
-        // Single-threaded, as the workload is defined.
-        threads: 1,
-        shard: None,
-    };
+    let opts = RunOptions::new(out.to_path_buf(), Seed::Int(20240101), clock());
     engine::run(&m, &opts).unwrap_or_else(|e| panic!("run failed: {}", e.message));
 }
 

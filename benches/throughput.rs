@@ -32,13 +32,8 @@ fn run_model_threads(model: &Path, out: &Path, threads: usize) -> f64 {
     let (_sm, m, diags) = lower_file(model, &LowerOptions { for_run: true, ..LowerOptions::default() });
     let m = m.unwrap_or_else(|| panic!("model does not compile: {:?}", diags.0.first().map(|d| &d.message)));
     let opts = RunOptions {
-        out_dir: out.to_path_buf(),
-        seed: Seed::Int(20240101),
-        clock: jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
-        verbose: false,
-        rows: None,
         threads,
-        shard: None,
+        ..RunOptions::new(out.to_path_buf(), Seed::Int(20240101), jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0))
     };
     engine::run(&m, &opts).unwrap_or_else(|e| panic!("run failed: {}", e.message));
     t.elapsed().as_secs_f64()

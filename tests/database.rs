@@ -126,15 +126,7 @@ impl Env {
     /// Runs a model; panics when it does not lower.
     fn run(&self, body: &str) -> Result<RunReport, Box<Diagnostic>> {
         let m = self.lower(body).unwrap_or_else(|e| panic!("model does not lower:\n{e}"));
-        let opts = RunOptions {
-            out_dir: self.out(),
-            seed: Seed::Int(42),
-            clock: jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
-            verbose: false,
-            rows: None,
-            threads: 1,
-            shard: None,
-        };
+        let opts = RunOptions::new(self.out(), Seed::Int(42), jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0));
         engine::run(&m, &opts)
     }
 

@@ -28,13 +28,8 @@ fn run(model_text: &str, seed: i128, rows: Option<(u64, u64)>) -> String {
     let m = m.unwrap_or_else(|| panic!("{:?}", diags.0));
     let out = dir.path().join("out");
     let opts = RunOptions {
-        out_dir: out.clone(),
-        seed: Seed::Int(seed),
-        clock: jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
-        verbose: false,
         rows,
-        threads: 1,
-        shard: None,
+        ..RunOptions::new(out.clone(), Seed::Int(seed), jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0))
     };
     engine::run(&m, &opts).unwrap_or_else(|e| panic!("{}", e.message));
     std::fs::read_to_string(Path::new(&out).join("rows.csv")).expect("rows.csv")
@@ -97,13 +92,8 @@ fn unique_integers_are_a_permutation_computable_by_index() {
     let m = m.expect("lowers");
     let out = tempfile::tempdir().expect("tmp");
     let opts = RunOptions {
-        out_dir: out.path().to_path_buf(),
-        seed: Seed::Int(7),
-        clock: jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
-        verbose: false,
-        rows: None,
         threads: 2,
-        shard: None,
+        ..RunOptions::new(out.path().to_path_buf(), Seed::Int(7), jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0))
     };
     let err = engine::run(&m, &opts).expect_err("an error");
     assert!(err.message.contains("used up"), "{}", err.message);

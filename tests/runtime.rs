@@ -109,15 +109,7 @@ fn run_model(model: &Path) -> String {
     let (_sm, m, diags) = lower_file(model, &LowerOptions { for_run: true, ..LowerOptions::default() });
     let m = m.unwrap_or_else(|| panic!("{} does not lower: {:#?}", model.display(), diags.0));
     let out = tempfile::tempdir().expect("tmp");
-    let opts = RunOptions {
-        out_dir: out.path().to_path_buf(),
-        seed: Seed::Int(42),
-        clock: jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
-        verbose: false,
-        rows: None,
-        threads: 1,
-        shard: None,
-    };
+    let opts = RunOptions::new(out.path().to_path_buf(), Seed::Int(42), jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0));
     let rep = engine::run(&m, &opts).unwrap_or_else(|e| panic!("{}: {}", model.display(), e.message));
     let mut s = String::new();
     for f in files(out.path()) {

@@ -48,6 +48,13 @@ pub struct RunOptions {
     pub shard: Option<(u64, u64)>,
 }
 
+impl RunOptions {
+    /// The whole run on one thread, quiet: what a library caller usually starts from.
+    pub fn new(out_dir: PathBuf, seed: Seed, clock: DateTime) -> RunOptions {
+        RunOptions { out_dir, seed, clock, verbose: false, rows: None, threads: 1, shard: None }
+    }
+}
+
 /// One output file of a finished run.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct OutputFile {
@@ -725,13 +732,16 @@ impl<'m> Runtime<'m> {
                             let v = self
                                 .template_value(v.clone(), &src.prefix, &src.suffix, src.span)
                                 .unwrap_or_else(|_| v.clone());
-                            self.frames.last_mut().expect("frame").set_by_name(k, v);
+                            if let Some(f) = self.frames.last_mut() {
+                                f.set_by_name(k, v);
+                            }
                         }
                     }
                     None => {
-                        let f = self.frames.last_mut().expect("frame");
-                        for (k, v) in row.iter() {
-                            f.set_by_name(k, v.clone());
+                        if let Some(f) = self.frames.last_mut() {
+                            for (k, v) in row.iter() {
+                                f.set_by_name(k, v.clone());
+                            }
                         }
                     }
                 }
@@ -745,7 +755,9 @@ impl<'m> Runtime<'m> {
             ts.insert(Arc::from("now"), Value::DateTime(now));
             ts.insert(Arc::from("step"), Value::Int(step as i64));
             ts.insert(Arc::from("series"), Value::Int(series as i64));
-            self.frames.last_mut().expect("frame").set(slot, Value::map(ts), false);
+            if let Some(f) = self.frames.last_mut() {
+                f.set(slot, Value::map(ts), false);
+            }
         }
         let flow = self.exec_body(&g.body).map_err(|e| with_row(e, &g.name, i));
         match flow {
@@ -755,7 +767,9 @@ impl<'m> Runtime<'m> {
                 return other;
             }
         }
-        self.frames.last_mut().expect("frame").take_record_into(rec);
+        if let Some(f) = self.frames.last_mut() {
+            f.take_record_into(rec);
+        }
         if let Some(src) = g.source.as_ref().filter(|s| s.scripted) {
             for field in rec.iter_mut() {
                 let v = std::mem::take(&mut field.1);
@@ -1173,8 +1187,7 @@ impl<'m> Runtime<'m> {
         init: Option<&Map>,
     ) -> Result<Option<Map>, RunError> {
         self.push_frame(layout, rk, index);
-        if let Some(m) = init {
-            let f = self.frames.last_mut().expect("frame");
+        if let (Some(m), Some(f)) = (init, self.frames.last_mut()) {
             for (k, v) in m.iter() {
                 f.set_by_name(k, v.clone());
             }

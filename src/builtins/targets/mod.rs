@@ -858,7 +858,8 @@ impl FileOut {
             }
             self.w = Some(w);
         }
-        Ok(self.w.as_mut().expect("opened above"))
+        let path = &self.path;
+        self.w.as_mut().ok_or_else(|| format!("cannot write {}", path.display()))
     }
 
     /// Creates the temporary file under a name no other sink holds.
