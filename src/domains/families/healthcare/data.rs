@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::domains::determinism::{AliasTable, Stream};
+use crate::domains::determinism::Stream;
 use crate::domains::locale::Locale;
 
 /// A value in the three pack languages: `[en, de, vi]`.
@@ -92,25 +92,8 @@ impl Row<'_> {
     }
 }
 
-/// Items with an alias table over their weights.
-pub struct Pick<T> {
-    pub items: Vec<T>,
-    table: Option<AliasTable>,
-}
-
-impl<T> Pick<T> {
-    pub fn new(items: Vec<T>, weights: &[f64]) -> Pick<T> {
-        let table = AliasTable::new(weights);
-        Pick { items, table }
-    }
-
-    pub fn pick(&self, s: &mut Stream) -> Option<&T> {
-        match &self.table {
-            Some(t) => self.items.get(t.sample(s)),
-            None => s.pick(&self.items),
-        }
-    }
-}
+/// Items with an alias table over their weights (the families' shared weighted choice).
+pub use crate::domains::families::commerce::table::Choice as Pick;
 
 /// A weighted index over ad-hoc weights (zero weights are never chosen); `None` when all are zero.
 pub fn weighted_index(s: &mut Stream, weights: &[f64]) -> Option<usize> {
