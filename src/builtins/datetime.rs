@@ -31,6 +31,12 @@ fn push2(out: &mut String, n: u8) {
 
 pub fn strftime(dt: DateTime, fmt: &str) -> String {
     let mut out = String::with_capacity(fmt.len() + 8);
+    strftime_into(&mut out, dt, fmt);
+    out
+}
+
+/// `strftime` appending to `out`.
+pub fn strftime_into(out: &mut String, dt: DateTime, fmt: &str) {
     let mut it = fmt.chars().peekable();
     while let Some(c) = it.next() {
         if c != '%' {
@@ -60,18 +66,18 @@ pub fn strftime(dt: DateTime, fmt: &str) -> String {
         let _ = match d {
             'Y' if (0..=9999).contains(&dt.year()) => {
                 let y = dt.year() as u32;
-                push2(&mut out, (y / 100) as u8);
-                push2(&mut out, (y % 100) as u8);
+                push2(out, (y / 100) as u8);
+                push2(out, (y % 100) as u8);
                 Ok(())
             }
             'Y' => write!(out, "{:04}", dt.year()),
             'y' => write!(out, "{:02}", dt.year().rem_euclid(100)),
             'm' => {
-                push2(&mut out, dt.month() as u8);
+                push2(out, dt.month() as u8);
                 Ok(())
             }
             'd' => {
-                push2(&mut out, dt.day() as u8);
+                push2(out, dt.day() as u8);
                 Ok(())
             }
             'H' => write!(out, "{:02}", dt.hour()),
@@ -129,7 +135,6 @@ pub fn strftime(dt: DateTime, fmt: &str) -> String {
             other => write!(out, "%{other}"),
         };
     }
-    out
 }
 
 /// Python `datetime.strptime` for the common directives. `Err` names the problem.

@@ -37,10 +37,21 @@ impl<'m> Frame<'m> {
     pub fn reset(&mut self, layout: &'m Layout, row_key: u64, index: u64) {
         let n = layout.names.len();
         self.layout = layout;
-        self.values.clear();
-        self.values.resize(n, Value::Null);
-        self.set.clear();
-        self.set.resize(n, false);
+        if self.values.len() == n {
+            // The usual case (the same product's next record): only the slots set last time
+            // hold anything (record values were moved out already).
+            for (v, s) in self.values.iter_mut().zip(self.set.iter_mut()) {
+                if *s {
+                    *v = Value::Null;
+                    *s = false;
+                }
+            }
+        } else {
+            self.values.clear();
+            self.values.resize(n, Value::Null);
+            self.set.clear();
+            self.set.resize(n, false);
+        }
         self.order.clear();
         self.extra.clear();
         self.row_key = row_key;
@@ -118,7 +129,7 @@ impl<'m> Frame<'m> {
         for (k, v) in &self.extra {
             out.push((k.clone(), v.clone()));
         }
-        let nested = self.order.iter().any(|s| self.layout.names[*s as usize].contains('|'));
+        let nested = self.layout.pipes && self.order.iter().any(|s| self.layout.names[*s as usize].contains('|'));
         for s in &self.order {
             let i = *s as usize;
             out.push((self.layout.names[i].clone(), self.values[i].clone()));
@@ -133,8 +144,7 @@ impl<'m> Frame<'m> {
     /// so a record of the usual shape costs no reference-count traffic.
     pub fn take_record_into(&mut self, out: &mut Vec<(Arc<str>, Value)>) {
         let n = self.extra.len() + self.order.len();
-        let nested = self.order.iter().any(|s| self.layout.names[*s as usize].contains('|'));
-        if nested || out.len() != n {
+        if self.layout.pipes || out.len() != n {
             self.record_into(out);
             return;
         }
@@ -175,6 +185,47 @@ impl<'m> Frame<'m> {
             m.insert(self.layout.names[i].clone(), self.values[i].clone());
         }
         m
+    }
+}
+
+/// The stack of record frames being built. Frames popped stay allocated in place and are
+/// reset when the next record pushes, so a record costs no frame moves or allocations.
+#[derive(Default)]
+pub struct FrameStack<'m> {
+    all: Vec<Frame<'m>>,
+    live: usize,
+}
+
+impl<'m> FrameStack<'m> {
+    pub fn new() -> FrameStack<'m> {
+        FrameStack { all: Vec::new(), live: 0 }
+    }
+
+    /// Pushes a fresh frame for a record of `layout`.
+    pub fn push(&mut self, layout: &'m Layout, row_key: u64, index: u64) {
+        match self.all.get_mut(self.live) {
+            Some(f) => f.reset(layout, row_key, index),
+            None => self.all.push(Frame::new(layout, row_key, index)),
+        }
+        self.live += 1;
+    }
+
+    /// Pops the innermost frame (kept for reuse).
+    pub fn pop(&mut self) {
+        self.live = self.live.saturating_sub(1);
+    }
+}
+
+impl<'m> std::ops::Deref for FrameStack<'m> {
+    type Target = [Frame<'m>];
+    fn deref(&self) -> &[Frame<'m>] {
+        &self.all[..self.live]
+    }
+}
+
+impl<'m> std::ops::DerefMut for FrameStack<'m> {
+    fn deref_mut(&mut self) -> &mut [Frame<'m>] {
+        &mut self.all[..self.live]
     }
 }
 

@@ -29,7 +29,7 @@ use crate::source::{SourceMap, Span};
 use crate::vm::exec::{self, Scratch};
 use crate::vm::value::{Map, Value};
 
-pub use frame::Frame;
+pub use frame::{Frame, FrameStack};
 
 /// How a run is configured beyond the model.
 #[derive(Clone, Debug)]
@@ -126,7 +126,7 @@ pub fn run_in(model: &Model, opts: &RunOptions, sources: &mut SourceMap) -> Resu
         model,
         globals: vec![Value::Null; model.globals.len()],
         props: model.props.iter().map(|(_, v)| Value::Str(v.clone())).collect(),
-        frames: Vec::new(),
+        frames: FrameStack::new(),
         states: (0..model.states).map(|_| State::Empty).collect(),
         memstores: HashMap::new(),
         scratch: Scratch::default(),
@@ -136,7 +136,6 @@ pub fn run_in(model: &Model, opts: &RunOptions, sources: &mut SourceMap) -> Resu
         sinks: Vec::new(),
         sink_index: std::collections::BTreeMap::new(),
         sink_keys: HashMap::new(),
-        frame_pool: Vec::new(),
         pending: Vec::new(),
         report: RunReport::default(),
         opts: opts.clone(),
@@ -196,7 +195,7 @@ struct Runtime<'m> {
     model: &'m Model,
     globals: Vec<Value>,
     props: Vec<Value>,
-    frames: Vec<Frame<'m>>,
+    frames: FrameStack<'m>,
     states: Vec<State>,
     /// Memstore contents: entity name → records.
     memstores: HashMap<String, Vec<Arc<Map>>>,
@@ -210,8 +209,6 @@ struct Runtime<'m> {
     sink_index: std::collections::BTreeMap<String, usize>,
     /// The sinks of each generate.
     sink_keys: HashMap<StateId, Vec<usize>>,
-    /// Frames of finished records, reused for the next ones.
-    frame_pool: Vec<Frame<'m>>,
     pending: Vec<Pending>,
     report: RunReport,
     opts: RunOptions,
@@ -911,20 +908,11 @@ impl<'m> Runtime<'m> {
             Some((_, l)) => *l,
             None => layout,
         };
-        let f = match self.frame_pool.pop() {
-            Some(mut f) => {
-                f.reset(layout, row_key, index);
-                f
-            }
-            None => Frame::new(layout, row_key, index),
-        };
-        self.frames.push(f);
+        self.frames.push(layout, row_key, index);
     }
 
     fn pop_frame(&mut self) {
-        if let Some(f) = self.frames.pop() {
-            self.frame_pool.push(f);
-        }
+        self.frames.pop();
     }
 
     /// Runs the statements of a record body.
@@ -945,14 +933,15 @@ impl<'m> Runtime<'m> {
         match s {
             Stmt::Field(f) => {
                 let mut rng = Stream::for_field(self.row_key(), f.key);
-                match self.field_value(f, &mut rng, 0)? {
-                    Some(pipeline::Produced::Value(v)) => {
+                let mut v = Value::Null;
+                match self.field_into(f, &mut rng, &mut v)? {
+                    pipeline::Outcome::Set => {
                         if let Some(fr) = self.frames.last_mut() {
                             fr.set(f.dest.slot, v, f.dest.field);
                         }
                     }
-                    Some(pipeline::Produced::Exhausted) => return Ok(Flow::Exhausted),
-                    None => {}
+                    pipeline::Outcome::Exhausted => return Ok(Flow::Exhausted),
+                    pipeline::Outcome::Omitted => {}
                 }
             }
             Stmt::Generate(g) => {
@@ -1097,7 +1086,7 @@ impl<'m> Runtime<'m> {
             Some(inc) => inc,
             None => {
                 let mut names: Vec<Arc<str>> = self.model.globals.clone();
-                for f in &self.frames {
+                for f in self.frames.iter() {
                     let set = f.layout.names.iter().enumerate().filter(|(i, _)| f.set[*i]).map(|(_, n)| n);
                     for n in set.chain(f.extra.iter().map(|(k, _)| k)) {
                         if !names.contains(n) {
@@ -1139,7 +1128,7 @@ impl<'m> Runtime<'m> {
                 model: &model,
                 globals,
                 props: model.props.iter().map(|(_, v)| Value::Str(v.clone())).collect(),
-                frames: Vec::new(),
+                frames: FrameStack::new(),
                 states: std::mem::take(&mut inc.states),
                 memstores: shared.memstores,
                 scratch: shared.scratch,
@@ -1149,7 +1138,6 @@ impl<'m> Runtime<'m> {
                 sinks: shared.sinks,
                 sink_index: shared.sink_index,
                 sink_keys: shared.sink_keys,
-                frame_pool: Vec::new(),
                 pending: shared.pending,
                 report: shared.report,
                 opts: RunOptions { rows: None, ..self.opts.clone() },

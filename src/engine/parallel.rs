@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::{run_err, Flow, RunError, RunReport, Runtime, Scratch, State};
+use super::{run_err, Flow, FrameStack, RunError, RunReport, Runtime, Scratch, State};
 use crate::builtins::targets::Sink;
 use crate::ir::model::*;
 use crate::vm::value::Map;
@@ -209,7 +209,7 @@ impl<'m> Runtime<'m> {
             model: self.model,
             globals: self.globals.clone(),
             props: self.props.clone(),
-            frames: Vec::new(),
+            frames: FrameStack::new(),
             states: (0..self.model.states).map(|_| State::Empty).collect(),
             memstores: self.memstores.clone(),
             scratch: Scratch::default(),
@@ -219,7 +219,6 @@ impl<'m> Runtime<'m> {
             sinks,
             sink_index: BTreeMap::new(),
             sink_keys,
-            frame_pool: Vec::new(),
             pending: Vec::new(),
             report: RunReport::default(),
             opts: self.opts.clone(),

@@ -19,6 +19,17 @@ pub(super) enum Produced {
     Exhausted,
 }
 
+/// What a field's pipeline did with its output slot (`Runtime::field_into`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    /// The slot holds the field's value.
+    Set,
+    /// The field is omitted (false condition without a default).
+    Omitted,
+    /// The field's source or sequence ran out.
+    Exhausted,
+}
+
 impl<'m> Runtime<'m> {
     /// Runs the pipeline of one field; `None` when the field is omitted (false condition).
     pub(super) fn field_value(
@@ -27,6 +38,18 @@ impl<'m> Runtime<'m> {
         rng: &mut Stream,
         _depth: usize,
     ) -> Result<Option<Produced>, RunError> {
+        let mut v = Value::Null;
+        Ok(match self.field_into(f, rng, &mut v)? {
+            Outcome::Set => Some(Produced::Value(v)),
+            Outcome::Omitted => None,
+            Outcome::Exhausted => Some(Produced::Exhausted),
+        })
+    }
+
+    /// Runs the pipeline of one field into `out` (an output slot rather than a return value:
+    /// a record's values are built in place instead of being copied through each layer).
+    #[inline(always)]
+    pub(super) fn field_into(&mut self, f: &'m Field, rng: &mut Stream, out: &mut Value) -> Result<Outcome, RunError> {
         // 1. condition (strict bool)
         if let Some(c) = &f.condition {
             let mut crng = Stream::new(mix(f.key.0, self.frames.last().map(|x| x.row_key).unwrap_or(0)) ^ 0xC0);
@@ -34,8 +57,11 @@ impl<'m> Runtime<'m> {
                 Value::Bool(true) => {}
                 Value::Bool(false) => {
                     return match &f.default_value {
-                        Some(d) => Ok(Some(Produced::Value(self.eval(d, &mut crng)?))),
-                        None => Ok(None),
+                        Some(d) => {
+                            *out = self.eval(d, &mut crng)?;
+                            Ok(Outcome::Set)
+                        }
+                        None => Ok(Outcome::Omitted),
                     };
                 }
                 other => {
@@ -53,7 +79,8 @@ impl<'m> Runtime<'m> {
         }
         // 2. nullQuota
         if f.null_quota > 0.0 && rng.f64() < f.null_quota {
-            return Ok(Some(Produced::Value(Value::Null)));
+            *out = Value::Null;
+            return Ok(Outcome::Set);
         }
         // 3. raw value (distinct values only with `unique`)
         let raw = if f.unique && !matches!(f.mode, Mode::Values { .. }) {
@@ -61,49 +88,69 @@ impl<'m> Runtime<'m> {
         } else {
             self.raw_value(f, rng)
         };
-        let raw = match raw {
-            Ok(Some(v)) => v,
-            Ok(None) => return Ok(Some(Produced::Exhausted)),
+        match raw {
+            Ok(Some(v)) => *out = v,
+            Ok(None) => return Ok(Outcome::Exhausted),
             Err(e) => match (&f.default_value, &f.mode) {
                 (Some(d), Mode::Script(_)) => {
-                    let v = self.eval(d, rng)?;
-                    return Ok(Some(Produced::Value(v)));
+                    *out = self.eval(d, rng)?;
+                    return Ok(Outcome::Set);
                 }
                 _ => return Err(e),
             },
-        };
-        let mut v = raw;
-        if !v.is_null() {
-            // 4. inDateFormat
-            if let Some(fmt) = &f.in_date_format {
-                v = parse_date(&v, fmt).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
-            }
-            // 5. outDateFormat
-            if let Some(fmt) = &f.out_date_format {
-                v = format_date(&v, fmt).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
-            }
-            // 6. cast
-            if let Some(c) = f.cast {
-                v = cast(v, c, f.granularity).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
-            }
-            // 7. converters
-            for c in &f.converters {
-                v = c.apply(v, &self.conv).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
-            }
+        }
+        if !out.is_null()
+            && (f.in_date_format.is_some()
+                || f.out_date_format.is_some()
+                || f.cast.is_some()
+                || !f.converters.is_empty())
+        {
+            self.field_steps(f, out)?;
         }
         // 8. <element> children
         if !f.elements.is_empty() {
-            let mut m = Map::new();
-            m.insert(Arc::from("#text"), v);
-            for e in &f.elements {
-                let mut erng = Stream::new(mix(rng.next_u64(), e.key.0));
-                if let Some(Produced::Value(ev)) = self.field_value(e, &mut erng, 0)? {
-                    m.insert(Arc::from(format!("@{}", e.name)), ev);
-                }
-            }
-            v = Value::map(m);
+            self.field_elements(f, rng, out)?;
         }
-        Ok(Some(Produced::Value(v)))
+        Ok(Outcome::Set)
+    }
+
+    /// Steps 4–7 of the pipeline: date parsing and formatting, cast, converters.
+    #[inline(never)]
+    fn field_steps(&mut self, f: &'m Field, out: &mut Value) -> Result<(), RunError> {
+        let mut v = std::mem::take(out);
+        // 4. inDateFormat
+        if let Some(fmt) = &f.in_date_format {
+            v = parse_date(&v, fmt).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
+        }
+        // 5. outDateFormat
+        if let Some(fmt) = &f.out_date_format {
+            v = format_date(&v, fmt).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
+        }
+        // 6. cast
+        if let Some(c) = f.cast {
+            v = cast(v, c, f.granularity).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
+        }
+        // 7. converters
+        for c in &f.converters {
+            v = c.apply(v, &self.conv).map_err(|m| run_err(format!("'{}': {m}", f.name), f.span))?;
+        }
+        *out = v;
+        Ok(())
+    }
+
+    /// Step 8: `<element>` children make the value a map with `#text` and `@name` entries.
+    #[inline(never)]
+    fn field_elements(&mut self, f: &'m Field, rng: &mut Stream, out: &mut Value) -> Result<(), RunError> {
+        let mut m = Map::new();
+        m.insert(Arc::from("#text"), std::mem::take(out));
+        for e in &f.elements {
+            let mut erng = Stream::new(mix(rng.next_u64(), e.key.0));
+            if let Some(Produced::Value(ev)) = self.field_value(e, &mut erng, 0)? {
+                m.insert(Arc::from(format!("@{}", e.name)), ev);
+            }
+        }
+        *out = Value::map(m);
+        Ok(())
     }
 
     /// A model constant for a record: shared on the main thread; a fresh string on a parallel
@@ -117,6 +164,7 @@ impl<'m> Runtime<'m> {
     }
 
     /// Step 3: the raw value by mode; `Ok(None)` means exhausted.
+    #[inline(always)]
     fn raw_value(&mut self, f: &'m Field, rng: &mut Stream) -> Result<Option<Value>, RunError> {
         Ok(Some(match &f.mode {
             Mode::Script(e) => self.eval(e, rng)?,
@@ -356,7 +404,18 @@ fn format_date(v: &Value, fmt: &str) -> Result<Value, String> {
         "epoch_millis" => (us().div_euclid(1000)).to_string(),
         "epoch_micros" => us().to_string(),
         "epoch_nanos" => (us() as i128 * 1000).to_string(),
-        _ => dtm::strftime(dt, fmt),
+        _ => {
+            // Formatted into a reused buffer: the value is then its only allocation.
+            thread_local! {
+                static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+            }
+            return Ok(BUF.with(|b| {
+                let mut b = b.borrow_mut();
+                b.clear();
+                dtm::strftime_into(&mut b, dt, fmt);
+                Value::from(b.as_str())
+            }));
+        }
     }))
 }
 
@@ -448,7 +507,7 @@ impl Env for Runtime<'_> {
     }
 
     fn load_dyn(&self, name: &str) -> Result<Value, String> {
-        for f in &self.frames {
+        for f in self.frames.iter() {
             if let Some(v) = f.get_by_name(name) {
                 return Ok(v);
             }

@@ -80,6 +80,9 @@ pub struct Layout {
     /// The scope's name (generate or nestedKey name): inner scopes are visible to expressions
     /// as a map under this name (dsl §2.2).
     pub scope_name: Option<Arc<str>>,
+    /// `true` when a name holds `|` (`a|b` fields become nested maps): records of the common
+    /// shape skip that pass without looking at their names.
+    pub pipes: bool,
 }
 
 impl Layout {
@@ -87,6 +90,7 @@ impl Layout {
         if let Some(i) = self.names.iter().zip(&self.is_field).position(|(n, f)| &**n == name && *f == field) {
             return i as u16;
         }
+        self.pipes |= name.contains('|');
         self.names.push(Arc::from(name));
         self.is_field.push(field);
         (self.names.len() - 1) as u16

@@ -376,6 +376,7 @@ impl DateTimeGen {
         !matches!(self, DateTimeGen::Random(r) if r.seed.is_some())
     }
 
+    #[inline(always)]
     pub(super) fn next(&self, st: &mut GenState, rng: &mut Stream, now: DateTime) -> Result<Option<Value>, String> {
         Ok(Some(Value::DateTime(match self {
             DateTimeGen::Now => now.with().subsec_nanosecond(0).build().unwrap_or(now),

@@ -147,6 +147,7 @@ pub fn construct(name: &str, args: &[Value], kwargs: &[(String, Value)], cfg: &G
 
 impl Generator {
     /// The next value; `Ok(None)` when a finite generator is exhausted.
+    #[inline(always)]
     pub fn next(&self, state: &mut GenState, rng: &mut Stream, now: DateTime) -> Result<Option<Value>, String> {
         let v = match self {
             Generator::Numeric(g) => g.next(state, rng)?,

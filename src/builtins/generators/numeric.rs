@@ -314,6 +314,7 @@ fn draw(
 }
 
 impl NumericGen {
+    #[inline(always)]
     pub(super) fn next(&self, st: &mut GenState, rng: &mut Stream) -> Result<Option<Value>, String> {
         Ok(match self {
             NumericGen::Increment { start, end, step } => {

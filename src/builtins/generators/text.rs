@@ -55,13 +55,38 @@ pub enum ColorFormat {
 
 #[derive(Debug)]
 pub enum TextGen {
-    Str { min: usize, max: usize, chars: Vec<char>, unique: bool, prefix: String, suffix: String },
-    Binary { min: usize, max: usize, magic: &'static [u8] },
-    Uuid { as_string: bool },
+    Str {
+        min: usize,
+        max: usize,
+        chars: Vec<char>,
+        /// `chars` as bytes when every one is ASCII (the text is then built on the stack).
+        ascii: Option<Vec<u8>>,
+        unique: bool,
+        prefix: String,
+        suffix: String,
+    },
+    Binary {
+        min: usize,
+        max: usize,
+        magic: &'static [u8],
+    },
+    Uuid {
+        as_string: bool,
+    },
     Hash(HashAlg),
-    Token { kind: TokenKind, entropy: usize },
-    Password { length: usize, sets: Vec<&'static str> },
-    PrefixedId { prefix: String, body: Pattern, separator: String },
+    Token {
+        kind: TokenKind,
+        entropy: usize,
+    },
+    Password {
+        length: usize,
+        sets: Vec<&'static str>,
+    },
+    PrefixedId {
+        prefix: String,
+        body: Pattern,
+        separator: String,
+    },
     Color(ColorFormat),
 }
 
@@ -133,6 +158,7 @@ pub(super) fn construct(a: &Args) -> Result<TextGen, String> {
             TextGen::Str {
                 min,
                 max,
+                ascii: chars.iter().all(char::is_ascii).then(|| chars.iter().map(|c| *c as u8).collect()),
                 chars,
                 unique,
                 prefix: a.string("prefix")?.unwrap_or_default(),
@@ -249,18 +275,40 @@ fn pick_char(rng: &mut Stream, set: &str) -> char {
 }
 
 impl TextGen {
+    /// The next value. The common plain strings and UUIDs are made inline (their value is
+    /// built where the caller keeps it); the rest in `next_other`.
+    #[inline(always)]
     pub(super) fn next(&self, rng: &mut Stream) -> Value {
         match self {
-            TextGen::Str { min, max, chars, unique, prefix, suffix } => {
+            TextGen::Str { min, max, ascii: Some(bytes), unique: false, prefix, suffix, .. }
+                if *max <= 64 && prefix.is_empty() && suffix.is_empty() =>
+            {
                 let len = *min + rng.below((*max - *min) as u64 + 1) as usize;
-                if !*unique && prefix.is_empty() && suffix.is_empty() && len <= 64 && chars.iter().all(char::is_ascii) {
-                    // The common case builds the text on the stack: one allocation per value.
-                    let mut buf = [0u8; 64];
-                    for b in buf.iter_mut().take(len) {
-                        *b = chars[rng.below(chars.len() as u64) as usize] as u8;
-                    }
-                    return Value::from(std::str::from_utf8(&buf[..len]).unwrap_or_default());
+                // Built on the stack: one allocation per value.
+                let mut buf = [0u8; 64];
+                for b in buf.iter_mut().take(len) {
+                    *b = bytes[rng.below(bytes.len() as u64) as usize];
                 }
+                Value::from(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+            }
+            TextGen::Uuid { as_string } => {
+                let u = uuid::Uuid::from_u128(rng.uuid_v4());
+                if *as_string {
+                    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                    Value::from(&*u.hyphenated().encode_lower(&mut buf))
+                } else {
+                    Value::Uuid(*u.as_bytes())
+                }
+            }
+            _ => self.next_other(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn next_other(&self, rng: &mut Stream) -> Value {
+        match self {
+            TextGen::Str { min, max, chars, unique, prefix, suffix, .. } => {
+                let len = *min + rng.below((*max - *min) as u64 + 1) as usize;
                 let mut out = String::with_capacity(prefix.len() + len + suffix.len());
                 out.push_str(prefix);
                 if *unique {

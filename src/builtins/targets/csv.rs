@@ -49,6 +49,20 @@ pub(crate) struct CsvSink {
     row: String,
     /// One cell's text while it is being quoted (reused).
     cell: String,
+    /// Bytes that force quoting (delimiter, quote char, CR, LF) when both chars are ASCII.
+    special: Option<[bool; 256]>,
+}
+
+/// The byte table of `CsvSink::special`.
+fn special_bytes(delimiter: char, quotechar: char) -> Option<[bool; 256]> {
+    if !delimiter.is_ascii() || !quotechar.is_ascii() {
+        return None;
+    }
+    let mut t = [false; 256];
+    for b in [delimiter as u8, quotechar as u8, b'\r', b'\n'] {
+        t[b as usize] = true;
+    }
+    Some(t)
 }
 
 impl CsvSink {
@@ -91,6 +105,7 @@ impl CsvSink {
             quoting,
             row: String::with_capacity(256),
             cell: String::with_capacity(64),
+            special: special_bytes(delimiter, quotechar),
         })
     }
 
@@ -111,16 +126,27 @@ impl CsvSink {
             (Quoting::NotNull, _) => true,
         };
         let start = self.row.len();
+        // Numbers, booleans and dates print only digits, letters, `.`, `-`, `+`, `:` and
+        // spaces: with an alphanumeric delimiter or quote char their text is still scanned.
+        let plain_text = matches!(
+            cell,
+            Cell::Value(Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_))
+        ) && !self.delimiter.is_alphanumeric()
+            && !matches!(self.delimiter, '.' | '-' | '+' | ':' | ' ')
+            && !self.quotechar.is_alphanumeric()
+            && !matches!(self.quotechar, '.' | '-' | '+' | ':' | ' ');
         match cell {
             Cell::Header(s) => self.row.push_str(s),
             Cell::Missing | Cell::Value(Value::Null) => {}
             Cell::Value(Value::Bytes(b)) => base64::engine::general_purpose::STANDARD.encode_string(b, &mut self.row),
+            Cell::Value(Value::Str(s)) => self.row.push_str(s),
             Cell::Value(v) => write_cell_str(&mut self.row, v),
         }
         let text = &self.row[start..];
-        let special = if self.delimiter.is_ascii() && self.quotechar.is_ascii() {
-            let (d, q) = (self.delimiter as u8, self.quotechar as u8);
-            text.bytes().any(|b| b == d || b == q || b == b'\r' || b == b'\n')
+        let special = if plain_text {
+            false
+        } else if let Some(t) = &self.special {
+            text.bytes().any(|b| t[b as usize])
         } else {
             text.chars().any(|c| c == self.delimiter || c == self.quotechar || c == '\r' || c == '\n')
         };
@@ -181,7 +207,7 @@ impl Sink for CsvSink {
             for (i, n) in names.iter().enumerate() {
                 // Records of one generate usually share the key order: try position i first.
                 let value = match fields.get(i) {
-                    Some((k, v)) if k == n => Some(v),
+                    Some((k, v)) if Arc::ptr_eq(k, n) || k == n => Some(v),
                     _ => fields.iter().find(|(k, _)| k == n).map(|(_, v)| v),
                 };
                 let cell = value.map_or(Cell::Missing, Cell::Value);
@@ -214,6 +240,7 @@ impl Sink for CsvSink {
             quoting: self.quoting,
             row: String::with_capacity(256),
             cell: String::with_capacity(64),
+            special: self.special,
         }))
     }
 
