@@ -394,15 +394,18 @@ pub fn sample(model: &Model, opts: &RunOptions, sources: &SourceMap, req: &Sampl
     })
 }
 
+/// An element's name and its attributes (`name` left out) as written.
+type ElementText = (String, Vec<(String, String)>);
+
 /// The elements of the model's files by the start of their name, parsed on demand.
 #[derive(Default)]
 struct ElementIndex {
-    /// Per file: element name start → (element name, attributes without `name`).
-    files: HashMap<SourceId, HashMap<u32, (String, Vec<(String, String)>)>>,
+    /// Per file: element name start → the element (looked up, never iterated).
+    files: HashMap<SourceId, HashMap<u32, ElementText>>,
 }
 
 impl ElementIndex {
-    fn find(&mut self, sources: &SourceMap, span: Span) -> Option<(String, Vec<(String, String)>)> {
+    fn find(&mut self, sources: &SourceMap, span: Span) -> Option<ElementText> {
         if span.is_detached() {
             return None;
         }
@@ -410,7 +413,7 @@ impl ElementIndex {
             let mut out = HashMap::new();
             if let Some(f) = sources.get(span.source) {
                 if let Ok(root) = crate::parser::xml::parse(&f.text, span.source) {
-                    fn walk(e: &crate::parser::xml::Element, out: &mut HashMap<u32, (String, Vec<(String, String)>)>) {
+                    fn walk(e: &crate::parser::xml::Element, out: &mut HashMap<u32, ElementText>) {
                         let attrs =
                             e.attrs.iter().filter(|a| a.name != "name").map(|a| (a.name.clone(), a.raw.clone()));
                         out.insert(e.name_span.start, (e.name.clone(), attrs.collect()));
