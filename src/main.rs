@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use datamimic::builtins::manifest;
 use datamimic::diag::{render, Diagnostics};
 use datamimic::domains::determinism::{Seed, FORMAT_VERSION};
+use datamimic::engine::sample::{Reach, SampleRequest};
 use datamimic::engine::{self, RunOptions};
 use datamimic::ir::lower::{lower_file, LowerOptions};
 use datamimic::source::SourceMap;
@@ -28,6 +29,12 @@ enum Format {
     Text,
     /// The stable JSON schema documented in the README.
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum SampleFormat {
+    Json,
+    Csv,
 }
 
 #[derive(Subcommand)]
@@ -60,6 +67,30 @@ enum Cmd {
         /// product, exactly as the full run has them.
         #[arg(long, value_name = "START..END")]
         rows: Option<String>,
+    },
+    /// Print record ROW (0-based) of product NAME exactly as the full run has it, without
+    /// writing any file; `--explain` adds how each field was made.
+    Sample {
+        model: PathBuf,
+        /// The product (`<generate name>`), top-level or nested.
+        #[arg(long, value_name = "NAME")]
+        product: String,
+        /// The record, counted from 0 in the order of the product's file.
+        #[arg(long, value_name = "K")]
+        row: u64,
+        /// Per field: element, value mode, inputs, the random stream drawn from, value.
+        #[arg(long)]
+        explain: bool,
+        /// Seed (integer or text); overrides `<setup rngSeed>`.
+        #[arg(long)]
+        seed: Option<String>,
+        /// The run's "now" (RFC 3339, e.g. 2025-01-01T12:00:00Z).
+        #[arg(long)]
+        clock: Option<String>,
+        /// `json` (default): the record as one JSON object (with `--explain`: product, row,
+        /// record, explain); `csv`: the CSV header and the record's line.
+        #[arg(long, value_enum)]
+        format: Option<SampleFormat>,
     },
     /// Concatenate the output folders of `run --shard 0/N` … `N-1/N` into one folder equal to
     /// the full run's (files and manifest).
@@ -127,6 +158,109 @@ struct RunFlags {
     rows: Option<String>,
 }
 
+/// A lowered model with the seed and clock of its run.
+struct Prepared {
+    sources: SourceMap,
+    model: datamimic::ir::model::Model,
+    packs: Vec<&'static str>,
+    seed: Seed,
+    clock: jiff::civil::DateTime,
+}
+
+/// Lowers the model (reporting its diagnostics) and settles the seed and the clock.
+fn prepare(model: &Path, seed: Option<String>, clock: Option<String>) -> Result<Prepared, ExitCode> {
+    let lopts = LowerOptions { seed: seed.as_deref().map(Seed::parse), for_run: true };
+    let ((sources, m, diags), packs) = datamimic::domains::locale::track_packs(|| lower_file(model, &lopts));
+    if diags.has_errors() || m.is_none() {
+        report(&diags, &sources, None);
+        return Err(ExitCode::from(if model.is_file() { 1 } else { 2 }));
+    }
+    let Some(m) = m else { return Err(ExitCode::from(1)) };
+    let seeded = m.settings.seed.is_some();
+    let seed = m.settings.seed.clone().unwrap_or_else(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0),
+        );
+        Seed::Int((h.finish() >> 1) as i128)
+    });
+    let clock = match clock.as_deref() {
+        Some(c) => match parse_clock(c) {
+            Some(t) => t,
+            None => {
+                eprintln!("error: --clock '{c}' is not an RFC 3339 datetime (e.g. 2025-01-01T12:00:00Z)");
+                return Err(ExitCode::from(2));
+            }
+        },
+        // Seeded runs freeze "now" (dsl §2.5); unseeded runs read the wall clock once.
+        None if seeded => jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
+        None => jiff::Zoned::now()
+            .with_time_zone(jiff::tz::TimeZone::UTC)
+            .datetime()
+            .round(jiff::Unit::Second)
+            .unwrap_or_default(),
+    };
+    Ok(Prepared { sources, model: m, packs, seed, clock })
+}
+
+/// The `sample` flags beyond model, seed and clock.
+struct SampleFlags {
+    product: String,
+    row: u64,
+    explain: bool,
+    format: Option<SampleFormat>,
+}
+
+fn sample(model: &Path, seed: Option<String>, clock: Option<String>, flags: SampleFlags) -> ExitCode {
+    let Prepared { sources, model: m, seed, clock, .. } = match prepare(model, seed, clock) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if m.settings.seed.is_none() {
+        eprintln!("note: the model has no rngSeed and no --seed was given: seed {} was drawn", seed.display());
+    }
+    let opts = RunOptions::new(PathBuf::new(), seed, clock);
+    let req = SampleRequest { product: flags.product, row: flags.row, explain: flags.explain };
+    let s = match engine::sample::sample(&m, &opts, &sources, &req) {
+        Ok(s) => s,
+        Err(d) => {
+            report(&Diagnostics(vec![*d]), &sources, None);
+            return ExitCode::from(1);
+        }
+    };
+    match s.reach {
+        Reach::Seek => {}
+        Reach::Window => eprintln!(
+            "note: '{}' is not seekable (its records depend on earlier ones): rows 0..{} were generated first",
+            s.product, s.row
+        ),
+        Reach::Sequential => eprintln!(
+            "note: '{}' is not seekable (a nested product, or several of that name): the run went in order up to \
+             its record {}",
+            s.product, s.row
+        ),
+    }
+    match flags.format {
+        Some(SampleFormat::Csv) => match s.csv() {
+            Ok(text) => print!("{text}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        },
+        Some(SampleFormat::Json) if flags.explain => {
+            println!("{}", serde_json::to_string_pretty(&s.to_json(true)).unwrap_or_default());
+            return ExitCode::SUCCESS;
+        }
+        _ => println!("{}", s.record_json()),
+    }
+    if flags.explain {
+        print!("\n{}", s.explain_table());
+    }
+    ExitCode::SUCCESS
+}
+
 fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<String>, flags: RunFlags) -> ExitCode {
     let RunFlags { verbose, threads, shard, rows } = flags;
     let shard = match shard.as_deref().map(|s| parse_pair(s, "/")) {
@@ -157,37 +291,9 @@ fn run(model: &Path, out: Option<PathBuf>, seed: Option<String>, clock: Option<S
         Some(t) => t,
         None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     };
-    let lopts = LowerOptions { seed: seed.as_deref().map(Seed::parse), for_run: true };
-    let ((mut sources, m, diags), packs) = datamimic::domains::locale::track_packs(|| lower_file(model, &lopts));
-    if diags.has_errors() || m.is_none() {
-        report(&diags, &sources, None);
-        return ExitCode::from(if model.is_file() { 1 } else { 2 });
-    }
-    let Some(m) = m else { return ExitCode::from(1) };
-    let seeded = m.settings.seed.is_some();
-    let seed = m.settings.seed.clone().unwrap_or_else(|| {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0),
-        );
-        Seed::Int((h.finish() >> 1) as i128)
-    });
-    let clock = match clock.as_deref() {
-        Some(c) => match parse_clock(c) {
-            Some(t) => t,
-            None => {
-                eprintln!("error: --clock '{c}' is not an RFC 3339 datetime (e.g. 2025-01-01T12:00:00Z)");
-                return ExitCode::from(2);
-            }
-        },
-        // Seeded runs freeze "now" (dsl §2.5); unseeded runs read the wall clock once.
-        None if seeded => jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0),
-        None => jiff::Zoned::now()
-            .with_time_zone(jiff::tz::TimeZone::UTC)
-            .datetime()
-            .round(jiff::Unit::Second)
-            .unwrap_or_default(),
+    let Prepared { mut sources, model: m, packs, seed, clock } = match prepare(model, seed, clock) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let out_dir = out.unwrap_or_else(|| model.parent().map(Path::to_path_buf).unwrap_or_default().join("output"));
     let opts = RunOptions { out_dir: out_dir.clone(), seed: seed.clone(), clock, verbose, rows, threads, shard };
@@ -302,6 +408,9 @@ fn main() -> ExitCode {
     match cli.cmd {
         Cmd::Run { model, out, seed, clock, verbose, threads, shard, rows } => {
             run(&model, out, seed, clock, RunFlags { verbose, threads, shard, rows })
+        }
+        Cmd::Sample { model, product, row, explain, seed, clock, format } => {
+            sample(&model, seed, clock, SampleFlags { product, row, explain, format })
         }
         Cmd::Merge { out, shards } => match manifest::merge_shards(&shards, &out) {
             Ok(files) => {

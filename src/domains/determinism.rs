@@ -150,7 +150,7 @@ pub fn row_key(product: PathKey, parent: u64, index: u64) -> u64 {
 }
 
 /// A seeded random stream (xoshiro256++).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stream(Xoshiro256PlusPlus);
 
 impl Stream {

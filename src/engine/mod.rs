@@ -12,6 +12,7 @@ mod db;
 mod frame;
 mod parallel;
 mod pipeline;
+pub mod sample;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -121,37 +122,7 @@ pub fn run(model: &Model, opts: &RunOptions) -> Result<RunReport, RunError> {
 /// [`run`], adding the files loaded during the run (run-time includes) to `sources`, the map the
 /// model was lowered with, so that every diagnostic renders with its excerpt.
 pub fn run_in(model: &Model, opts: &RunOptions, sources: &mut SourceMap) -> Result<RunReport, RunError> {
-    let root = RootKey::from_seed(&opts.seed);
-    let mut rt = Runtime {
-        model,
-        globals: vec![Value::Null; model.globals.len()],
-        props: model.props.iter().map(|(_, v)| Value::Str(v.clone())).collect(),
-        frames: FrameStack::new(),
-        states: (0..model.states).map(|_| State::Empty).collect(),
-        memstores: HashMap::new(),
-        scratch: Scratch::default(),
-        now: opts.clock,
-        root64: root.root64(),
-        conv: ConvConfig { hash_key: root.purpose_key("hash-converter") },
-        sinks: Vec::new(),
-        sink_index: std::collections::BTreeMap::new(),
-        sink_keys: HashMap::new(),
-        pending: Vec::new(),
-        report: RunReport::default(),
-        opts: opts.clone(),
-        templates: HashMap::new(),
-        seen: HashMap::new(),
-        shard_role: (false, false),
-        muted: false,
-        in_include: false,
-        local_layouts: Vec::new(),
-        worker: false,
-        includes: HashMap::new(),
-        loaded: SourceMap::starting_at(sources.next_id()),
-        next_state: model.states,
-        include_chain: Vec::new(),
-        dbs: crate::db::Databases::new(),
-    };
+    let mut rt = Runtime::new(model, opts, sources);
     let r = rt.exec_setup(&model.body);
     let r = r.and_then(|_| rt.close_all_sinks());
     // Databases commit only after every sink finished (and before files are renamed).
@@ -187,6 +158,44 @@ pub fn run_in(model: &Model, opts: &RunOptions, sources: &mut SourceMap) -> Resu
                 p.discard();
             }
             Err(e)
+        }
+    }
+}
+
+impl<'m> Runtime<'m> {
+    /// The main runtime of a run of `model` (files loaded at run time continue `sources`' ids).
+    fn new(model: &'m Model, opts: &RunOptions, sources: &SourceMap) -> Runtime<'m> {
+        let root = RootKey::from_seed(&opts.seed);
+        Runtime {
+            model,
+            globals: vec![Value::Null; model.globals.len()],
+            props: model.props.iter().map(|(_, v)| Value::Str(v.clone())).collect(),
+            frames: FrameStack::new(),
+            states: (0..model.states).map(|_| State::Empty).collect(),
+            memstores: HashMap::new(),
+            scratch: Scratch::default(),
+            now: opts.clock,
+            root64: root.root64(),
+            conv: ConvConfig { hash_key: root.purpose_key("hash-converter") },
+            sinks: Vec::new(),
+            sink_index: std::collections::BTreeMap::new(),
+            sink_keys: HashMap::new(),
+            pending: Vec::new(),
+            report: RunReport::default(),
+            opts: opts.clone(),
+            templates: HashMap::new(),
+            seen: HashMap::new(),
+            shard_role: (false, false),
+            muted: false,
+            in_include: false,
+            local_layouts: Vec::new(),
+            worker: false,
+            includes: HashMap::new(),
+            loaded: SourceMap::starting_at(sources.next_id()),
+            next_state: model.states,
+            include_chain: Vec::new(),
+            dbs: crate::db::Databases::new(),
+            sample: None,
         }
     }
 }
@@ -238,6 +247,8 @@ struct Runtime<'m> {
     include_chain: Vec<PathBuf>,
     /// Declared databases: connections with the run's open transactions.
     dbs: crate::db::Databases,
+    /// `datamimic sample`: the product and row sought (`None` in a run).
+    sample: Option<Box<sample::Sampler>>,
 }
 
 /// A descriptor loaded by a run-time include and the state of its statements (kept for the
@@ -394,51 +405,57 @@ impl<'m> Runtime<'m> {
     fn exec_setup(&mut self, body: &'m [Stmt]) -> Result<(), RunError> {
         let mut rng = Stream::new(mix(self.root64, 0x5e7));
         for s in body {
-            match s {
-                Stmt::Global { slot, field } => {
-                    let mut stream = Stream::new(mix(self.root64, field.key.0));
-                    let v = self.field_value(field, &mut stream, 0)?;
-                    match v {
-                        Some(pipeline::Produced::Value(v)) => self.globals[*slot as usize] = v,
-                        Some(pipeline::Produced::Exhausted) => {
-                            return Err(run_err(
-                                format!(
-                                    "setup variable '{}' has no value: its source or sequence is exhausted",
-                                    field.name
-                                ),
-                                field.span,
-                            ))
-                        }
-                        None => {}
-                    }
-                }
-                Stmt::Generate(g) => {
-                    self.run_generate(g, 0)?;
-                }
-                Stmt::Include(d) => {
-                    self.run_include(d)?;
-                }
-                Stmt::Echo { parts, .. } => {
-                    let text = self.eval_template(parts, &mut rng)?;
-                    self.echo(text);
-                }
-                Stmt::Assert { cond, message, span } => {
-                    let v = self.eval(cond, &mut rng)?;
-                    if !v.truthy() {
+            self.exec_setup_stmt(s, &mut rng)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one child of `<setup>`; `rng` is the setup's stream (echo and assert draw from it).
+    fn exec_setup_stmt(&mut self, s: &'m Stmt, rng: &mut Stream) -> Result<(), RunError> {
+        match s {
+            Stmt::Global { slot, field } => {
+                let mut stream = Stream::new(mix(self.root64, field.key.0));
+                let v = self.field_value(field, &mut stream, 0)?;
+                match v {
+                    Some(pipeline::Produced::Value(v)) => self.globals[*slot as usize] = v,
+                    Some(pipeline::Produced::Exhausted) => {
                         return Err(run_err(
                             format!(
-                                "assertion failed: {}{}",
-                                cond.chunk.text,
-                                message.as_ref().map(|m| format!(" ({m})")).unwrap_or_default()
+                                "setup variable '{}' has no value: its source or sequence is exhausted",
+                                field.name
                             ),
-                            *span,
-                        ));
+                            field.span,
+                        ))
                     }
+                    None => {}
                 }
-                Stmt::Database(decl, span) => self.exec_database(decl, *span)?,
-                Stmt::Execute(x) => self.exec_execute(x)?,
-                _ => {}
             }
+            Stmt::Generate(g) => {
+                self.run_generate(g, 0)?;
+            }
+            Stmt::Include(d) => {
+                self.run_include(d)?;
+            }
+            Stmt::Echo { parts, .. } => {
+                let text = self.eval_template(parts, rng)?;
+                self.echo(text);
+            }
+            Stmt::Assert { cond, message, span } => {
+                let v = self.eval(cond, rng)?;
+                if !v.truthy() {
+                    return Err(run_err(
+                        format!(
+                            "assertion failed: {}{}",
+                            cond.chunk.text,
+                            message.as_ref().map(|m| format!(" ({m})")).unwrap_or_default()
+                        ),
+                        *span,
+                    ));
+                }
+            }
+            Stmt::Database(decl, span) => self.exec_database(decl, *span)?,
+            Stmt::Execute(x) => self.exec_execute(x)?,
+            _ => {}
         }
         Ok(())
     }
@@ -578,6 +595,9 @@ impl<'m> Runtime<'m> {
             Some((_, _, ticks, _)) => n * ticks,
             None => n,
         };
+        if let Some(s) = self.sample.as_deref_mut() {
+            s.planned(g, n);
+        }
         let collect = g.bind_slot.is_some() || g.targets.iter().any(|t| matches!(t, Target::Memstore(_)));
         let mut collected: Vec<Value> = Vec::new();
         let mut rec_buf: Vec<(Arc<str>, Value)> = Vec::new();
@@ -598,7 +618,7 @@ impl<'m> Runtime<'m> {
         }
         // Rows before the window are generated (not written) when later rows depend on them.
         let mut sink_ids: Option<Vec<usize>> = None;
-        let seekable = !collect && parallel::stateless_body(&g.body) && !parallel::feeds_memstore(g);
+        let seekable = seekable(g);
         let start = if seekable { first } else { 0 };
         if seekable && first > 0 && first < last {
             // Record 0 decides the CSV columns: generate it (unwritten) before the window.
@@ -756,7 +776,12 @@ impl<'m> Runtime<'m> {
                 f.set(slot, Value::map(ts), false);
             }
         }
-        let flow = self.exec_body(&g.body).map_err(|e| with_row(e, &g.name, i));
+        // `datamimic sample --explain` follows the sought product's records field by field.
+        let flow = match self.sample.as_deref() {
+            Some(s) if s.explain && !self.muted && s.target == g.name => self.exec_body_traced(&g.body),
+            _ => self.exec_body(&g.body),
+        };
+        let flow = flow.map_err(|e| with_row(e, &g.name, i));
         match flow {
             Ok(Flow::Continue) => {}
             other => {
@@ -812,7 +837,8 @@ impl<'m> Runtime<'m> {
         ids: &mut Option<Vec<usize>>,
     ) -> Result<(), RunError> {
         if ids.is_none() {
-            if !g.targets.iter().any(|t| matches!(t, Target::File(_) | Target::Database { .. })) {
+            let sought = self.sample.as_deref().is_some_and(|s| s.target == g.name);
+            if !sought && !g.targets.iter().any(|t| matches!(t, Target::File(_) | Target::Database { .. })) {
                 *ids = Some(Vec::new());
                 return Ok(());
             }
@@ -850,6 +876,9 @@ impl<'m> Runtime<'m> {
     /// Opens (or joins) the files of a product. Products with the same output name and
     /// target write into one file, in run order, as datamimic-ce does.
     fn open_sinks(&mut self, g: &'m Generate) -> Result<Vec<usize>, RunError> {
+        if self.sample.is_some() {
+            return self.open_sample_sinks(g);
+        }
         let mut dir = self.opts.out_dir.clone();
         if let Some(u) = &g.export_uri {
             let u = u.trim_matches('/');
@@ -884,20 +913,24 @@ impl<'m> Runtime<'m> {
                 keys.push(id);
             }
             if let Target::Database { db, table, op } = t {
-                let key = format!("db\0{db}\0{table}\0{op:?}");
-                let id = match self.sink_index.get(&key) {
-                    Some(id) => *id,
-                    None => {
-                        let sink = self.db_sink(g, db, table, *op)?;
-                        self.sinks.push(sink);
-                        self.sink_index.insert(key, self.sinks.len() - 1);
-                        self.sinks.len() - 1
-                    }
-                };
-                keys.push(id);
+                keys.push(self.open_db_sink(g, db, table, *op)?);
             }
         }
         Ok(keys)
+    }
+
+    /// Opens (or joins) the sink writing a product into a database table.
+    fn open_db_sink(&mut self, g: &'m Generate, db: &str, table: &str, op: crate::db::DbOp) -> Result<usize, RunError> {
+        let key = format!("db\0{db}\0{table}\0{op:?}");
+        Ok(match self.sink_index.get(&key) {
+            Some(id) => *id,
+            None => {
+                let sink = self.db_sink(g, db, table, op)?;
+                self.sinks.push(sink);
+                self.sink_index.insert(key, self.sinks.len() - 1);
+                self.sinks.len() - 1
+            }
+        })
     }
 
     /// Pushes a record frame, reusing a pooled one (no allocation per record).
@@ -929,6 +962,21 @@ impl<'m> Runtime<'m> {
         self.frames.last().map(|f| f.row_key).unwrap_or(self.root64)
     }
 
+    /// The branch of an `<if>`/`<elif>`/`<else>` chain that runs, if any.
+    fn pick_branch(&mut self, branches: &'m [Branch]) -> Result<Option<&'m Branch>, RunError> {
+        let mut rng = Stream::new(mix(self.row_key(), 0xC0D));
+        for b in branches {
+            let take = match &b.cond {
+                None => true,
+                Some(c) => self.eval(c, &mut rng)?.truthy(),
+            };
+            if take {
+                return Ok(Some(b));
+            }
+        }
+        Ok(None)
+    }
+
     fn exec_stmt(&mut self, s: &'m Stmt) -> Result<Flow, RunError> {
         match s {
             Stmt::Field(f) => {
@@ -955,15 +1003,8 @@ impl<'m> Runtime<'m> {
             Stmt::List(l) => return self.list(l),
             Stmt::Array(a) => self.array(a)?,
             Stmt::Condition(branches) => {
-                let mut rng = Stream::new(mix(self.row_key(), 0xC0D));
-                for b in branches {
-                    let take = match &b.cond {
-                        None => true,
-                        Some(c) => self.eval(c, &mut rng)?.truthy(),
-                    };
-                    if take {
-                        return self.exec_body(&b.body);
-                    }
+                if let Some(b) = self.pick_branch(branches)? {
+                    return self.exec_body(&b.body);
                 }
             }
             Stmt::While { cond, max, body, span } => {
@@ -1147,6 +1188,8 @@ impl<'m> Runtime<'m> {
                 loaded: shared.loaded,
                 next_state: shared.next_state,
                 include_chain: shared.include_chain,
+                // A sample run writes no file in an included file either.
+                sample: self.sample.take(),
                 shard_role: (false, false),
                 muted: self.muted,
                 in_include: self.in_include || !self.frames.is_empty(),
@@ -1155,6 +1198,7 @@ impl<'m> Runtime<'m> {
                 dbs: std::mem::take(&mut self.dbs),
             };
             let r = sub.exec_setup(&model.body);
+            self.sample = sub.sample.take();
             inc.states = std::mem::take(&mut sub.states);
             self.dbs = std::mem::take(&mut sub.dbs);
             shared = sub.take_shared();
@@ -1416,6 +1460,14 @@ impl<'m> Runtime<'m> {
         self.set_field(a.dest, v);
         Ok(())
     }
+}
+
+/// `true` when any record of `g` can be generated without the ones before it (`--rows` and
+/// `sample` jump straight to it): no parent reads its records, no memstore is filled from it,
+/// and its body is stateless.
+fn seekable(g: &Generate) -> bool {
+    let collect = g.bind_slot.is_some() || g.targets.iter().any(|t| matches!(t, Target::Memstore(_)));
+    !collect && parallel::stateless_body(&g.body) && !parallel::feeds_memstore(g)
 }
 
 fn with_row(mut e: RunError, product: &str, row: u64) -> RunError {

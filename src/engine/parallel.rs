@@ -236,6 +236,8 @@ impl<'m> Runtime<'m> {
             include_chain: Vec::new(),
             // Products writing to databases are not generated in parallel.
             dbs: crate::db::Databases::new(),
+            // Samples are generated on one thread.
+            sample: None,
         }
     }
 

@@ -156,6 +156,7 @@ pub fn lower_dynamic_include(
         states: lw.states,
         files: lw.files.clone(),
         base_dir: dir,
+        paths: std::mem::take(&mut lw.paths),
     };
     (lw.sm, Ok(model))
 }
@@ -232,6 +233,8 @@ struct Lower {
     for_run: bool,
     /// Lowering an `<element>` of a nestedKey/item: its field is named `@name`.
     element_attr: bool,
+    /// Statement key → statement path (see [`Model::paths`]).
+    paths: std::collections::BTreeMap<u64, Arc<str>>,
 }
 
 struct ScopeView<'a> {
@@ -364,6 +367,7 @@ impl Lower {
             branch: 0,
             for_run: false,
             element_attr: false,
+            paths: std::collections::BTreeMap::new(),
         }
     }
 
@@ -398,7 +402,14 @@ impl Lower {
         let seg = if *n > 1 { format!("{seg}#{n}") } else { seg };
         self.path.push(seg);
         self.sibling_counts.push(HashMap::new());
-        path_key(&self.path_str())
+        self.key_of(self.path_str())
+    }
+
+    /// The key of a statement path, remembered for `sample --explain`.
+    fn key_of(&mut self, path: String) -> PathKey {
+        let key = path_key(&path);
+        self.paths.entry(key.0).or_insert_with(|| Arc::from(path));
+        key
     }
 
     fn leave(&mut self) {
@@ -695,6 +706,7 @@ impl Lower {
             states: self.states,
             files,
             base_dir: self.dirs[0].clone(),
+            paths: std::mem::take(&mut self.paths),
         })
     }
 
@@ -1624,7 +1636,7 @@ impl Lower {
             return None;
         };
         let name = if self.element_attr { format!("@{name}") } else { name };
-        let key = path_key(&self.path_str());
+        let key = self.key_of(self.path_str());
         let state = self.new_state();
         let is_var = el.name == "variable";
         self.companions(el);
@@ -1729,7 +1741,7 @@ impl Lower {
             };
             ty = Ty::Entity(schema.name);
             let ekey = match self.av(el, "rngSeed") {
-                Some(s) => path_key(&format!("rngSeed:{s}:{}:{}", self.path_str(), schema.name)),
+                Some(s) => self.key_of(format!("rngSeed:{s}:{}:{}", self.path_str(), schema.name)),
                 None => key,
             };
             let mut params = params;

@@ -67,6 +67,9 @@ pub struct Model {
     pub files: Vec<PathBuf>,
     /// The directory relative paths resolve against.
     pub base_dir: PathBuf,
+    /// The statement path behind every statement key (`/setup/generate[g]/key[id]`), for
+    /// `datamimic sample --explain`; the run itself only uses the keys.
+    pub paths: std::collections::BTreeMap<u64, Arc<str>>,
 }
 
 /// Names and kinds of the slots of one record frame.

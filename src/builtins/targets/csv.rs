@@ -109,6 +109,11 @@ impl CsvSink {
         })
     }
 
+    /// The columns, once a record (or `fieldnames=`) decided them.
+    pub(super) fn columns(&self) -> Vec<Arc<str>> {
+        self.fieldnames.clone().unwrap_or_default()
+    }
+
     /// Appends one field (with its leading delimiter unless it is the first). The text is
     /// written straight into the row and only moved aside when it has to be quoted.
     fn push_field(&mut self, first: bool, cell: Cell) -> Result<(), String> {

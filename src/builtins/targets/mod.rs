@@ -630,6 +630,23 @@ pub fn open(spec: &TargetSpec, dir: &Path, base: &str, opts: &FileOptions) -> Re
     })
 }
 
+/// The header line and the line of `rec` that the CSV target `spec` writes when `first` is
+/// the first record of its file (the record that decides the columns), each ending in `\r\n`.
+/// Nothing is written anywhere (`datamimic sample --format csv`).
+pub fn csv_lines(spec: &TargetSpec, opts: &FileOptions, first: &Record, rec: &Record) -> Result<String, String> {
+    let mut sink = csv::CsvSink::new(spec, opts, FileOut::memory())?;
+    sink.prime(first);
+    let names = sink.columns();
+    if !names.is_empty() {
+        // The header row, written as a record of strings (quoted as the header would be).
+        let header: Vec<(Arc<str>, Value)> = names.iter().map(|n| (n.clone(), Value::Str(n.clone()))).collect();
+        sink.write(&Record::new(&header))?;
+    }
+    sink.write(rec)?;
+    let (bytes, _) = sink.drain();
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
 // ---------------------------------------------------------------------------------------------
 // the temporary output file
 // ---------------------------------------------------------------------------------------------
@@ -795,6 +812,15 @@ impl FileOut {
     /// Whether the closing text belongs in this file (no shard follows with more records).
     pub(crate) fn closes(&self) -> bool {
         self.rows > 0 && !self.open_end
+    }
+
+    /// A memory-mode output that has no file behind it (and is past its header).
+    fn memory() -> FileOut {
+        let mut f = FileOut::new(Path::new(""), "", "", Encoding::Utf8);
+        f.mem = Some(Vec::new());
+        // It owns no file: nothing to remove when it is dropped.
+        f.done = true;
+        f
     }
 
     /// A memory-mode copy past everything written so far (see [`Sink::fork`]); `None` before
