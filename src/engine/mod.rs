@@ -9,6 +9,7 @@
 //! succeeded.
 
 mod db;
+mod flat;
 mod frame;
 mod parallel;
 mod pipeline;
@@ -644,6 +645,10 @@ impl<'m> Runtime<'m> {
         // In a shard, records after the window tell nested products' files whether records
         // follow; a product that depends on earlier records cannot skip them anyway.
         let end = if whole || (self.opts.shard.is_some() && !seekable) { n } else { last };
+        // Flat products format their records straight into the file's lines (see `flat`).
+        let mut flat = None;
+        let mut flat_tried = !flat::flat_product(g);
+        let mut line = String::new();
         while i < end {
             // Once the first record has opened the files (headers written), the rest may be
             // generated and formatted in parallel chunks.
@@ -665,6 +670,24 @@ impl<'m> Runtime<'m> {
             // Records before the window (and their children) are generated but not written.
             let outer = self.muted;
             let muted = outer || i < first || i >= last;
+            if !muted && produced > 0 {
+                if !flat_tried {
+                    flat_tried = true;
+                    flat = self.flat_sink(g, sink_ids.as_deref().unwrap_or(&[]));
+                }
+                if let Some(plan) = flat {
+                    if self.flat_row(g, i, parent_key, plan, &mut line)? == Flow::Exhausted {
+                        ended_at = Some(i);
+                        if self.opts.verbose {
+                            eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);
+                        }
+                        break;
+                    }
+                    produced += 1;
+                    i += 1;
+                    continue;
+                }
+            }
             self.muted = muted;
             let flow = self.gen_row(g, i, parent_key, rows.as_ref(), &mut rec_buf);
             self.muted = outer;
