@@ -941,9 +941,33 @@ impl<'m> Runtime<'m> {
         self.frames.last().map(|f| f.row_key).unwrap_or(self.root64)
     }
 
+    /// An entity variable read field by field (`domains::projection`): the list of the fields
+    /// the model reads into its hidden slot, and the whole object into its own slot when
+    /// something may read it as a value.
+    fn entity_fields(&mut self, f: &'m Field, pr: &'m crate::domains::projection::Projection) -> Result<(), RunError> {
+        let Mode::Entity(spec) = &f.mode else { return Ok(()) };
+        let key = mix(spec.key.0, self.row_key());
+        static WHOLE: crate::domains::projection::Plan =
+            crate::domains::projection::Plan { whole: true, picks: Vec::new() };
+        let plan = pr.plan.get().unwrap_or(&WHOLE);
+        let (list, whole) =
+            crate::domains::projection::project(spec, plan, key, self.now).map_err(|m| run_err(m, f.span))?;
+        if let Some(fr) = self.frames.last_mut() {
+            fr.set(pr.hidden, list, false);
+            if let Some(w) = whole {
+                fr.set(f.dest.slot, w, f.dest.field);
+            }
+        }
+        Ok(())
+    }
+
     fn exec_stmt(&mut self, s: &'m Stmt) -> Result<Flow, RunError> {
         match s {
             Stmt::Field(f) => {
+                if let Mode::Entity(EntitySpec { proj: Some(pr), .. }) = &f.mode {
+                    self.entity_fields(f, pr)?;
+                    return Ok(Flow::Continue);
+                }
                 let mut rng = Stream::for_field(self.row_key(), f.key);
                 match self.field_value(f, &mut rng, 0)? {
                     Some(pipeline::Produced::Value(v)) => {
