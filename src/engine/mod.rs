@@ -27,6 +27,7 @@ use crate::domains::determinism::{mix, row_key, RootKey, Seed, Stream};
 use crate::ir::model::*;
 use crate::source::{SourceMap, Span};
 use crate::vm::exec::{self, Scratch};
+use crate::vm::op::{Op, Slot};
 use crate::vm::value::{Map, Value};
 
 pub use frame::Frame;
@@ -371,6 +372,16 @@ impl<'m> Runtime<'m> {
     }
 
     fn eval(&mut self, e: &Expr, rng: &mut Stream) -> Result<Value, RunError> {
+        // A field of an entity variable read field by field: an item of its hidden list.
+        if let [Op::Load(Slot::Frame { depth, slot }), Op::Const(i), Op::Index] = e.chunk.code.as_slice() {
+            if let (Some(Value::List(l)), Some(Value::Int(k))) =
+                (self.frames.get(*depth as usize).and_then(|f| f.get(*slot)), e.chunk.consts.get(*i as usize))
+            {
+                if let Some(v) = usize::try_from(*k).ok().and_then(|k| l.get(k)) {
+                    return Ok(v.clone());
+                }
+            }
+        }
         let mut scratch = std::mem::take(&mut self.scratch);
         let r = exec::run(&e.chunk, self, rng, self.now, &mut scratch);
         self.scratch = scratch;
