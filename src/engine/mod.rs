@@ -29,6 +29,7 @@ use crate::domains::determinism::{mix, row_key, RootKey, Seed, Stream};
 use crate::ir::model::*;
 use crate::source::{SourceMap, Span};
 use crate::vm::exec::{self, Scratch};
+use crate::vm::op::{Op, Slot};
 use crate::vm::value::{Map, Value};
 
 pub use frame::{Frame, FrameStack};
@@ -380,6 +381,16 @@ impl<'m> Runtime<'m> {
     }
 
     fn eval(&mut self, e: &Expr, rng: &mut Stream) -> Result<Value, RunError> {
+        // A field of an entity variable read field by field: an item of its hidden list.
+        if let [Op::Load(Slot::Frame { depth, slot }), Op::Const(i), Op::Index] = e.chunk.code.as_slice() {
+            if let (Some(Value::List(l)), Some(Value::Int(k))) =
+                (self.frames.get(*depth as usize).and_then(|f| f.get(*slot)), e.chunk.consts.get(*i as usize))
+            {
+                if let Some(v) = usize::try_from(*k).ok().and_then(|k| l.get(k)) {
+                    return Ok(v.clone());
+                }
+            }
+        }
         let mut scratch = std::mem::take(&mut self.scratch);
         let r = exec::run(&e.chunk, self, rng, self.now, &mut scratch);
         self.scratch = scratch;
@@ -1000,9 +1011,33 @@ impl<'m> Runtime<'m> {
         Ok(None)
     }
 
+    /// An entity variable read field by field (`domains::projection`): the list of the fields
+    /// the model reads into its hidden slot, and the whole object into its own slot when
+    /// something may read it as a value.
+    fn entity_fields(&mut self, f: &'m Field, pr: &'m crate::domains::projection::Projection) -> Result<(), RunError> {
+        let Mode::Entity(spec) = &f.mode else { return Ok(()) };
+        let key = mix(spec.key.0, self.row_key());
+        static WHOLE: crate::domains::projection::Plan =
+            crate::domains::projection::Plan { whole: true, picks: Vec::new() };
+        let plan = pr.plan.get().unwrap_or(&WHOLE);
+        let (list, whole) =
+            crate::domains::projection::project(spec, plan, key, self.now).map_err(|m| run_err(m, f.span))?;
+        if let Some(fr) = self.frames.last_mut() {
+            fr.set(pr.hidden, list, false);
+            if let Some(w) = whole {
+                fr.set(f.dest.slot, w, f.dest.field);
+            }
+        }
+        Ok(())
+    }
+
     fn exec_stmt(&mut self, s: &'m Stmt) -> Result<Flow, RunError> {
         match s {
             Stmt::Field(f) => {
+                if let Mode::Entity(EntitySpec { proj: Some(pr), .. }) = &f.mode {
+                    self.entity_fields(f, pr)?;
+                    return Ok(Flow::Continue);
+                }
                 let mut rng = Stream::for_field(self.row_key(), f.key);
                 let mut v = Value::Null;
                 match self.field_into(f, &mut rng, &mut v)? {
