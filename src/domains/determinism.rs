@@ -155,7 +155,7 @@ pub struct Stream(Xoshiro256PlusPlus);
 
 impl Stream {
     /// A stream from a 64-bit key (expanded through SplitMix64 by `seed_from_u64`).
-    #[inline]
+    #[inline(always)]
     pub fn new(key: u64) -> Stream {
         // `Xoshiro256PlusPlus::seed_from_u64(key)`, written out: its state is the first four
         // SplitMix64 outputs (the crate goes through a generic byte fill that costs more than

@@ -11,7 +11,7 @@
 //! the bytes are those of the general path (tests/parallel.rs compares both over every model).
 
 use super::pipeline::Outcome;
-use super::{with_row, Flow, RunError, Runtime};
+use super::{run_err, with_row, Flow, RunError, Runtime, State};
 use crate::builtins::targets::csv::CsvCells;
 use crate::domains::determinism::{mix, row_key, Stream};
 use crate::ir::model::*;
@@ -95,7 +95,7 @@ impl<'m> Runtime<'m> {
             Some(sink) => {
                 sink.write_line(line, g.body.len()).map_err(|e| super::db::sink_err(e, g.span, &g.name))?;
             }
-            None => return Err(super::run_err("internal: the product's file is not open", g.span)),
+            None => return Err(run_err("internal: the product's file is not open", g.span)),
         }
         Ok(Flow::Continue)
     }
@@ -131,6 +131,29 @@ impl<'m> Runtime<'m> {
                 if !matches!(f.mode, Mode::Generator(..) | Mode::Pattern(_)) {
                     // A stored value that is missing: the general path reports it.
                     rng = Stream::for_field(rk, f.key);
+                }
+            }
+            // Generated text (strings, UUIDs, formatted datetimes) is written where it is made.
+            if let Mode::Generator(gen, scope) = &f.mode {
+                let text_ok = f.null_quota == 0.0
+                    && f.in_date_format.is_none()
+                    && matches!(f.cast, None | Some(Cast::Str))
+                    && f.converters.is_empty();
+                let sid = match scope {
+                    GenScope::Shared(s) => *s,
+                    _ => f.state,
+                };
+                if let (true, Some(State::Gen(gs))) = (text_ok, self.states.get_mut(sid as usize)) {
+                    let start = line.len();
+                    match gen.next_text(gs, &mut rng, self.now, f.out_date_format.as_deref(), line) {
+                        Some(Ok(true)) => {
+                            cells.quote_from(line, start);
+                            continue;
+                        }
+                        Some(Ok(false)) => return Ok(Flow::Exhausted),
+                        Some(Err(m)) => return Err(run_err(format!("'{}': {m}", f.name), f.span)),
+                        None => {}
+                    }
                 }
             }
             let mut v = Value::Null;

@@ -164,6 +164,37 @@ impl Generator {
         Ok(v)
     }
 
+    /// Writes the next value as text (`str(value)`, then `outDateFormat` for datetimes) into
+    /// `out`, for the generators whose values would otherwise be a new string each: plain
+    /// strings, UUID strings and formatted datetimes. `None` (nothing drawn) for the others.
+    /// The draws and the text are those of [`Generator::next`] and the field pipeline.
+    #[inline]
+    pub fn next_text(
+        &self,
+        state: &mut GenState,
+        rng: &mut Stream,
+        now: DateTime,
+        out_date_format: Option<&str>,
+        out: &mut String,
+    ) -> Option<Result<bool, String>> {
+        let r = match (self, out_date_format) {
+            (Generator::Text(g), None) => g.next_text(rng, out)?,
+            (Generator::DateTime(g), Some(fmt)) if !fmt.starts_with("epoch") => match g.next(state, rng, now) {
+                Ok(Some(Value::DateTime(dt))) => {
+                    crate::builtins::datetime::strftime_into(out, dt, fmt);
+                    true
+                }
+                Ok(other) => return Some(Err(format!("DateTimeGenerator made {other:?}, not a datetime"))),
+                Err(e) => return Some(Err(e)),
+            },
+            _ => return None,
+        };
+        if r {
+            state.n += 1;
+        }
+        Some(Ok(r))
+    }
+
     /// The value a stateless-by-index generator gives for record `index` of a statement
     /// execution (`Some(None)` when exhausted); `None` for generators that need their state.
     /// This makes rows seekable: row k needs no rows before it.
