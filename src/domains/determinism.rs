@@ -161,15 +161,24 @@ impl Stream {
         // SplitMix64 outputs (the crate goes through a generic byte fill that costs more than
         // the arithmetic; a stream is made for every field of every record).
         const PHI: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut x = key;
-        let mut seed = [0u8; 32];
-        for chunk in seed.chunks_exact_mut(8) {
-            x = x.wrapping_add(PHI);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+        #[inline(always)]
+        fn out(x: u64) -> u64 {
+            let z = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            let z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
         }
+        // Four scalar chains (a loop here is vectorised into emulated 64-bit multiplies).
+        let (a, b, c, d) = (
+            out(key.wrapping_add(PHI)),
+            out(key.wrapping_add(PHI.wrapping_mul(2))),
+            out(key.wrapping_add(PHI.wrapping_mul(3))),
+            out(key.wrapping_add(PHI.wrapping_mul(4))),
+        );
+        let mut seed = [0u8; 32];
+        seed[..8].copy_from_slice(&a.to_le_bytes());
+        seed[8..16].copy_from_slice(&b.to_le_bytes());
+        seed[16..24].copy_from_slice(&c.to_le_bytes());
+        seed[24..].copy_from_slice(&d.to_le_bytes());
         Stream(Xoshiro256PlusPlus::from_seed(seed))
     }
 
