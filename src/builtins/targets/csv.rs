@@ -314,10 +314,14 @@ impl Sink for CsvSink {
         })
     }
 
-    fn write_line(&mut self, line: &str, n_fields: usize) -> Result<(), String> {
-        self.row.clear();
-        self.row.push_str(line);
-        self.end_row(n_fields)?;
+    fn write_line(&mut self, line: &mut String, n_fields: usize) -> Result<(), String> {
+        // `end_row`'s rules, on the caller's buffer.
+        if n_fields > 0 && line.is_empty() {
+            line.push(self.quotechar);
+            line.push(self.quotechar);
+        }
+        line.push_str("\r\n");
+        self.out.write_str(line)?;
         self.out.rows += 1;
         Ok(())
     }

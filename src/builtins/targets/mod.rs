@@ -214,9 +214,9 @@ pub trait Sink: Send {
         None
     }
 
-    /// Writes one record already formatted as a line of `n_fields` cells (no line end), after
-    /// [`Sink::csv_cells`] agreed.
-    fn write_line(&mut self, _line: &str, _n_fields: usize) -> Result<(), String> {
+    /// Writes one record already formatted as a line of `n_fields` cells (no line end; the
+    /// sink may append to `line`), after [`Sink::csv_cells`] agreed.
+    fn write_line(&mut self, _line: &mut String, _n_fields: usize) -> Result<(), String> {
         Err("this target cannot take pre-formatted lines".into())
     }
     /// A copy of this sink in its current state (past its header and its records so far)
