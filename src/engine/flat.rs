@@ -137,7 +137,7 @@ impl<'m> Runtime<'m> {
             if let Mode::Generator(gen, scope) = &f.mode {
                 let text_ok = f.null_quota == 0.0
                     && f.in_date_format.is_none()
-                    && matches!(f.cast, None | Some(Cast::Str))
+                    && f.cast.is_none_or(|c| c == Cast::Str || gen.keeps_cast(c))
                     && f.converters.is_empty();
                 let sid = match scope {
                     GenScope::Shared(s) => *s,
