@@ -130,6 +130,46 @@ fn secs_ceil(dt: DateTime) -> i64 {
     secs_floor(dt) + i64::from(dt.subsec_nanosecond() > 0)
 }
 
+/// `strftime(datetime_of(secs), fmt)` appended to `out`; the ISO date and datetime forms are
+/// written straight from the day number.
+#[inline]
+pub(super) fn write_secs(out: &mut String, secs: i64, fmt: &str) {
+    let iso_date = fmt == "%Y-%m-%d";
+    if iso_date || fmt == "%Y-%m-%d %H:%M:%S" {
+        let (y, m, d) = civil_from_days(secs.div_euclid(DAY));
+        if (0..=9999).contains(&y) {
+            let (y, m, d) = (y as u16, m as u8, d as u8);
+            let sod = secs.rem_euclid(DAY);
+            let (h, mi, se) = ((sod / 3600) as u8, (sod / 60 % 60) as u8, (sod % 60) as u8);
+            let b = [
+                b'0' + (y / 1000) as u8,
+                b'0' + (y / 100 % 10) as u8,
+                b'0' + (y / 10 % 10) as u8,
+                b'0' + (y % 10) as u8,
+                b'-',
+                b'0' + m / 10,
+                b'0' + m % 10,
+                b'-',
+                b'0' + d / 10,
+                b'0' + d % 10,
+                b' ',
+                b'0' + h / 10,
+                b'0' + h % 10,
+                b':',
+                b'0' + mi / 10,
+                b'0' + mi % 10,
+                b':',
+                b'0' + se / 10,
+                b'0' + se % 10,
+            ];
+            let len = if iso_date { 10 } else { 19 };
+            out.push_str(std::str::from_utf8(&b[..len]).unwrap_or_default());
+            return;
+        }
+    }
+    crate::builtins::datetime::strftime_into(out, datetime_of(secs), fmt);
+}
+
 fn datetime_of(secs: i64) -> DateTime {
     let sod = secs.rem_euclid(DAY);
     date_of(secs.div_euclid(DAY)).at((sod / 3600) as i8, (sod / 60 % 60) as i8, (sod % 60) as i8, 0)
@@ -374,6 +414,22 @@ impl DateTimeGen {
     /// `true` unless the generator has a seed of its own (then it counts its draws).
     pub fn stateless(&self) -> bool {
         !matches!(self, DateTimeGen::Random(r) if r.seed.is_some())
+    }
+
+    /// The next random datetime as seconds since 1970 (what [`DateTimeGen::next`] makes a
+    /// datetime of); `None` for the kinds that do not draw.
+    #[inline(always)]
+    pub(super) fn next_secs(&self, st: &GenState, rng: &mut Stream) -> Option<Result<i64, String>> {
+        let DateTimeGen::Random(r) = self else { return None };
+        let mut own;
+        let rng = match r.seed {
+            Some(s) => {
+                own = Stream::new(mix(s, st.n));
+                &mut own
+            }
+            None => rng,
+        };
+        Some(r.draw(rng).ok_or_else(|| "DateTimeGenerator: the weights select no datetime".to_string()))
     }
 
     #[inline(always)]
