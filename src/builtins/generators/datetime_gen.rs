@@ -134,36 +134,13 @@ fn secs_ceil(dt: DateTime) -> i64 {
 /// written straight from the day number.
 #[inline]
 pub(super) fn write_secs(out: &mut String, secs: i64, fmt: &str) {
-    let iso_date = fmt == "%Y-%m-%d";
-    if iso_date || fmt == "%Y-%m-%d %H:%M:%S" {
+    use crate::builtins::datetime::{iso_form, write_iso};
+    if let Some(time) = iso_form(fmt) {
         let (y, m, d) = civil_from_days(secs.div_euclid(DAY));
         if (0..=9999).contains(&y) {
-            let (y, m, d) = (y as u16, m as u8, d as u8);
             let sod = secs.rem_euclid(DAY);
-            let (h, mi, se) = ((sod / 3600) as u8, (sod / 60 % 60) as u8, (sod % 60) as u8);
-            let b = [
-                b'0' + (y / 1000) as u8,
-                b'0' + (y / 100 % 10) as u8,
-                b'0' + (y / 10 % 10) as u8,
-                b'0' + (y % 10) as u8,
-                b'-',
-                b'0' + m / 10,
-                b'0' + m % 10,
-                b'-',
-                b'0' + d / 10,
-                b'0' + d % 10,
-                b' ',
-                b'0' + h / 10,
-                b'0' + h % 10,
-                b':',
-                b'0' + mi / 10,
-                b'0' + mi % 10,
-                b':',
-                b'0' + se / 10,
-                b'0' + se % 10,
-            ];
-            let len = if iso_date { 10 } else { 19 };
-            out.push_str(std::str::from_utf8(&b[..len]).unwrap_or_default());
+            let hms = time.then(|| ((sod / 3600) as u8, (sod / 60 % 60) as u8, (sod % 60) as u8));
+            write_iso(out, y as u16, m as u8, d as u8, hms);
             return;
         }
     }
@@ -437,18 +414,10 @@ impl DateTimeGen {
         Ok(Some(Value::DateTime(match self {
             DateTimeGen::Now => now.with().subsec_nanosecond(0).build().unwrap_or(now),
             DateTimeGen::Fixed(v) => *v,
-            DateTimeGen::Random(r) => {
-                let mut own;
-                let rng = match r.seed {
-                    Some(s) => {
-                        own = Stream::new(mix(s, st.n));
-                        &mut own
-                    }
-                    None => rng,
-                };
-                let secs = r.draw(rng).ok_or("DateTimeGenerator: the weights select no datetime")?;
-                datetime_of(secs)
-            }
+            DateTimeGen::Random(_) => match self.next_secs(st, rng) {
+                Some(secs) => datetime_of(secs?),
+                None => return Ok(None),
+            },
         })))
     }
 }
