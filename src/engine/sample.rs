@@ -654,6 +654,11 @@ impl<'m> Runtime<'m> {
         let element = |field: bool| if field { "key" } else { "variable" }.to_string();
         match s {
             Stmt::Field(f) => {
+                // An entity read field by field gets its fields as in `exec_stmt`; the whole
+                // object is made below too, to be shown (the same values by construction).
+                if let Mode::Entity(EntitySpec { proj: Some(pr), .. }) = &f.mode {
+                    self.entity_fields(f, pr)?;
+                }
                 // As `exec_stmt` does, keeping the stream to count its draws.
                 let mut rng = Stream::for_field(rk, f.key);
                 let start = rng.clone();
