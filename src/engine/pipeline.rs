@@ -264,20 +264,24 @@ impl<'m> Runtime<'m> {
 
     /// Draws until the value was not produced before by this statement (in this execution).
     fn unique_value(&mut self, f: &'m Field, rng: &mut Stream) -> Result<Option<Value>, RunError> {
-        // A uniform integer range: the i-th record takes the i-th value of a keyed permutation
-        // of the range (no set of used values; any record computable alone).
-        if let Some((min, max)) = unique_by_index(f) {
-            let n = (max as i128 - min as i128 + 1) as u64;
+        // A value space numbered by the record index: the i-th record takes value number
+        // `permute(i)` of a keyed permutation of the space (no set of used values; any record
+        // computable alone; exhausted exactly when every value is used).
+        if let Some(n) = unique_by_index(f) {
             let idx = self.frames.last().map(|fr| fr.index).unwrap_or(0);
             if idx >= n {
-                return Err(run_err(
-                    format!("'{}' is unique, but its {n} values ({min}..={max}) are used up", f.name),
-                    f.span,
-                ));
+                let what = match int_range(f) {
+                    Some((min, max)) => format!("{n} values ({min}..={max})"),
+                    None => format!("{n} values"),
+                };
+                return Err(run_err(format!("'{}' is unique, but its {what} are used up", f.name), f.span));
             }
             let exec = self.frames.iter().rev().nth(1).map(|p| p.row_key).unwrap_or(self.root64);
             let k = crate::domains::determinism::permute(idx, n, mix(f.key.0, exec));
-            return Ok(Some(Value::Int((min as i128 + k as i128) as i64)));
+            return match unique_nth(f, k) {
+                Some(v) => Ok(Some(v)),
+                None => unreachable_state(),
+            };
         }
         for attempt in 0..10_000u64 {
             let mut s = Stream::new(mix(rng.next_u64(), attempt));
@@ -538,10 +542,36 @@ impl Env for Runtime<'_> {
     }
 }
 
-/// The range of a `unique` field whose distinct values are enumerated by record index: a
-/// uniform `IntegerGenerator` on a field that runs once per record, over fewer than 2^64 values.
-pub(super) fn unique_by_index(f: &Field) -> Option<(i64, i64)> {
-    let Mode::Generator(g, _) = &f.mode else { return None };
-    let (min, max) = g.int_range()?;
-    (f.unique && f.direct && ((max as i128 - min as i128) < u64::MAX as i128)).then_some((min, max))
+/// The size of the value space of a `unique` field whose distinct values are numbered by the
+/// record index (`permute(index)` picks the number): a field that runs once per record of
+/// its statement execution ([`Field::indexed`]) and draws from a uniform `IntegerGenerator`,
+/// a pattern of fixed structure, or an id generator whose values are a function of a number
+/// (EAN, CPF, CNPJ, SSN, `PrefixedIdGenerator` with a fixed body), over fewer than 2^64
+/// values. `None` for the others: they remember the values used.
+pub(super) fn unique_by_index(f: &Field) -> Option<u64> {
+    if !(f.unique && f.indexed) {
+        return None;
+    }
+    match &f.mode {
+        Mode::Generator(g, _) => g.unique_space(),
+        Mode::Pattern(p) => p.space(),
+        _ => None,
+    }
+}
+
+/// Value number `k` of a field for which [`unique_by_index`] is `Some`.
+fn unique_nth(f: &Field, k: u64) -> Option<Value> {
+    match &f.mode {
+        Mode::Generator(g, _) => g.unique_value(k),
+        Mode::Pattern(p) => p.nth(k).map(Value::from),
+        _ => None,
+    }
+}
+
+/// The range of a uniform `IntegerGenerator` field (for messages).
+fn int_range(f: &Field) -> Option<(i64, i64)> {
+    match &f.mode {
+        Mode::Generator(g, _) => g.int_range(),
+        _ => None,
+    }
 }

@@ -229,6 +229,9 @@ struct Lower {
     count_stack: Vec<Option<u64>>,
     /// Condition/while nesting inside the current record frame.
     branch: u32,
+    /// The current record frame's index numbers the executions of its fields within one
+    /// execution of the enclosing statement (a generate's records, a list nestedKey's items).
+    indexed: bool,
     /// See [`LowerOptions::for_run`].
     for_run: bool,
     /// Lowering an `<element>` of a nestedKey/item: its field is named `@name`.
@@ -365,6 +368,7 @@ impl Lower {
             include_stack: vec![file],
             count_stack: Vec::new(),
             branch: 0,
+            indexed: false,
             for_run: false,
             element_attr: false,
             paths: std::collections::BTreeMap::new(),
@@ -1374,7 +1378,9 @@ impl Lower {
             _ => None,
         });
         let saved_branch = std::mem::take(&mut self.branch);
+        let saved_indexed = std::mem::replace(&mut self.indexed, true);
         let body = self.record_body(&el.children, "generate");
+        self.indexed = saved_indexed;
         self.branch = saved_branch;
         self.count_stack.pop();
         let frame = self.frames.pop().expect("pushed");
@@ -2016,6 +2022,7 @@ impl Lower {
                 converters,
                 unique,
                 direct: self.branch == 0,
+                indexed: self.branch == 0 && self.indexed,
                 elements,
                 span,
             },
@@ -2305,7 +2312,9 @@ impl Lower {
         }
         self.frames.push(frame);
         let saved_branch = std::mem::take(&mut self.branch);
+        let saved_indexed = std::mem::replace(&mut self.indexed, matches!(mode, NestedMode::List(_)));
         let body = self.record_body(&el.children, "nestedKey");
+        self.indexed = saved_indexed;
         self.branch = saved_branch;
         let frame = self.frames.pop().expect("pushed");
         let converters = self.converters(el);
@@ -2348,7 +2357,9 @@ impl Lower {
             };
             self.frames.push(FrameCx::new(false));
             let saved_branch = std::mem::take(&mut self.branch);
+            let saved_indexed = std::mem::replace(&mut self.indexed, false);
             let body = self.record_body(&it.children, "item");
+            self.indexed = saved_indexed;
             self.branch = saved_branch;
             let frame = self.frames.pop().expect("pushed");
             self.leave();

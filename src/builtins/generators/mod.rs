@@ -188,6 +188,38 @@ impl Generator {
         }
     }
 
+    /// The number of distinct values of a generator whose values can be numbered: value `k`
+    /// ([`Generator::unique_value`]) is a function of `k`, distinct for distinct `k`, and every
+    /// value the generator draws has a number. `unique` fields of such generators take value
+    /// `permute(record index)` instead of remembering the values used. `None` for the others
+    /// and when the count does not fit in a `u64`.
+    pub fn unique_space(&self) -> Option<u64> {
+        match self {
+            Generator::Numeric(_) => {
+                let (min, max) = self.int_range()?;
+                u64::try_from(max as i128 - min as i128 + 1).ok()
+            }
+            Generator::Checksum(g) => Some(g.space()),
+            Generator::Text(text::TextGen::PrefixedId { body, .. }) => body.space_full(),
+            _ => None,
+        }
+    }
+
+    /// Value number `k < unique_space()` (see [`Generator::unique_space`]).
+    pub fn unique_value(&self, k: u64) -> Option<Value> {
+        match self {
+            Generator::Numeric(_) => {
+                let (min, _) = self.int_range()?;
+                Some(Value::Int(i64::try_from(min as i128 + k as i128).ok()?))
+            }
+            Generator::Checksum(g) => (k < g.space()).then(|| g.nth(k)),
+            Generator::Text(text::TextGen::PrefixedId { prefix, body, separator }) => {
+                Some(Value::from(format!("{prefix}{separator}{}", body.nth_full(k)?)))
+            }
+            _ => None,
+        }
+    }
+
     /// `true` when a value depends only on the field's stream (and the clock), never on the
     /// values drawn before it: such a generator may run on any record in any order.
     pub fn stateless(&self) -> bool {
