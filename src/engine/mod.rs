@@ -636,8 +636,18 @@ impl<'m> Runtime<'m> {
         // The record at which a source or sequence ran out (the product's true end).
         let mut ended_at: Option<u64> = None;
         let mut i = start;
-        let mut try_parallel =
-            seekable && top && self.opts.threads > 1 && !g.targets.iter().any(|t| matches!(t, Target::Database { .. }));
+        // Products whose records (with their nested products') are independent of each other,
+        // up to counters a counts-only pass restores, are generated in parallel chunks.
+        let mut chunks =
+            if top && self.opts.threads > 1 && self.sample.is_none() { parallel::chunkable(g) } else { None };
+        let mut try_parallel_at = chunks.as_ref().map(|_| 0u64);
+        if top && self.opts.threads > 1 && chunks.is_none() && self.opts.verbose && last > first {
+            eprintln!(
+                "note: '{}' runs on one thread: its records depend on the records before them (memstore, \
+                 cursor, unique set, sequence, echo, database, or a nested product that is not independent)",
+                g.name
+            );
+        }
         // A product other products read (memstore, nested list) is generated whole; only the
         // window is written.
         let whole = collect || (top && parallel::feeds_memstore(g));
@@ -647,10 +657,17 @@ impl<'m> Runtime<'m> {
         while i < end {
             // Once the first record has opened the files (headers written), the rest may be
             // generated and formatted in parallel chunks.
-            if try_parallel && produced > 0 {
-                try_parallel = false;
-                let ids = sink_ids.clone().unwrap_or_default();
-                if let Some((done, stopped)) = self.run_parallel(g, parent_key, rows.as_ref(), i, last, &ids)? {
+            // (Files of nested products must be open too: otherwise try again a chunk later.)
+            if produced > 0 && try_parallel_at.is_some_and(|at| i >= at) && i < last {
+                try_parallel_at = Some(i + 256);
+                let ch = chunks.take().unwrap_or_default();
+                let r = self.run_parallel(g, parent_key, rows.as_ref(), i, last, &ch)?;
+                chunks = Some(ch);
+                if let Some((done, stopped)) = r {
+                    if self.opts.verbose {
+                        eprintln!("note: '{}' records {i}..{} were generated in parallel chunks", g.name, i + done);
+                    }
+                    try_parallel_at = None;
                     produced += done;
                     i += done;
                     if stopped {
@@ -658,8 +675,9 @@ impl<'m> Runtime<'m> {
                         if self.opts.verbose {
                             eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);
                         }
+                        break;
                     }
-                    break;
+                    continue;
                 }
             }
             // Records before the window (and their children) are generated but not written.

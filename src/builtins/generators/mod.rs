@@ -59,6 +59,19 @@ pub struct GenState {
     cursor: Cursor,
 }
 
+impl GenState {
+    /// The state of a generator that has produced `n` values and keeps no cursor (a
+    /// [`Generator::counter`] after `n` calls).
+    pub fn counted(n: u64) -> GenState {
+        GenState { n, cursor: Cursor::Fresh }
+    }
+
+    /// How many values the generator produced.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+}
+
 /// Position of a sequence-like generator.
 #[derive(Default, Debug, Clone, PartialEq)]
 enum Cursor {
@@ -218,6 +231,12 @@ impl Generator {
             }
             _ => None,
         }
+    }
+
+    /// `true` for a generator whose value is a function of its number of calls alone
+    /// (`GlobalIncrementGenerator`): [`GenState::counted`] restores it at any call.
+    pub fn counter(&self) -> bool {
+        matches!(self, Generator::Numeric(numeric::NumericGen::GlobalIncrement))
     }
 
     /// `true` when a value depends only on the field's stream (and the clock), never on the
