@@ -190,6 +190,7 @@ impl<'m> Runtime<'m> {
             in_include: false,
             local_layouts: Vec::new(),
             worker: false,
+            local_consts: Vec::new(),
             includes: HashMap::new(),
             loaded: SourceMap::starting_at(sources.next_id()),
             next_state: model.states,
@@ -233,6 +234,8 @@ struct Runtime<'m> {
     local_layouts: Vec<(usize, &'m Layout)>,
     /// A parallel worker: constant strings are copied, not shared, for the same reason.
     worker: bool,
+    /// A worker's copies of the constants of field statements (by statement state).
+    local_consts: Vec<Vec<Value>>,
     /// Expressions found in scripted source data, compiled once per distinct text.
     templates: HashMap<String, Arc<crate::vm::op::Chunk>>,
     /// Values already produced by `unique` statements (per statement execution).
@@ -1213,6 +1216,7 @@ impl<'m> Runtime<'m> {
                 in_include: self.in_include || !self.frames.is_empty(),
                 local_layouts: Vec::new(),
                 worker: false,
+                local_consts: Vec::new(),
                 dbs: std::mem::take(&mut self.dbs),
             };
             let r = sub.exec_setup(&model.body);

@@ -319,54 +319,78 @@ impl<'m> Runtime<'m> {
                 _ => 0,
             })
             .collect();
-        let mut produced = 0u64;
-        let mut next = from;
-        while next < to {
-            let wave: Vec<(u64, u64)> = (0..threads)
-                .map(|k| {
-                    let a = next.saturating_add(k * CHUNK_ROWS).min(to);
-                    (a, a.saturating_add(CHUNK_ROWS).min(to))
-                })
-                .filter(|(a, b)| a < b)
-                .collect();
-            next = wave.last().map_or(to, |w| w.1);
-            let mut starts: Vec<Vec<(StateId, u64)>> = Vec::with_capacity(wave.len());
-            for &(a, b) in &wave {
-                starts.push(counters.iter().copied().zip(at.iter().copied()).collect());
-                if !counters.is_empty() {
-                    for i in a..b {
-                        let rk = row_key(g.key, mix(self.root64, parent_key), i);
-                        self.count_calls(&g.body, rk, ch, &mut at)?;
+        // A pool of workers takes chunks in index order (tickets); the main thread appends
+        // finished chunks in order while the workers go on with the next ones, at most
+        // `window` chunks ahead of the last appended one (memory stays flat).
+        let chunks = (to - from).div_ceil(CHUNK_ROWS);
+        let window = 2 * threads + 1;
+        type Ticket = (u64, u64, u64, Vec<(StateId, u64)>);
+        let (ticket_tx, ticket_rx) = std::sync::mpsc::channel::<Ticket>();
+        let ticket_rx = std::sync::Mutex::new(ticket_rx);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Result<ChunkOut, RunError>)>();
+        let outcome = std::thread::scope(|s| -> Result<(u64, bool), RunError> {
+            for w in workers.iter_mut() {
+                let (ticket_rx, done_tx) = (&ticket_rx, done_tx.clone());
+                s.spawn(move || loop {
+                    let ticket = match ticket_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((c, a, b, starts)) = ticket else { return };
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        w.run_chunk(g, parent_key, rows, a, b, &starts)
+                    }))
+                    .unwrap_or_else(|_| Err(run_err("a worker thread failed", g.span)));
+                    if done_tx.send((c, r)).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(done_tx);
+            // Dropped on every way out of this scope: the workers then stop.
+            let tickets = ticket_tx;
+            let mut issued = 0u64;
+            let mut appended = 0u64;
+            let mut produced = 0u64;
+            let mut pending: BTreeMap<u64, Result<ChunkOut, RunError>> = BTreeMap::new();
+            while appended < chunks {
+                while issued < chunks && issued < appended + window {
+                    let a = from + issued * CHUNK_ROWS;
+                    let b = a.saturating_add(CHUNK_ROWS).min(to);
+                    let starts = counters.iter().copied().zip(at.iter().copied()).collect();
+                    if !counters.is_empty() {
+                        for i in a..b {
+                            let rk = row_key(g.key, mix(self.root64, parent_key), i);
+                            self.count_calls(&g.body, rk, ch, &mut at)?;
+                        }
+                    }
+                    tickets.send((issued, a, b, starts)).map_err(|_| run_err("a worker thread failed", g.span))?;
+                    issued += 1;
+                }
+                let (c, r) = done_rx.recv().map_err(|_| run_err("a worker thread failed", g.span))?;
+                pending.insert(c, r);
+                while let Some(r) = pending.remove(&appended) {
+                    let out = r?;
+                    for (j, (bytes, n)) in out.pieces.into_iter().enumerate() {
+                        if let Some(sink) = mains.get(j).and_then(|k| self.sinks.get_mut(*k)) {
+                            sink.append(&bytes, n).map_err(|e| run_err(e, g.span))?;
+                        }
+                    }
+                    for (name, k) in &out.products {
+                        self.report_count(name, *k);
+                    }
+                    produced += out.produced;
+                    appended += 1;
+                    if out.stopped {
+                        return Ok((produced, true));
                     }
                 }
             }
-            let results: Vec<Result<ChunkOut, RunError>> = std::thread::scope(|s| {
-                let handles: Vec<_> = workers
-                    .iter_mut()
-                    .zip(&wave)
-                    .zip(&starts)
-                    .map(|((w, &(a, b)), st)| s.spawn(move || w.run_chunk(g, parent_key, rows, a, b, st)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err(run_err("a worker thread failed", g.span))))
-                    .collect()
-            });
-            for r in results {
-                let out = r?;
-                for (j, (bytes, n)) in out.pieces.into_iter().enumerate() {
-                    if let Some(sink) = mains.get(j).and_then(|k| self.sinks.get_mut(*k)) {
-                        sink.append(&bytes, n).map_err(|e| run_err(e, g.span))?;
-                    }
-                }
-                for (name, k) in &out.products {
-                    self.report_count(name, *k);
-                }
-                produced += out.produced;
-                if out.stopped {
-                    return Ok(Some((produced, true)));
-                }
-            }
+            Ok((produced, false))
+        });
+        let (produced, stopped) = outcome?;
+        if stopped {
+            return Ok(Some((produced, true)));
         }
         // The counters continue after the range (as if it had run here).
         for (c, n) in counters.iter().zip(&at) {
@@ -413,6 +437,7 @@ impl<'m> Runtime<'m> {
             in_include: self.in_include,
             local_layouts,
             worker: true,
+            local_consts: Vec::new(),
             // Products with run-time includes are not generated in parallel.
             includes: HashMap::new(),
             loaded: crate::source::SourceMap::starting_at(self.loaded.next_id()),

@@ -153,14 +153,33 @@ impl<'m> Runtime<'m> {
         Ok(())
     }
 
-    /// A model constant for a record: shared on the main thread; a fresh string on a parallel
-    /// worker, whose clones would otherwise contend for the constant's reference count.
+    /// Constant `values[k]` of field statement `state` for a record: shared on the main
+    /// thread; on a parallel worker a copy of the worker's own (made once per statement),
+    /// since clones of the model's constants would contend for their reference counts.
     #[inline]
-    fn own(&self, v: &Value) -> Value {
-        match v {
-            Value::Str(s) if self.worker => Value::Str(Arc::from(&**s)),
-            _ => v.clone(),
+    fn own(&mut self, state: StateId, values: &[Value], k: usize) -> Value {
+        if !self.worker {
+            return values[k].clone();
         }
+        self.own_local(state, values, k)
+    }
+
+    fn own_local(&mut self, state: StateId, values: &[Value], k: usize) -> Value {
+        let st = state as usize;
+        if self.local_consts.len() <= st {
+            self.local_consts.resize_with(st + 1, Vec::new);
+        }
+        let local = &mut self.local_consts[st];
+        if local.len() != values.len() {
+            *local = values
+                .iter()
+                .map(|v| match v {
+                    Value::Str(s) => Value::Str(Arc::from(&**s)),
+                    other => other.clone(),
+                })
+                .collect();
+        }
+        local[k].clone()
     }
 
     /// Step 3: the raw value by mode; `Ok(None)` means exhausted.
@@ -168,7 +187,7 @@ impl<'m> Runtime<'m> {
     fn raw_value(&mut self, f: &'m Field, rng: &mut Stream) -> Result<Option<Value>, RunError> {
         Ok(Some(match &f.mode {
             Mode::Script(e) => self.eval(e, rng)?,
-            Mode::Constant(v) => self.own(v),
+            Mode::Constant(v) => self.own(f.state, std::slice::from_ref(v), 0),
             Mode::Template(t) => Value::from(self.eval_template(t, rng)?),
             Mode::Values { values, weights, unique } => {
                 if *unique {
@@ -193,12 +212,12 @@ impl<'m> Runtime<'m> {
                     values[order[*pos - 1]].clone()
                 } else {
                     match weights {
-                        Some(t) => self.own(&values[t.sample(rng)]),
-                        None => self.own(&values[rng.below(values.len() as u64) as usize]),
+                        Some(t) => self.own(f.state, values, t.sample(rng)),
+                        None => self.own(f.state, values, rng.below(values.len() as u64) as usize),
                     }
                 }
             }
-            Mode::Weighted { values, table } => values[table.sample(rng)].clone(),
+            Mode::Weighted { values, table } => self.own(f.state, values, table.sample(rng)),
             Mode::Generator(g, scope) => {
                 if f.direct && *scope == GenScope::PerExecution && !f.unique {
                     if let (Some(fr), true) = (self.frames.last(), g.value_at(0).is_some()) {

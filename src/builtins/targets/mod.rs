@@ -849,7 +849,12 @@ impl FileOut {
     pub(crate) fn drain(&mut self) -> (Vec<u8>, u64) {
         let rows = self.rows - self.drained_rows;
         self.drained_rows = self.rows;
-        (self.mem.as_mut().map(std::mem::take).unwrap_or_default(), rows)
+        // The next piece is about as long: its buffer does not grow from nothing again.
+        let bytes = self.mem.as_mut().map(|m| {
+            let cap = m.len();
+            std::mem::replace(m, Vec::with_capacity(cap))
+        });
+        (bytes.unwrap_or_default(), rows)
     }
 
     /// Appends bytes already in the file's encoding (a fork's output).
