@@ -73,10 +73,22 @@ fn put(out: &mut Vec<u8>, v: &Value) {
 
 /// Generates `n` W2 rows from the entities directly.
 fn entity_path(n: u64, sink: &mut Vec<u8>) {
-    let person =
-        EntitySpec { kind: "Person", dataset: "US".into(), locale: "en_US".into(), params: vec![], key: PathKey(1) };
-    let address =
-        EntitySpec { kind: "Address", dataset: "US".into(), locale: "en_US".into(), params: vec![], key: PathKey(2) };
+    let person = EntitySpec {
+        kind: "Person",
+        dataset: "US".into(),
+        locale: "en_US".into(),
+        params: vec![],
+        key: PathKey(1),
+        proj: None,
+    };
+    let address = EntitySpec {
+        kind: "Address",
+        dataset: "US".into(),
+        locale: "en_US".into(),
+        params: vec![],
+        key: PathKey(2),
+        proj: None,
+    };
     let now = clock();
     for i in 0..n {
         let row = mix(20240101, i);

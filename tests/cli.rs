@@ -166,6 +166,9 @@ fn domain_demos_run_and_keep_their_bytes() {
                 assert!((opening + signed - balance).abs() < 0.005, "{a}");
             }
         }
+        if demo.starts_with("healthcare") {
+            check_healthcare_demo(out.path());
+        }
         if demo.starts_with("ecommerce") {
             let v: serde_json::Value = serde_json::from_str(&read(&out.path().join("orders.json"))).expect("json");
             for o in v.as_array().expect("array") {
@@ -176,5 +179,53 @@ fn domain_demos_run_and_keep_their_bytes() {
                 assert!((total - o["total"].as_f64().unwrap_or(0.0)).abs() < 0.011, "{o}");
             }
         }
+    }
+}
+
+/// The healthcare demo's promises, record by record: age is the whole years from birthdate to
+/// the run's clock, BMI follows height and weight, every encounter belongs to a patient, the
+/// encounters of a patient are numbered 1..=k with k in 1..=4, and dates fall in 2024.
+fn check_healthcare_demo(dir: &Path) {
+    let manifest: serde_json::Value = serde_json::from_str(&read(&dir.join("manifest.json"))).expect("manifest");
+    let clock = manifest["clock"].as_str().expect("clock");
+    let (cy, cm, cd): (i32, u32, u32) =
+        (clock[..4].parse().expect("y"), clock[5..7].parse().expect("m"), clock[8..10].parse().expect("d"));
+    let rows = |file: &str| -> Vec<std::collections::HashMap<String, String>> {
+        let mut r = csv::Reader::from_path(dir.join(file)).expect("csv");
+        let headers = r.headers().expect("headers").clone();
+        r.records()
+            .map(|rec| {
+                let rec = rec.expect("record");
+                headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            })
+            .collect()
+    };
+    let patients = rows("patients.csv");
+    assert_eq!(patients.len(), 500);
+    let mut ids = std::collections::HashSet::new();
+    for p in &patients {
+        assert!(ids.insert(p["patient_id"].clone()), "duplicate patient id {}", p["patient_id"]);
+        let b = &p["birthdate"];
+        let (y, m, d): (i32, u32, u32) =
+            (b[..4].parse().expect("y"), b[5..7].parse().expect("m"), b[8..10].parse().expect("d"));
+        let age = cy - y - i32::from((cm, cd) < (m, d));
+        assert_eq!(p["age"].parse::<i32>().expect("age"), age, "{p:?}");
+        let (h, w): (f64, f64) = (p["height_cm"].parse().expect("height"), p["weight_kg"].parse().expect("weight"));
+        let bmi: f64 = p["bmi"].parse().expect("bmi");
+        assert!((w / (h / 100.0).powi(2) - bmi).abs() < 0.2, "{p:?}");
+        assert!(!p["doctor"].is_empty() && !p["hospital"].is_empty(), "{p:?}");
+    }
+    let encounters = rows("encounters.csv");
+    let mut per_patient: std::collections::BTreeMap<String, Vec<u32>> = std::collections::BTreeMap::new();
+    for e in &encounters {
+        assert!(ids.contains(&e["patient_id"]), "encounter of an unknown patient: {e:?}");
+        assert!(e["date"].starts_with("2024-"), "{e:?}");
+        assert!(!e["cpt_code"].is_empty() && !e["device_id"].is_empty(), "{e:?}");
+        per_patient.entry(e["patient_id"].clone()).or_default().push(e["encounter_no"].parse().expect("no"));
+    }
+    assert_eq!(per_patient.len(), patients.len(), "every patient has encounters");
+    for (id, nos) in per_patient {
+        assert!((1..=4).contains(&nos.len()), "{id}: {nos:?}");
+        assert_eq!(nos, (1..=nos.len() as u32).collect::<Vec<_>>(), "{id}");
     }
 }

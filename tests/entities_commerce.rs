@@ -20,7 +20,7 @@ fn now() -> DateTime {
 }
 
 fn spec(kind: &'static str, dataset: &str, params: Vec<(String, Value)>) -> EntitySpec {
-    EntitySpec { kind, dataset: dataset.into(), locale: "en".into(), params, key: PathKey(11) }
+    EntitySpec { kind, dataset: dataset.into(), locale: "en".into(), params, key: PathKey(11), proj: None }
 }
 
 fn sample(kind: &'static str, ds: &str, i: u64) -> Value {

@@ -18,7 +18,7 @@ const PACKS: [&str; 3] = ["US", "DE", "VN"];
 const N: u64 = 10_000;
 
 fn spec(kind: &'static str, ds: &str, params: Vec<(String, Value)>) -> EntitySpec {
-    EntitySpec { kind, dataset: ds.into(), locale: "en".into(), params, key: PathKey(5) }
+    EntitySpec { kind, dataset: ds.into(), locale: "en".into(), params, key: PathKey(5), proj: None }
 }
 
 fn now() -> DateTime {

@@ -24,7 +24,7 @@ fn now() -> DateTime {
 }
 
 fn spec(kind: &'static str, ds: &str) -> EntitySpec {
-    EntitySpec { kind, dataset: ds.into(), locale: "en".into(), params: vec![], key: PathKey(11) }
+    EntitySpec { kind, dataset: ds.into(), locale: "en".into(), params: vec![], key: PathKey(11), proj: None }
 }
 
 fn sample(kind: &'static str, ds: &str, i: u64) -> Map {

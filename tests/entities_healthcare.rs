@@ -20,7 +20,7 @@ const N: u64 = 10_000;
 const FAMILY: [&str; 5] = ["Patient", "Doctor", "Hospital", "MedicalDevice", "MedicalProcedure"];
 
 fn spec(kind: &'static str, ds: &str, params: Vec<(String, Value)>) -> EntitySpec {
-    EntitySpec { kind, dataset: ds.into(), locale: "en".into(), params, key: PathKey(11) }
+    EntitySpec { kind, dataset: ds.into(), locale: "en".into(), params, key: PathKey(11), proj: None }
 }
 
 fn now() -> DateTime {

@@ -37,6 +37,43 @@ pub fn strftime(dt: DateTime, fmt: &str) -> String {
 
 /// `strftime` appending to `out`.
 pub fn strftime_into(out: &mut String, dt: DateTime, fmt: &str) {
+    // The ISO date and datetime forms (the usual `outDateFormat`s), written in one go.
+    if matches!(fmt, "%Y-%m-%d" | "%Y-%m-%d %H:%M:%S") && (0..=9999).contains(&dt.year()) {
+        let y = dt.year() as u16;
+        let (m, d) = (dt.month() as u8, dt.day() as u8);
+        let mut b = [
+            b'0' + (y / 1000) as u8,
+            b'0' + (y / 100 % 10) as u8,
+            b'0' + (y / 10 % 10) as u8,
+            b'0' + (y % 10) as u8,
+            b'-',
+            b'0' + m / 10,
+            b'0' + m % 10,
+            b'-',
+            b'0' + d / 10,
+            b'0' + d % 10,
+            b' ',
+            0,
+            0,
+            b':',
+            0,
+            0,
+            b':',
+            0,
+            0,
+        ];
+        let len = if fmt.len() == 8 {
+            10
+        } else {
+            let (h, mi, se) = (dt.hour() as u8, dt.minute() as u8, dt.second() as u8);
+            b[11..13].copy_from_slice(&[b'0' + h / 10, b'0' + h % 10]);
+            b[14..16].copy_from_slice(&[b'0' + mi / 10, b'0' + mi % 10]);
+            b[17..19].copy_from_slice(&[b'0' + se / 10, b'0' + se % 10]);
+            19
+        };
+        out.push_str(std::str::from_utf8(&b[..len]).unwrap_or_default());
+        return;
+    }
     let mut it = fmt.chars().peekable();
     while let Some(c) = it.next() {
         if c != '%' {
@@ -338,6 +375,11 @@ mod tests {
     fn strftime_matches_python() {
         let dt = jiff::civil::date(2024, 3, 5).at(14, 7, 9, 123_456_000);
         assert_eq!(strftime(dt, "%Y-%m-%d %H:%M:%S"), "2024-03-05 14:07:09");
+        assert_eq!(strftime(dt, "%Y-%m-%d"), "2024-03-05");
+        // The same through the general loop (a format it has no shortcut for).
+        assert_eq!(strftime(dt, "%Y-%m-%d|%H:%M:%S"), "2024-03-05|14:07:09");
+        let early = jiff::civil::date(7, 1, 2).at(3, 4, 5, 0);
+        assert_eq!(strftime(early, "%Y-%m-%d %H:%M:%S"), "0007-01-02 03:04:05");
         assert_eq!(strftime(dt, "%d.%m.%y %I%p"), "05.03.24 02PM");
         assert_eq!(strftime(dt, "%f|%3f"), "123456|123");
         assert_eq!(strftime(dt, "%a %b %j %A %B"), "Tue Mar 065 Tuesday March");

@@ -12,8 +12,6 @@
 //! Row *k* therefore never depends on rows `0..k`, and adding a field never changes the
 //! stream of another. [`Stream`] is xoshiro256++ seeded through SplitMix64.
 
-use rand_core::{RngCore, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use sha2::{Digest, Sha256};
 
 /// Version of the stream derivation; part of every key so that a change of the derivation is
@@ -149,15 +147,36 @@ pub fn row_key(product: PathKey, parent: u64, index: u64) -> u64 {
     mix(mix(product.0, parent), index)
 }
 
-/// A seeded random stream (xoshiro256++).
+/// A seeded random stream: xoshiro256++ (Blackman and Vigna), the generator of
+/// `rand_xoshiro::Xoshiro256PlusPlus`, written here so that making a stream and drawing from
+/// it inline into the record loop (the tests compare it with the crate's).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stream(Xoshiro256PlusPlus);
+pub struct Stream([u64; 4]);
 
 impl Stream {
     /// A stream from a 64-bit key (expanded through SplitMix64 by `seed_from_u64`).
-    #[inline]
+    #[inline(always)]
     pub fn new(key: u64) -> Stream {
-        Stream(Xoshiro256PlusPlus::seed_from_u64(key))
+        // `Xoshiro256PlusPlus::seed_from_u64(key)`, written out: its state is the first four
+        // SplitMix64 outputs (the crate goes through a generic byte fill that costs more than
+        // the arithmetic; a stream is made for every field of every record).
+        const PHI: u64 = 0x9e37_79b9_7f4a_7c15;
+        #[inline(always)]
+        fn out(x: u64) -> u64 {
+            let z = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            let z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        // Four scalar chains (a loop here is vectorised into emulated 64-bit multiplies).
+        // The crate fills its seed bytes with SplitMix64 outputs in order, little-endian.
+        let (a, b, c, d) = (
+            out(key.wrapping_add(PHI)),
+            out(key.wrapping_add(PHI.wrapping_mul(2))),
+            out(key.wrapping_add(PHI.wrapping_mul(3))),
+            out(key.wrapping_add(PHI.wrapping_mul(4))),
+        );
+        // Four distinct SplitMix64 outputs are never all zero (the crate's zero-seed case).
+        Stream([a, b, c, d])
     }
 
     /// The stream of field `field` in the row with key `row`.
@@ -168,7 +187,16 @@ impl Stream {
 
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
+        let s = &mut self.0;
+        let out = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        out
     }
 
     /// Uniform in `[0, n)` (Lemire's multiply-shift with rejection); `n == 0` gives 0.
@@ -366,6 +394,25 @@ pub fn permute(i: u64, n: u64, key: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_core::{RngCore, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn streams_are_the_crates_xoshiro256plusplus() {
+        let mut keys = vec![0u64, 1, u64::MAX, 0x9e37_79b9_7f4a_7c15u64.wrapping_neg()];
+        let mut x = 12345u64;
+        for _ in 0..10_000 {
+            x = mix(x, 99);
+            keys.push(x);
+        }
+        for k in keys {
+            let mut a = Stream::new(k);
+            let mut b = Xoshiro256PlusPlus::seed_from_u64(k);
+            for _ in 0..64 {
+                assert_eq!(a.next_u64(), b.next_u64(), "key {k:#x}");
+            }
+        }
+    }
 
     #[test]
     fn streams_are_pure_functions_of_their_keys() {

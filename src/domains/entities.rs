@@ -91,6 +91,7 @@ macro_rules! concept {
         *KEY.get_or_init(|| $crate::domains::determinism::path_key($c).0)
     }};
 }
+pub(crate) use concept;
 
 /// A string value.
 pub fn s(v: &str) -> Value {
@@ -231,6 +232,37 @@ impl std::fmt::Write for SmallStr {
     }
 }
 
+/// The person knobs of an entity's constructor parameters.
+#[derive(Clone, Debug)]
+pub struct PersonCfg {
+    pub min_age: i64,
+    pub max_age: i64,
+    pub female_quota: f64,
+    pub other_quota: f64,
+    pub noble_quota: f64,
+    pub title_quota: f64,
+}
+
+/// `Given Family`; Vietnamese `Family Middle Given`.
+pub fn full_name(given: &str, middle: Option<&str>, family: &str) -> Arc<str> {
+    let mut full_name = SmallStr::new();
+    match middle {
+        Some(m) => {
+            full_name.push_str(family);
+            full_name.push(' ');
+            full_name.push_str(m);
+            full_name.push(' ');
+            full_name.push_str(given);
+        }
+        None => {
+            full_name.push_str(given);
+            full_name.push(' ');
+            full_name.push_str(family);
+        }
+    }
+    full_name.to_arc()
+}
+
 pub struct Person {
     pub given: Arc<str>,
     pub middle: Option<Arc<str>>,
@@ -328,7 +360,7 @@ pub fn format_postal(loc: &Locale, street: &str, no: &str, c: &City) -> String {
     out.as_str().to_string()
 }
 
-fn write_postal(out: &mut SmallStr, loc: &Locale, street: &str, no: &str, c: &City) {
+pub(crate) fn write_postal(out: &mut SmallStr, loc: &Locale, street: &str, no: &str, c: &City) {
     let _ = match loc.code {
         "DE" => write!(out, "{street} {no}\n{} {}", c.postal_code, c.name),
         "VN" => write!(out, "{no} {street}\n{}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
@@ -343,7 +375,7 @@ pub fn format_address(loc: &Locale, street: &str, no: &str, c: &City) -> String 
     out.as_str().to_string()
 }
 
-fn write_address(out: &mut SmallStr, loc: &Locale, street: &str, no: &str, c: &City) {
+pub(crate) fn write_address(out: &mut SmallStr, loc: &Locale, street: &str, no: &str, c: &City) {
     let _ = match loc.code {
         "DE" => write!(out, "{street} {no}, {} {}", c.postal_code, c.name),
         "VN" => write!(out, "{no} {street}, {}, {}", c.name, loc.state_name(&c.state).unwrap_or(&c.state)),
@@ -367,28 +399,34 @@ impl Gen<'_> {
         })
     }
 
-    /// A person (ages `min_age`..`max_age`, default 18..65, from the parameters).
-    pub fn person(&self) -> Result<Person, String> {
+    /// The person knobs of the constructor parameters (`min_age`, `female_quota`, …), checked.
+    pub fn person_cfg(&self) -> Result<PersonCfg, String> {
         let min_age = self.param_i64("min_age").unwrap_or(18);
         let max_age = self.param_i64("max_age").unwrap_or(65);
         if min_age < 0 || max_age > 130 || min_age > max_age {
             return Err(format!("person ages must satisfy 0 <= min_age <= max_age <= 130, got {min_age}..{max_age}"));
         }
-        let female_quota = self.param_f64("female_quota").unwrap_or(0.5);
-        let other_quota = self.param_f64("other_gender_quota").unwrap_or(0.0);
-        let noble_quota = self.param_f64("noble_quota").unwrap_or(0.001);
-        // Share of the people old enough for a title who hold one (dsl §10 default 0.5, as
-        // datamimic-ce models expect; `academic_title_quota=0.03` is closer to the share of
-        // adults who write a doctorate with their name); nobody younger than a title's minimum
-        // age holds it.
-        let title_quota = self.param_f64("academic_title_quota").unwrap_or(0.5);
-        let k = self.key;
-        let loc = self.loc;
-        let mut gs = stream_at(k, concept!("gender"));
+        Ok(PersonCfg {
+            min_age,
+            max_age,
+            female_quota: self.param_f64("female_quota").unwrap_or(0.5),
+            other_quota: self.param_f64("other_gender_quota").unwrap_or(0.0),
+            noble_quota: self.param_f64("noble_quota").unwrap_or(0.001),
+            // Share of the people old enough for a title who hold one (dsl §10 default 0.5, as
+            // datamimic-ce models expect; `academic_title_quota=0.03` is closer to the share of
+            // adults who write a doctorate with their name); nobody younger than a title's
+            // minimum age holds it.
+            title_quota: self.param_f64("academic_title_quota").unwrap_or(0.5),
+        })
+    }
+
+    /// The gender and whether the given names are female ones (a coin for `other`).
+    pub fn person_gender(&self, c: &PersonCfg) -> (&'static str, bool) {
+        let mut gs = stream_at(self.key, concept!("gender"));
         let u = gs.f64();
-        let gender = if u < other_quota {
+        let gender = if u < c.other_quota {
             "other"
-        } else if u < other_quota + female_quota {
+        } else if u < c.other_quota + c.female_quota {
             "female"
         } else {
             "male"
@@ -398,35 +436,55 @@ impl Gen<'_> {
             "male" => false,
             _ => gs.chance(0.5),
         };
-        // Birthdate: a date uniform in [now - (max_age+1)y + 1d, now - min_age y].
+        (gender, names_female)
+    }
+
+    /// The birthdate, uniform in `[now - (max_age+1)y + 1d, now - min_age y]`, and the age.
+    pub fn person_birth(&self, c: &PersonCfg) -> (Date, i64) {
         let today = self.now.date();
-        let latest = sub_years(today, min_age);
-        let earliest = sub_years(today, max_age + 1).tomorrow().unwrap_or(today);
+        let latest = sub_years(today, c.min_age);
+        let earliest = sub_years(today, c.max_age + 1).tomorrow().unwrap_or(today);
         let span_days = latest.since(earliest).map(|sp| sp.get_days() as i64).unwrap_or(0).max(0);
-        let mut bs = stream_at(k, concept!("birthdate"));
+        let mut bs = stream_at(self.key, concept!("birthdate"));
         let birthdate = earliest.checked_add(jiff::Span::new().days(bs.range_i64(0, span_days))).unwrap_or(earliest);
-        let age = completed_years(birthdate, today);
-        // The given name is one that was given in the person's birth years.
-        let mut ns = stream_at(k, concept!("given_name"));
-        let year = birthdate.year() as i32;
-        let given = if names_female {
-            loc.given_female_by_year.pick(&loc.given_female, year, &mut ns)
+        (birthdate, completed_years(birthdate, today))
+    }
+
+    /// A given name that was given in the person's birth year.
+    pub fn person_given(&self, names_female: bool, birth_year: i32) -> Arc<str> {
+        let loc = self.loc;
+        let mut ns = stream_at(self.key, concept!("given_name"));
+        if names_female {
+            loc.given_female_by_year.pick(&loc.given_female, birth_year, &mut ns)
         } else {
-            loc.given_male_by_year.pick(&loc.given_male, year, &mut ns)
+            loc.given_male_by_year.pick(&loc.given_male, birth_year, &mut ns)
         }
         .cloned()
-        .unwrap_or_else(|| Arc::from("Alex"));
-        let mut ms = stream_at(k, concept!("middle_name"));
-        let middle = if loc.code == "VN" {
+        .unwrap_or_else(|| Arc::from("Alex"))
+    }
+
+    /// The middle name (Viet Nam only).
+    pub fn person_middle(&self, names_female: bool) -> Option<Arc<str>> {
+        let loc = self.loc;
+        let mut ms = stream_at(self.key, concept!("middle_name"));
+        if loc.code == "VN" {
             if names_female { loc.middle_female.pick(&mut ms) } else { loc.middle_male.pick(&mut ms) }.cloned()
         } else {
             None
-        };
-        let mut fs = stream_at(k, concept!("family_name"));
-        let family = loc.family.pick(&mut fs).cloned().unwrap_or_else(|| Arc::from("Smith"));
-        let mut ts = stream_at(k, concept!("academic_title"));
+        }
+    }
+
+    pub fn person_family(&self) -> Arc<str> {
+        let mut fs = stream_at(self.key, concept!("family_name"));
+        self.loc.family.pick(&mut fs).cloned().unwrap_or_else(|| Arc::from("Smith"))
+    }
+
+    /// An academic title the person is old enough for, or `""`.
+    pub fn person_academic_title(&self, c: &PersonCfg, age: i64) -> Arc<str> {
+        let loc = self.loc;
+        let mut ts = stream_at(self.key, concept!("academic_title"));
         let eligible = loc.academic_titles.items.iter().any(|(_, min)| age >= *min);
-        let academic_title = if eligible && ts.chance(title_quota) {
+        if eligible && ts.chance(c.title_quota) {
             // Redraw until the title fits the age (at least one does).
             (0..32)
                 .filter_map(|_| loc.academic_titles.pick(&mut ts).filter(|(_, min)| age >= *min))
@@ -435,10 +493,13 @@ impl Gen<'_> {
                 .unwrap_or_else(|| EMPTY.clone())
         } else {
             EMPTY.clone()
-        };
-        let mut nbs = stream_at(k, concept!("nobility_title"));
-        let nobility_title = if nbs.chance(noble_quota) && age >= 18 {
-            match loc.nobility.pick(&mut nbs) {
+        }
+    }
+
+    pub fn person_nobility_title(&self, c: &PersonCfg, age: i64, names_female: bool) -> Arc<str> {
+        let mut nbs = stream_at(self.key, concept!("nobility_title"));
+        if nbs.chance(c.noble_quota) && age >= 18 {
+            match self.loc.nobility.pick(&mut nbs) {
                 Some((f, m)) => {
                     if names_female {
                         f.clone()
@@ -450,37 +511,40 @@ impl Gen<'_> {
             }
         } else {
             EMPTY.clone()
-        };
-        let mut ss = stream_at(k, concept!("salutation"));
+        }
+    }
+
+    /// The form of address: the pack's first salutation for the gender (others are variants).
+    pub fn person_salutation(&self, gender: &str) -> Arc<str> {
+        let loc = self.loc;
         let sal_list = match gender {
             "female" => &loc.salutation_female,
             "male" => &loc.salutation_male,
             _ => &loc.salutation_other,
         };
-        // The pack's first salutation per gender is the form of address; others are variants.
-        let _ = ss.next_u64();
-        let salutation = sal_list.first().cloned().unwrap_or_else(|| EMPTY.clone());
-        let mut full_name = SmallStr::new();
-        match &middle {
-            Some(m) => {
-                full_name.push_str(&family);
-                full_name.push(' ');
-                full_name.push_str(m);
-                full_name.push(' ');
-                full_name.push_str(&given);
-            }
-            None => {
-                full_name.push_str(&given);
-                full_name.push(' ');
-                full_name.push_str(&family);
-            }
-        }
+        sal_list.first().cloned().unwrap_or_else(|| EMPTY.clone())
+    }
+
+    /// A person (ages `min_age`..`max_age`, default 18..65, from the parameters).
+    pub fn person(&self) -> Result<Person, String> {
+        let cfg = self.person_cfg()?;
+        let k = self.key;
+        let loc = self.loc;
+        let (gender, names_female) = self.person_gender(&cfg);
+        let (birthdate, age) = self.person_birth(&cfg);
+        // The given name is one that was given in the person's birth years.
+        let given = self.person_given(names_female, birthdate.year() as i32);
+        let middle = self.person_middle(names_female);
+        let family = self.person_family();
+        let academic_title = self.person_academic_title(&cfg, age);
+        let nobility_title = self.person_nobility_title(&cfg, age, names_female);
+        let salutation = self.person_salutation(gender);
+        let full_name = full_name(&given, middle.as_deref(), &family);
         let email = self.email(k, &given, middle.as_deref(), &family);
         let address = self.address(mix(k, 0xADD));
         let phone = address.phone.clone();
         let mut mob = stream_at(k, concept!("mobile_phone"));
         let mobile = mobile_number(loc, &mut mob, &address.city);
-        let full_name = full_name.to_arc();
         Ok(Person {
             given,
             middle,
@@ -500,7 +564,7 @@ impl Gen<'_> {
     }
 
     /// An e-mail from the person's own names: ASCII, lower case, locale webmail domain.
-    fn email(&self, k: u64, given: &str, middle: Option<&str>, family: &str) -> Arc<str> {
+    pub fn email(&self, k: u64, given: &str, middle: Option<&str>, family: &str) -> Arc<str> {
         // Local part from the lower-case ASCII letters and digits of the names.
         let mut out = String::with_capacity(given.len() + family.len() + 24);
         let initial = |x: &str| {
@@ -545,28 +609,37 @@ impl Gen<'_> {
 
     /// An address under key `k` (use `mix(key, …)` for a second address).
     pub fn address(&self, k: u64) -> Address {
-        let mut cs = stream_at(k, concept!("city"));
-        let city = self.loc.cities.pick(&mut cs).cloned().unwrap_or(City {
+        self.address_in(k, self.address_city(k).clone())
+    }
+
+    /// The city row of the address under key `k`.
+    pub fn address_city(&self, k: u64) -> &'static City {
+        static FALLBACK: LazyLock<City> = LazyLock::new(|| City {
             name: Arc::from("Springfield"),
             state: Arc::from("IL"),
             postal_code: Arc::from("62701"),
             area_code: Arc::from("217"),
             population: 1,
         });
-        self.address_in(k, city)
+        let mut cs = stream_at(k, concept!("city"));
+        self.loc.cities.pick(&mut cs).unwrap_or(&FALLBACK)
     }
 
-    /// An address under key `k` in a given city row (street, number and phones drawn; postal
-    /// code, state and area code are the row's).
-    pub fn address_in(&self, k: u64, city: City) -> Address {
+    /// The street of the address under key `k`.
+    pub fn address_street(&self, k: u64) -> Arc<str> {
         let loc = self.loc;
         let mut ss = stream_at(k, concept!("street"));
         let street = loc.streets.pick(&mut ss).cloned().unwrap_or_else(|| Arc::from("Main Street"));
-        let street: Arc<str> = if loc.code == "VN" && !street.starts_with("Đường") {
+        if loc.code == "VN" && !street.starts_with("Đường") {
             Arc::from(format!("Đường {street}"))
         } else {
             street
-        };
+        }
+    }
+
+    /// The house number of the address under key `k`.
+    pub fn address_house_number(&self, k: u64) -> Arc<str> {
+        let loc = self.loc;
         let mut hs = stream_at(k, concept!("house_number"));
         let n = match loc.code {
             // Most German and Vietnamese house numbers are small.
@@ -582,7 +655,15 @@ impl Gen<'_> {
         if loc.code == "DE" && hs.chance(0.08) {
             no.push(['a', 'b', 'c'][hs.below(3) as usize]);
         }
-        let house_number = no.to_arc();
+        no.to_arc()
+    }
+
+    /// An address under key `k` in a given city row (street, number and phones drawn; postal
+    /// code, state and area code are the row's).
+    pub fn address_in(&self, k: u64, city: City) -> Address {
+        let loc = self.loc;
+        let street = self.address_street(k);
+        let house_number = self.address_house_number(k);
         let phone = landline(loc, &mut stream_at(k, concept!("phone")), &city);
         let fax = landline(loc, &mut stream_at(k, concept!("fax")), &city);
         let mobile = mobile_number(loc, &mut stream_at(k, concept!("mobile_phone")), &city);
@@ -772,7 +853,7 @@ mod tests {
     use crate::domains::determinism::PathKey;
 
     fn spec(kind: &'static str, dataset: &str, params: Vec<(String, Value)>) -> EntitySpec {
-        EntitySpec { kind, dataset: dataset.into(), locale: "en".into(), params, key: PathKey(7) }
+        EntitySpec { kind, dataset: dataset.into(), locale: "en".into(), params, key: PathKey(7), proj: None }
     }
 
     fn get<'a>(m: &'a Value, k: &str) -> &'a Value {

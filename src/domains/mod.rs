@@ -5,5 +5,6 @@ pub mod entities;
 pub mod facade;
 pub mod families;
 pub mod locale;
+pub mod projection;
 
 pub use facade::{generate, FacadeError, Request, Response};

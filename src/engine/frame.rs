@@ -173,7 +173,8 @@ impl<'m> Frame<'m> {
     pub fn as_map(&self) -> Map {
         let mut m = Map::new();
         for (i, n) in self.layout.names.iter().enumerate() {
-            if self.set[i] && !self.layout.is_field[i] {
+            // Names starting with NUL are hidden slots (the fields of an entity variable).
+            if self.set[i] && !self.layout.is_field[i] && !n.starts_with('\0') {
                 m.insert(n.clone(), self.values[i].clone());
             }
         }

@@ -9,6 +9,7 @@
 //! succeeded.
 
 mod db;
+mod flat;
 mod frame;
 mod parallel;
 mod pipeline;
@@ -28,6 +29,7 @@ use crate::domains::determinism::{mix, row_key, RootKey, Seed, Stream};
 use crate::ir::model::*;
 use crate::source::{SourceMap, Span};
 use crate::vm::exec::{self, Scratch};
+use crate::vm::op::{Op, Slot};
 use crate::vm::value::{Map, Value};
 
 pub use frame::{Frame, FrameStack};
@@ -382,6 +384,16 @@ impl<'m> Runtime<'m> {
     }
 
     fn eval(&mut self, e: &Expr, rng: &mut Stream) -> Result<Value, RunError> {
+        // A field of an entity variable read field by field: an item of its hidden list.
+        if let [Op::Load(Slot::Frame { depth, slot }), Op::Const(i), Op::Index] = e.chunk.code.as_slice() {
+            if let (Some(Value::List(l)), Some(Value::Int(k))) =
+                (self.frames.get(*depth as usize).and_then(|f| f.get(*slot)), e.chunk.consts.get(*i as usize))
+            {
+                if let Some(v) = usize::try_from(*k).ok().and_then(|k| l.get(k)) {
+                    return Ok(v.clone());
+                }
+            }
+        }
         let mut scratch = std::mem::take(&mut self.scratch);
         let r = exec::run(&e.chunk, self, rng, self.now, &mut scratch);
         self.scratch = scratch;
@@ -657,6 +669,10 @@ impl<'m> Runtime<'m> {
         // In a shard, records after the window tell nested products' files whether records
         // follow; a product that depends on earlier records cannot skip them anyway.
         let end = if whole || (self.opts.shard.is_some() && !seekable) { n } else { last };
+        // Flat products format their records straight into the file's lines (see `flat`).
+        let mut flat = None;
+        let mut flat_tried = !flat::flat_product(g);
+        let mut line = String::new();
         while i < end {
             // Once the first record has opened the files (headers written), the rest may be
             // generated and formatted in parallel chunks.
@@ -686,6 +702,24 @@ impl<'m> Runtime<'m> {
             // Records before the window (and their children) are generated but not written.
             let outer = self.muted;
             let muted = outer || i < first || i >= last;
+            if !muted && produced > 0 {
+                if !flat_tried {
+                    flat_tried = true;
+                    flat = self.flat_sink(g, sink_ids.as_deref().unwrap_or(&[]));
+                }
+                if let Some(plan) = flat {
+                    if self.flat_row(g, i, parent_key, plan, &mut line)? == Flow::Exhausted {
+                        ended_at = Some(i);
+                        if self.opts.verbose {
+                            eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);
+                        }
+                        break;
+                    }
+                    produced += 1;
+                    i += 1;
+                    continue;
+                }
+            }
             self.muted = muted;
             let flow = self.gen_row(g, i, parent_key, rows.as_ref(), &mut rec_buf);
             self.muted = outer;
@@ -998,9 +1032,33 @@ impl<'m> Runtime<'m> {
         Ok(None)
     }
 
+    /// An entity variable read field by field (`domains::projection`): the list of the fields
+    /// the model reads into its hidden slot, and the whole object into its own slot when
+    /// something may read it as a value.
+    fn entity_fields(&mut self, f: &'m Field, pr: &'m crate::domains::projection::Projection) -> Result<(), RunError> {
+        let Mode::Entity(spec) = &f.mode else { return Ok(()) };
+        let key = mix(spec.key.0, self.row_key());
+        static WHOLE: crate::domains::projection::Plan =
+            crate::domains::projection::Plan { whole: true, picks: Vec::new() };
+        let plan = pr.plan.get().unwrap_or(&WHOLE);
+        let (list, whole) =
+            crate::domains::projection::project(spec, plan, key, self.now).map_err(|m| run_err(m, f.span))?;
+        if let Some(fr) = self.frames.last_mut() {
+            fr.set(pr.hidden, list, false);
+            if let Some(w) = whole {
+                fr.set(f.dest.slot, w, f.dest.field);
+            }
+        }
+        Ok(())
+    }
+
     fn exec_stmt(&mut self, s: &'m Stmt) -> Result<Flow, RunError> {
         match s {
             Stmt::Field(f) => {
+                if let Mode::Entity(EntitySpec { proj: Some(pr), .. }) = &f.mode {
+                    self.entity_fields(f, pr)?;
+                    return Ok(Flow::Continue);
+                }
                 let mut rng = Stream::for_field(self.row_key(), f.key);
                 let mut v = Value::Null;
                 match self.field_into(f, &mut rng, &mut v)? {

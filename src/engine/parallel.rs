@@ -470,13 +470,26 @@ impl<'m> Runtime<'m> {
         let mut ids = None;
         let mut produced = 0;
         let mut stopped = false;
+        let mut flat = None;
+        let mut line = String::new();
         for i in a..b {
+            if let Some(plan) = flat {
+                if self.flat_row(g, i, parent_key, plan, &mut line)? == Flow::Exhausted {
+                    stopped = true;
+                    break;
+                }
+                produced += 1;
+                continue;
+            }
             if self.gen_row(g, i, parent_key, rows, &mut rec)? == Flow::Exhausted {
                 stopped = true;
                 break;
             }
             self.emit(g, &rec, &mut ids)?;
             produced += 1;
+            if produced == 1 {
+                flat = self.flat_sink(g, ids.as_deref().unwrap_or(&[]));
+            }
         }
         let pieces = self.sinks.iter_mut().map(|s| s.drain()).collect();
         let products = std::mem::take(&mut self.report.products);

@@ -102,7 +102,7 @@ impl<'m> Runtime<'m> {
         if !out.is_null()
             && (f.in_date_format.is_some()
                 || f.out_date_format.is_some()
-                || f.cast.is_some()
+                || f.cast.is_some_and(|c| !cast_keeps(c, out))
                 || !f.converters.is_empty())
         {
             self.field_steps(f, out)?;
@@ -440,6 +440,18 @@ fn format_date(v: &Value, fmt: &str) -> Result<Value, String> {
             }));
         }
     }))
+}
+
+/// `true` when cast `c` returns `v` unchanged (a value of the cast's own type).
+#[inline]
+fn cast_keeps(c: Cast, v: &Value) -> bool {
+    matches!(
+        (c, v),
+        (Cast::Int, Value::Int(_))
+            | (Cast::Float, Value::Float(_))
+            | (Cast::Str, Value::Str(_))
+            | (Cast::Bool, Value::Bool(_))
+    )
 }
 
 /// `type=` casts (dsl §4.2 step 6).

@@ -142,6 +142,7 @@ pub fn lower_dynamic_include(
     lw.setup_attrs(&root);
     lw.settings.seed = seed;
     let body = lw.setup_body(&root.children);
+    lw.freeze_entities(0, None);
     let mut diags = std::mem::take(&mut lw.diags);
     if diags.has_errors() {
         diags.0.retain(Diagnostic::is_error);
@@ -168,11 +169,19 @@ struct FrameCx {
     layout: Layout,
     tys: Vec<Ty>,
     defined: Vec<bool>,
+    /// Slots defined more than once (an entity variable in such a slot is not read field by
+    /// field).
+    redefined: Vec<u16>,
 }
 
 impl FrameCx {
     fn new(dynamic: bool) -> FrameCx {
-        FrameCx { layout: Layout { dynamic, ..Layout::default() }, tys: Vec::new(), defined: Vec::new() }
+        FrameCx {
+            layout: Layout { dynamic, ..Layout::default() },
+            tys: Vec::new(),
+            defined: Vec::new(),
+            redefined: Vec::new(),
+        }
     }
 
     fn named(dynamic: bool, name: &str) -> FrameCx {
@@ -189,6 +198,9 @@ impl FrameCx {
             self.defined.resize(i + 1, false);
         }
         self.tys[i] = if self.defined[i] && self.tys[i] != ty { Ty::Any.join(ty) } else { ty };
+        if self.defined[i] && !self.redefined.contains(&slot) {
+            self.redefined.push(slot);
+        }
         self.defined[i] = true;
         slot
     }
@@ -238,6 +250,22 @@ struct Lower {
     element_attr: bool,
     /// Statement key → statement path (see [`Model::paths`]).
     paths: std::collections::BTreeMap<u64, Arc<str>>,
+    /// Entity variables of the open frames and the paths they are read for.
+    entity_vars: std::cell::RefCell<Vec<EntityVar>>,
+    /// Whole record scopes may be read (`this`, `parent`, `root`, run-time names, `<assert>`,
+    /// run-time includes, enriching nestedKeys): entity variables are built whole.
+    scopes_read: std::cell::Cell<bool>,
+}
+
+/// An entity variable that may be read field by field (`domains::projection`).
+struct EntityVar {
+    depth: u16,
+    slot: u16,
+    kind: &'static str,
+    /// `None` once the plan is set.
+    proj: Option<Arc<crate::domains::projection::Projection>>,
+    whole: bool,
+    paths: Vec<Vec<&'static str>>,
 }
 
 struct ScopeView<'a> {
@@ -251,6 +279,7 @@ impl Scope for ScopeView<'_> {
         // the outermost record's own names, so they win over them.
         for (di, fi) in lw.frames.iter().enumerate().skip(1).rev() {
             if fi.layout.scope_name.as_deref() == Some(name) {
+                lw.scopes_read.set(true);
                 return Some((Slot::Scope(di as u16), Ty::Dict));
             }
         }
@@ -292,6 +321,54 @@ impl Scope for ScopeView<'_> {
 
     fn has_parent(&self) -> bool {
         self.lw.frames.len() >= 2
+    }
+
+    fn entity_field(&self, root: &str, path: &[&str]) -> Option<(Slot, u32, Ty)> {
+        let (Slot::Frame { depth, slot }, Ty::Entity(kind)) = self.resolve(root)? else { return None };
+        if self.lw.frames.get(depth as usize)?.redefined.contains(&slot) {
+            return None;
+        }
+        let mut vars = self.lw.entity_vars.borrow_mut();
+        let v = vars.iter_mut().rev().find(|v| v.depth == depth && v.slot == slot)?;
+        let hidden = v.proj.as_ref()?.hidden;
+        if v.kind != kind {
+            return None;
+        }
+        let mut k = kind;
+        let mut canon = Vec::with_capacity(path.len());
+        let mut ty = Ty::Any;
+        for (i, f) in path.iter().enumerate() {
+            let (name, ft) = entity(k)?.field(f)?;
+            canon.push(name);
+            ty = ft.ty();
+            if i + 1 < path.len() {
+                match ft {
+                    crate::ir::types::FieldTy::M(Some(k2)) => k = k2,
+                    _ => return None,
+                }
+            }
+        }
+        let i = match v.paths.iter().position(|p| *p == canon) {
+            Some(i) => i,
+            None => {
+                v.paths.push(canon);
+                v.paths.len() - 1
+            }
+        };
+        Some((Slot::Frame { depth, slot: hidden }, i as u32, ty))
+    }
+
+    fn entity_whole(&self, name: &str) {
+        if let Some((Slot::Frame { depth, slot }, _)) = self.resolve(name) {
+            let mut vars = self.lw.entity_vars.borrow_mut();
+            if let Some(v) = vars.iter_mut().rev().find(|v| v.depth == depth && v.slot == slot) {
+                v.whole = true;
+            }
+        }
+    }
+
+    fn scopes_read(&self) {
+        self.lw.scopes_read.set(true);
     }
 }
 
@@ -372,7 +449,23 @@ impl Lower {
             for_run: false,
             element_attr: false,
             paths: std::collections::BTreeMap::new(),
+            entity_vars: Default::default(),
+            scopes_read: Default::default(),
         }
+    }
+
+    /// Sets the plans of the entity variables of frames `depth` and deeper (their scopes are
+    /// lowered: no expression can read them any more). `frame`: the frame at `depth`.
+    fn freeze_entities(&self, depth: u16, frame: Option<&FrameCx>) {
+        let mut vars = self.entity_vars.borrow_mut();
+        for v in vars.iter_mut().filter(|v| v.depth >= depth) {
+            if let Some(p) = v.proj.take() {
+                let redefined = v.depth == depth && frame.is_some_and(|f| f.redefined.contains(&v.slot));
+                let whole = v.whole || redefined || self.scopes_read.get();
+                let _ = p.plan.set(crate::domains::projection::plan(v.kind, whole, std::mem::take(&mut v.paths)));
+            }
+        }
+        vars.retain(|v| v.depth < depth);
     }
 
     fn dir(&self) -> &Path {
@@ -701,6 +794,7 @@ impl Lower {
         }
         self.settings.seed = opts.seed.clone().or(self.settings.seed.take());
         let body = self.setup_body(&root.children);
+        self.freeze_entities(0, None);
         let files = self.files.clone();
         Some(Model {
             settings: self.settings.clone(),
@@ -882,6 +976,8 @@ impl Lower {
                 include_stack: self.include_stack.clone(),
             };
             self.leave();
+            // The included file is lowered at run time and reads the variables as values.
+            self.scopes_read.set(true);
             return vec![Stmt::Include(Box::new(DynInclude { uri: template, context: Arc::new(context), span }))];
         }
         let path = self.dir().join(&uri);
@@ -951,6 +1047,8 @@ impl Lower {
     }
 
     fn assert(&mut self, c: &Element) -> Option<Stmt> {
+        // A failed assertion prints the record with its variables.
+        self.scopes_read.set(true);
         let cond = self.expr_attr(c, "condition")?;
         Some(Stmt::Assert { cond, message: self.av(c, "message"), span: c.name_span })
     }
@@ -1384,6 +1482,7 @@ impl Lower {
         self.branch = saved_branch;
         self.count_stack.pop();
         let frame = self.frames.pop().expect("pushed");
+        self.freeze_entities(self.frames.len() as u16, Some(&frame));
         let converters = self.converters(el);
         let out_name = self.av(el, "targetEntity").unwrap_or_else(|| name.clone());
         let mut targets = Vec::new();
@@ -1772,6 +1871,7 @@ impl Lower {
                 locale: cfg.locale.clone(),
                 params,
                 key: ekey,
+                proj: None,
             })
         } else if el.attr("script").is_some() {
             let e = self.script_with_default(el, default_value.is_some())?;
@@ -2004,6 +2104,35 @@ impl Lower {
             Some(f) => Dest { slot: f.define(&name, is_field && !is_var, ty), field: is_field && !is_var },
             None => Dest { slot: 0, field: false },
         };
+        let mut mode = mode;
+        if let Mode::Entity(spec) = &mut mode {
+            // Read field by field when the variable is plainly the entity object of the record.
+            let plain = condition.is_none()
+                && default_value.is_none()
+                && null_quota == 0.0
+                && !unique
+                && in_date_format.is_none()
+                && out_date_format.is_none()
+                && cast.is_none()
+                && converters.is_empty()
+                && elements.is_empty()
+                && self.branch == 0
+                && is_var
+                && crate::domains::projection::projectable(spec.kind);
+            if let (true, Some(f)) = (plain, self.frames.last_mut()) {
+                let hidden = f.define(&format!("\0{name}"), false, Ty::List);
+                let proj = Arc::new(crate::domains::projection::Projection { hidden, plan: Default::default() });
+                spec.proj = Some(proj.clone());
+                self.entity_vars.get_mut().push(EntityVar {
+                    depth: (self.frames.len() - 1) as u16,
+                    slot: dest.slot,
+                    kind: spec.kind,
+                    proj: Some(proj),
+                    whole: false,
+                    paths: Vec::new(),
+                });
+            }
+        }
         let span = el.name_span;
         Some((
             Field {
@@ -2297,6 +2426,7 @@ impl Lower {
                         );
                     }
                     static_cols = None;
+                    self.scopes_read.set(true);
                     NestedMode::Enrich
                 }
                 Some(other) => {
@@ -2317,6 +2447,7 @@ impl Lower {
         self.indexed = saved_indexed;
         self.branch = saved_branch;
         let frame = self.frames.pop().expect("pushed");
+        self.freeze_entities(self.frames.len() as u16, Some(&frame));
         let converters = self.converters(el);
         self.leave();
         let ty = match &mode {
@@ -2362,6 +2493,7 @@ impl Lower {
             self.indexed = saved_indexed;
             self.branch = saved_branch;
             let frame = self.frames.pop().expect("pushed");
+            self.freeze_entities(self.frames.len() as u16, Some(&frame));
             self.leave();
             items.push(ListItem { condition, layout: frame.layout, depth, body });
         }

@@ -352,6 +352,9 @@ pub struct EntitySpec {
     pub params: Vec<(String, Value)>,
     /// Stream key: from `rngSeed` when given, else the statement path.
     pub key: PathKey,
+    /// The fields the model reads, when the variable is read field by field
+    /// (`domains::projection`).
+    pub proj: Option<Arc<crate::domains::projection::Projection>>,
 }
 
 /// Casts of `type=` (dsl §4.2 step 6).

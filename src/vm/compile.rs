@@ -29,6 +29,16 @@ pub trait Scope {
     fn has_parent(&self) -> bool {
         true
     }
+    /// `root.a.b…` where `root` is an entity variable read field by field: the slot of the list
+    /// of the fields it computes, this path's index in it and the path's type. `None`: read the
+    /// path from the entity's object.
+    fn entity_field(&self, _root: &str, _path: &[&str]) -> Option<(Slot, u32, Ty)> {
+        None
+    }
+    /// The entity variable `name` is used as a whole value.
+    fn entity_whole(&self, _name: &str) {}
+    /// Whole record scopes are read (`this`, `parent`, `root`, names resolved at run time).
+    fn scopes_read(&self) {}
 }
 
 /// A compile-time finding inside an expression.
@@ -438,8 +448,14 @@ impl Compiler<'_> {
             return Ty::Any;
         }
         if let Some((slot, ty)) = self.scope.resolve(name) {
+            if matches!(ty, Ty::Entity(_)) {
+                self.scope.entity_whole(name);
+            }
             self.emit(Op::Load(slot), span);
             return ty;
+        }
+        if matches!(name, "this" | "parent" | "root") || self.scope.dynamic() {
+            self.scope.scopes_read();
         }
         match name {
             "this" => {
@@ -498,6 +514,28 @@ impl Compiler<'_> {
         }
     }
 
+    /// `v.a.b.name` where `v` is a (non-local) entity variable read field by field.
+    fn entity_field(&self, obj: &Expr, name: &str) -> Option<(Slot, u32, Ty)> {
+        let mut path = vec![name];
+        let mut e = obj;
+        loop {
+            match &e.kind {
+                ExprKind::Attr(o, n, _) => {
+                    path.push(n.as_str());
+                    e = o;
+                }
+                ExprKind::Name(root) => {
+                    if self.locals.iter().any(|(l, _)| l == root) {
+                        return None;
+                    }
+                    path.reverse();
+                    return self.scope.entity_field(root, &path);
+                }
+                _ => return None,
+            }
+        }
+    }
+
     fn attr(&mut self, obj: &Expr, name: &str, nspan: ESpan, span: ESpan) -> Ty {
         if let Some(path) = self.module_path(obj) {
             let full = format!("{path}.{name}");
@@ -517,6 +555,12 @@ impl Compiler<'_> {
             }
             self.konst(Value::Null, span);
             return Ty::Any;
+        }
+        if let Some((slot, i, ty)) = self.entity_field(obj, name) {
+            self.emit(Op::Load(slot), nspan);
+            self.konst(Value::Int(i as i64), nspan);
+            self.emit(Op::Index, nspan);
+            return ty;
         }
         let oty = self.expr(obj);
         let idx = self.name_idx(name);

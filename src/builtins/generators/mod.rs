@@ -28,6 +28,7 @@ use jiff::civil::DateTime;
 
 use crate::domains::determinism::Stream;
 use crate::vm::value::Value;
+use numeric::NumericGen;
 
 /// Setup-level defaults a generator may depend on.
 pub struct GenConfig {
@@ -175,6 +176,59 @@ impl Generator {
             state.n += 1;
         }
         Ok(v)
+    }
+
+    /// Writes the next value as text (`str(value)`, then `outDateFormat` for datetimes) into
+    /// `out`, for the generators whose values would otherwise be a new string each: plain
+    /// strings, UUID strings and formatted datetimes. `None` (nothing drawn) for the others.
+    /// The draws and the text are those of [`Generator::next`] and the field pipeline.
+    #[inline]
+    pub fn next_text(
+        &self,
+        state: &mut GenState,
+        rng: &mut Stream,
+        now: DateTime,
+        out_date_format: Option<&str>,
+        out: &mut String,
+    ) -> Option<Result<bool, String>> {
+        let r = match (self, out_date_format) {
+            (Generator::Text(g), None) => g.next_text(rng, out)?,
+            (Generator::Numeric(g @ (NumericGen::Int { .. } | NumericGen::Float { .. } | NumericGen::Boolean { .. })), None) => {
+                match g.next(state, rng) {
+                    Ok(Some(v)) => {
+                        crate::builtins::targets::write_cell_str(out, &v);
+                        true
+                    }
+                    Ok(None) => false,
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            (Generator::DateTime(g), Some(fmt)) if !fmt.starts_with("epoch") => match g.next(state, rng, now) {
+                Ok(Some(Value::DateTime(dt))) => {
+                    crate::builtins::datetime::strftime_into(out, dt, fmt);
+                    true
+                }
+                Ok(other) => return Some(Err(format!("DateTimeGenerator made {other:?}, not a datetime"))),
+                Err(e) => return Some(Err(e)),
+            },
+            _ => return None,
+        };
+        if r {
+            state.n += 1;
+        }
+        Some(Ok(r))
+    }
+
+    /// `true` when the `type=` cast `c` leaves this generator's values as they are (an int
+    /// generator cast to int, …), so [`Generator::next_text`] may stand for value and cast.
+    pub fn keeps_cast(&self, c: crate::ir::model::Cast) -> bool {
+        use crate::ir::model::Cast;
+        matches!(
+            (self, c),
+            (Generator::Numeric(NumericGen::Int { .. }), Cast::Int)
+                | (Generator::Numeric(NumericGen::Float { .. }), Cast::Float)
+                | (Generator::Numeric(NumericGen::Boolean { .. }), Cast::Bool)
+        )
     }
 
     /// The value a stateless-by-index generator gives for record `index` of a statement

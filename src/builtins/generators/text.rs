@@ -304,6 +304,32 @@ impl TextGen {
         }
     }
 
+    /// [`TextGen::next`]'s text written into `out` for plain strings and UUID strings;
+    /// `None` (nothing drawn) for the other kinds.
+    #[inline(always)]
+    pub(super) fn next_text(&self, rng: &mut Stream, out: &mut String) -> Option<bool> {
+        match self {
+            TextGen::Str { min, max, ascii: Some(bytes), unique: false, prefix, suffix, .. }
+                if *max <= 64 && prefix.is_empty() && suffix.is_empty() =>
+            {
+                let len = *min + rng.below((*max - *min) as u64 + 1) as usize;
+                let mut buf = [0u8; 64];
+                for b in buf.iter_mut().take(len) {
+                    *b = bytes[rng.below(bytes.len() as u64) as usize];
+                }
+                out.push_str(std::str::from_utf8(&buf[..len]).unwrap_or_default());
+                Some(true)
+            }
+            TextGen::Uuid { as_string: true } => {
+                let u = uuid::Uuid::from_u128(rng.uuid_v4());
+                let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                out.push_str(u.hyphenated().encode_lower(&mut buf));
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+
     #[inline(never)]
     fn next_other(&self, rng: &mut Stream) -> Value {
         match self {

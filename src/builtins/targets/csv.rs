@@ -53,6 +53,13 @@ pub(crate) struct CsvSink {
     special: Option<[bool; 256]>,
 }
 
+/// Whether the text of numbers, booleans and dates (digits, letters, `.`, `-`, `+`, `:`,
+/// spaces) can never hold the delimiter or the quote char.
+fn plain_safe(delimiter: char, quotechar: char) -> bool {
+    let safe = |c: char| !c.is_alphanumeric() && !matches!(c, '.' | '-' | '+' | ':' | ' ');
+    safe(delimiter) && safe(quotechar)
+}
+
 /// The byte table of `CsvSink::special`.
 fn special_bytes(delimiter: char, quotechar: char) -> Option<[bool; 256]> {
     if !delimiter.is_ascii() || !quotechar.is_ascii() {
@@ -63,6 +70,71 @@ fn special_bytes(delimiter: char, quotechar: char) -> Option<[bool; 256]> {
         t[b as usize] = true;
     }
     Some(t)
+}
+
+/// Cell writing for records formatted straight into a line (`Sink::csv_cells`): the
+/// `QUOTE_MINIMAL` rules of [`CsvSink::push_field`] for an ASCII delimiter and quote char.
+#[derive(Clone, Copy)]
+pub struct CsvCells {
+    /// ASCII (as the byte table of the sink is).
+    delimiter: char,
+    quotechar: char,
+    /// Numbers, booleans and dates cannot hold the delimiter or quote char.
+    plain_ok: bool,
+}
+
+impl CsvCells {
+    #[inline]
+    pub(crate) fn separator(&self, buf: &mut String) {
+        buf.push(self.delimiter);
+    }
+
+    /// Appends `v` as a cell, quoted when its text needs it.
+    #[inline]
+    pub(crate) fn value(&self, buf: &mut String, v: &Value) {
+        let start = buf.len();
+        let scan = match v {
+            Value::Null => return,
+            Value::Str(s) => {
+                buf.push_str(s);
+                true
+            }
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_) => {
+                write_cell_str(buf, v);
+                !self.plain_ok
+            }
+            Value::Bytes(b) => {
+                base64::engine::general_purpose::STANDARD.encode_string(b, buf);
+                true
+            }
+            _ => {
+                write_cell_str(buf, v);
+                true
+            }
+        };
+        if scan {
+            self.quote_from(buf, start);
+        }
+    }
+
+    /// Quotes the text from `start` on when it holds the delimiter, the quote char, CR or LF.
+    #[inline]
+    pub(crate) fn quote_from(&self, buf: &mut String, start: usize) {
+        let text = &buf.as_bytes()[start..];
+        let (d, q) = (self.delimiter as u8, self.quotechar as u8);
+        if memchr::memchr3(d, q, b'\n', text).is_some() || memchr::memchr(b'\r', text).is_some() {
+            let text = buf[start..].to_string();
+            buf.truncate(start);
+            buf.push(self.quotechar);
+            for c in text.chars() {
+                if c == self.quotechar {
+                    buf.push(c);
+                }
+                buf.push(c);
+            }
+            buf.push(self.quotechar);
+        }
+    }
 }
 
 impl CsvSink {
@@ -136,10 +208,7 @@ impl CsvSink {
         let plain_text = matches!(
             cell,
             Cell::Value(Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_))
-        ) && !self.delimiter.is_alphanumeric()
-            && !matches!(self.delimiter, '.' | '-' | '+' | ':' | ' ')
-            && !self.quotechar.is_alphanumeric()
-            && !matches!(self.quotechar, '.' | '-' | '+' | ':' | ' ');
+        ) && plain_safe(self.delimiter, self.quotechar);
         match cell {
             Cell::Header(s) => self.row.push_str(s),
             Cell::Missing | Cell::Value(Value::Null) => {}
@@ -228,6 +297,34 @@ impl Sink for CsvSink {
 
     fn finish(self: Box<Self>) -> Result<Option<Pending>, String> {
         self.out.finish()
+    }
+
+    fn csv_cells(&mut self, names: &[Arc<str>]) -> Option<CsvCells> {
+        // Only past the header, with the columns exactly the record's keys in order.
+        if self.quoting != Quoting::Minimal || !self.out.started() || self.special.is_none() {
+            return None;
+        }
+        let f = self.fieldnames.as_ref()?;
+        if f.len() != names.len() || f.iter().zip(names).any(|(a, b)| a != b) {
+            return None;
+        }
+        Some(CsvCells {
+            delimiter: self.delimiter,
+            quotechar: self.quotechar,
+            plain_ok: plain_safe(self.delimiter, self.quotechar),
+        })
+    }
+
+    fn write_line(&mut self, line: &mut String, n_fields: usize) -> Result<(), String> {
+        // `end_row`'s rules, on the caller's buffer.
+        if n_fields > 0 && line.is_empty() {
+            line.push(self.quotechar);
+            line.push(self.quotechar);
+        }
+        line.push_str("\r\n");
+        self.out.write_str(line)?;
+        self.out.rows += 1;
+        Ok(())
     }
 
     fn prime(&mut self, rec: &Record) {

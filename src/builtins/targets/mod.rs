@@ -34,7 +34,7 @@ use crate::parser::expr::parse_expr;
 use crate::vm::value::{Map, Value};
 
 mod console;
-mod csv;
+pub(crate) mod csv;
 mod dbunit;
 mod fixed_width;
 mod json;
@@ -207,6 +207,18 @@ pub trait Sink: Send {
     /// Takes what the first record decides (CSV: the columns) from a record that belongs to
     /// an earlier shard or window and is not written.
     fn prime(&mut self, _rec: &Record) {}
+
+    /// For a CSV file past its header whose columns are exactly `names`: how to write cells
+    /// into a line for [`Sink::write_line`] (records formatted without a `Record`).
+    fn csv_cells(&mut self, _names: &[Arc<str>]) -> Option<csv::CsvCells> {
+        None
+    }
+
+    /// Writes one record already formatted as a line of `n_fields` cells (no line end; the
+    /// sink may append to `line`), after [`Sink::csv_cells`] agreed.
+    fn write_line(&mut self, _line: &mut String, _n_fields: usize) -> Result<(), String> {
+        Err("this target cannot take pre-formatted lines".into())
+    }
     /// A copy of this sink in its current state (past its header and its records so far)
     /// that writes into memory: parallel workers format their chunks of records with it, and
     /// the chunks are appended to this sink in record order. `None` when the format cannot be

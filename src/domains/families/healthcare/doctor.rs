@@ -11,8 +11,9 @@ use jiff::civil::Time;
 use super::catalog::{catalog, Specialty};
 use super::data::{clinical, country, weighted_index};
 use super::hospital::{hospital, Hospital};
-use super::{ascii_slug, ids, s, str_list, sub, with_params};
-use crate::domains::entities::{landline, map, stream, Gen, Person};
+use super::{ascii_slug, ids, s, str_list, with_params};
+use crate::domains::determinism::mix;
+use crate::domains::entities::{concept, landline, map, stream, stream_at, Gen, Person};
 use crate::vm::value::{Map, Value};
 
 /// Relative frequency of graduating from medical school at ages 24..=35, per country (US: four
@@ -142,21 +143,23 @@ pub fn specialties(text: &str) -> Result<Vec<usize>, String> {
     Ok(out)
 }
 
-pub fn doctor(g: &Gen<'_>) -> Result<Map, String> {
-    let cat = catalog();
-    let c = country(g.loc);
-    let k = g.key;
+/// The doctor's person parameters: ages from `min_age` (at least the youngest graduation age)
+/// to `max_age` (default 28..67).
+pub fn doctor_params(g: &Gen<'_>) -> Result<Vec<(String, Value)>, String> {
     let hi = g.param_i64("max_age").unwrap_or(67);
     if hi < MIN_GRADUATION_AGE {
         return Err(format!("a doctor is at least {MIN_GRADUATION_AGE} years old, but ageMax is {hi}"));
     }
     let lo = g.param_i64("min_age").unwrap_or(28).max(MIN_GRADUATION_AGE);
-    let params = with_params(g.params, &[("min_age", Value::Int(lo)), ("max_age", Value::Int(hi))]);
-    let p = Gen { key: k, now: g.now, loc: g.loc, params: &params }.person()?;
-    let mut sps = stream(k, "doctor.specialty");
-    let sp_idx = match super::param_str(g, "specialty") {
-        // `specialty`: ids or names (any pack language, case-insensitive), comma-separated;
-        // the specialty is drawn among them by the country's weights.
+    Ok(with_params(g.params, &[("min_age", Value::Int(lo)), ("max_age", Value::Int(hi))]))
+}
+
+/// The specialty (index into the catalogue's list): drawn by the country's weights, among the
+/// `specialty` parameter's ids or names (any pack language, case-insensitive) when given.
+pub fn doctor_specialty(g: &Gen<'_>, c: usize) -> Result<usize, String> {
+    let cat = catalog();
+    let mut sps = stream_at(g.key, concept!("doctor.specialty"));
+    Ok(match super::param_str(g, "specialty") {
         Some(text) => {
             let allowed = specialties(&text)?;
             let w: Vec<f64> = cat
@@ -168,7 +171,21 @@ pub fn doctor(g: &Gen<'_>) -> Result<Map, String> {
             weighted_index(&mut sps, &w).unwrap_or(0)
         }
         None => cat.specialty_pick[c].pick(&mut sps).copied().unwrap_or(0),
-    };
+    })
+}
+
+/// The key of a doctor's hospital.
+pub fn hospital_key(k: u64) -> u64 {
+    mix(k, concept!("doctor.hospital"))
+}
+
+pub fn doctor(g: &Gen<'_>) -> Result<Map, String> {
+    let cat = catalog();
+    let c = country(g.loc);
+    let k = g.key;
+    let params = doctor_params(g)?;
+    let p = Gen { key: k, now: g.now, loc: g.loc, params: &params }.person()?;
+    let sp_idx = doctor_specialty(g, c)?;
     let sp = &cat.specialty_list[sp_idx];
     let top = p.age.min(MAX_GRADUATION_AGE);
     let w: Vec<f64> = (MIN_GRADUATION_AGE..=MAX_GRADUATION_AGE)
@@ -180,7 +197,7 @@ pub fn doctor(g: &Gen<'_>) -> Result<Map, String> {
     let female = p.gender == "female";
     let (certs, senior) = certifications(k, sp, years, female, c);
     let certified = years >= sp.residency[c];
-    let h = hospital(g, sub(k, "doctor.hospital"), Some(&sp.department), Some(&p.address.city));
+    let h = hospital(g, hospital_key(k), Some(&sp.department), Some(&p.address.city));
     let school = cat.schools[c].pick(&mut stream(k, "doctor.medical_school")).cloned().unwrap_or_else(|| Arc::from(""));
     let mut ids_st = stream(k, "doctor.npi");
     let npi = match c {

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use super::catalog::{catalog, HospitalType, NamePattern};
 use super::data::{country, weighted_index};
-use super::{ascii_slug, ids, s, sample, str_list, sub};
+use super::{ascii_slug, ids, s, sample, str_list};
 use crate::domains::entities::Address;
-use crate::domains::entities::{landline, map, mobile_number, stream, Gen};
+use crate::domains::entities::{concept, landline, map, mobile_number, stream, stream_at, Gen};
 use crate::domains::locale::{ascii_fold, City};
 use crate::vm::value::{Map, Value};
 
@@ -89,10 +89,26 @@ fn city_of_size(g: &Gen<'_>, k: u64, min_pop: i64, state: Option<&str>) -> Optio
     g.loc.cities.items.iter().filter(|c| c.population >= min_pop).max_by_key(|c| c.population).cloned()
 }
 
-/// A hospital under key `k`. `need`: a department the hospital must have (a doctor's specialty);
-/// `home`: the town it should preferably stand in (a doctor's home town). Large and specialised
-/// hospitals stand in cities big enough for them, in the home town's state when possible.
-pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, home: Option<&City>) -> Hospital {
+/// Where a hospital stands and what it is: its type, name pattern and city (drawn from the
+/// hospital's own address, moved to a city big enough for the type when needed).
+pub struct Site<'c> {
+    pub ty: &'static HospitalType,
+    pub pattern: Option<&'static NamePattern>,
+    /// The city its address drew.
+    pub drawn: &'static City,
+    /// The city it stands in when that is another one.
+    pub moved: Option<City>,
+    _home: std::marker::PhantomData<&'c City>,
+}
+
+impl Site<'_> {
+    pub fn city(&self) -> &City {
+        self.moved.as_ref().unwrap_or(self.drawn)
+    }
+}
+
+/// The type, name pattern and city of the hospital under key `k` (see [`hospital`]).
+pub fn site<'c>(g: &Gen<'_>, k: u64, need: Option<&str>, home: Option<&'c City>) -> Site<'c> {
     let cat = catalog();
     let c = country(g.loc);
     let pack = &cat.hospitals[c];
@@ -119,7 +135,7 @@ pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, home: Option<&City>) ->
     if weights.iter().all(|w| *w <= 0.0) {
         weights = pack.types.iter().map(|t| t.weight).collect();
     }
-    let ty = &pack.types[weighted_index(&mut stream(k, "hospital.type"), &weights).unwrap_or(0)];
+    let ty = &pack.types[weighted_index(&mut stream_at(k, concept!("hospital.type")), &weights).unwrap_or(0)];
     let patterns: Vec<&NamePattern> = pack.names.iter().filter(|p| p.type_id == ty.id).collect();
     let allowed = |p: &NamePattern| {
         need.is_none_or(|n| p.focus.is_empty() || p.focus.iter().any(|f| f == n) || SUPPORT.contains(&n))
@@ -128,22 +144,47 @@ pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, home: Option<&City>) ->
     if pw.iter().all(|w| *w <= 0.0) {
         pw = patterns.iter().map(|p| p.weight).collect();
     }
-    let pattern = patterns.get(weighted_index(&mut stream(k, "hospital.name"), &pw).unwrap_or(0)).copied();
-    let ak = sub(k, "hospital.address");
-    let mut addr = g.address(ak);
-    let here = home.unwrap_or(&addr.city);
+    let pattern = patterns.get(weighted_index(&mut stream_at(k, concept!("hospital.name")), &pw).unwrap_or(0)).copied();
+    let drawn = g.address_city(hospital_address_key(k));
+    let here = home.unwrap_or(drawn);
     let city = if here.population >= ty.min_city_pop {
         Some(here.clone())
     } else {
         city_of_size(g, k, ty.min_city_pop, home.map(|h| &*h.state))
     };
-    if let Some(ci) = city.filter(|ci| ci.name != addr.city.name || ci.state != addr.city.state) {
-        relocate(g, ak, &mut addr, &ci);
+    let moved = city.filter(|ci| ci.name != drawn.name || ci.state != drawn.state);
+    Site { ty, pattern, drawn, moved, _home: std::marker::PhantomData }
+}
+
+/// The key of a hospital's address.
+fn hospital_address_key(k: u64) -> u64 {
+    crate::domains::determinism::mix(k, concept!("hospital.address"))
+}
+
+/// The hospital's name: its pattern filled with its city and state.
+pub fn site_name(g: &Gen<'_>, site: &Site<'_>) -> String {
+    let city = site.city();
+    let state_name = g.loc.state_name(&city.state).unwrap_or(&city.state);
+    site.pattern
+        .map(|p| p.pattern.replace("{city}", &city.name).replace("{state}", state_name))
+        .unwrap_or_else(|| format!("{} Hospital", city.name))
+}
+
+/// A hospital under key `k`. `need`: a department the hospital must have (a doctor's specialty);
+/// `home`: the town it should preferably stand in (a doctor's home town). Large and specialised
+/// hospitals stand in cities big enough for them, in the home town's state when possible.
+pub fn hospital(g: &Gen<'_>, k: u64, need: Option<&str>, home: Option<&City>) -> Hospital {
+    let cat = catalog();
+    let c = country(g.loc);
+    let pack = &cat.hospitals[c];
+    let st = site(g, k, need, home);
+    let (ty, pattern) = (st.ty, st.pattern);
+    let ak = hospital_address_key(k);
+    let mut addr = g.address_in(ak, st.drawn.clone());
+    if let Some(ci) = &st.moved {
+        relocate(g, ak, &mut addr, ci);
     }
-    let state_name = g.loc.state_name(&addr.city.state).unwrap_or(&addr.city.state).to_string();
-    let name = pattern
-        .map(|p| p.pattern.replace("{city}", &addr.city.name).replace("{state}", &state_name))
-        .unwrap_or_else(|| format!("{} Hospital", addr.city.name));
+    let name = site_name(g, &st);
     let emergency = need == Some("emergency") || stream(k, "hospital.emergency").chance(ty.emergency);
     let teaching = stream(k, "hospital.teaching").chance(ty.teaching);
     // Departments: the name's focus, the needed one and the emergency department when there is

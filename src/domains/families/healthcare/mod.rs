@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 
-use crate::domains::determinism::{mix, path_key, Stream};
+use crate::domains::determinism::{mix, Stream};
 use crate::domains::entities::Gen;
 use crate::domains::locale::{ascii_fold, Locale};
 use crate::vm::value::Value;
@@ -44,7 +44,7 @@ pub fn generate(kind: &str, g: &Gen<'_>) -> Result<Value, String> {
 
 /// The key of a nested object of a record (`sub(key, "doctor.hospital")`).
 pub fn sub(key: u64, concept: &str) -> u64 {
-    mix(key, path_key(concept).0)
+    mix(key, crate::domains::entities::concept_key(concept))
 }
 
 /// A string parameter (`conditionsInclude="Asthma,Obesity"`).

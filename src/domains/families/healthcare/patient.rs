@@ -11,7 +11,7 @@ use super::data::{clinical, country, weighted_index, Clinical, Medication, Sex, 
 use super::ids;
 use super::{display_name, family_name, given_name, normal, param_str, round, s, str_list, with_params};
 use crate::domains::determinism::Stream;
-use crate::domains::entities::{map, mobile_number, stream, Gen, Person};
+use crate::domains::entities::{concept, map, mobile_number, stream, stream_at, Gen, Person};
 use crate::vm::value::{Map, Value};
 
 /// Conditions selected by `conditionsInclude` / ruled out by `conditionsExclude`.
@@ -73,7 +73,7 @@ pub fn sex_of(gender: &str) -> Option<Sex> {
 
 /// The patient population: ages narrowed to where every included condition can occur, and the
 /// sex fixed when an included condition is sex-specific.
-fn population(g: &Gen<'_>, d: &Clinical, dem: &Demographics) -> Result<Vec<(String, Value)>, String> {
+pub fn population(g: &Gen<'_>, d: &Clinical, dem: &Demographics) -> Result<Vec<(String, Value)>, String> {
     let (lo0, hi0) = (g.param_i64("min_age").unwrap_or(18), g.param_i64("max_age").unwrap_or(65));
     let (mut lo, mut hi) = (lo0, hi0);
     let mut sex: Option<Sex> = None;
@@ -102,7 +102,7 @@ fn population(g: &Gen<'_>, d: &Clinical, dem: &Demographics) -> Result<Vec<(Stri
 }
 
 /// Conditions drawn by prevalence, then the included ones added where they were not drawn.
-fn conditions(
+pub fn conditions(
     k: u64,
     d: &Clinical,
     dem: &Demographics,
@@ -110,7 +110,7 @@ fn conditions(
     sex: Option<Sex>,
     c: usize,
 ) -> Result<Vec<usize>, String> {
-    let mut st = stream(k, "patient.conditions");
+    let mut st = stream_at(k, concept!("patient.conditions"));
     let mut present = vec![false; d.conditions.len()];
     for (i, cond) in d.conditions.iter().enumerate() {
         let u = st.f64();
@@ -210,9 +210,16 @@ fn interp(table: &[f64; 19], years: f64) -> f64 {
 
 /// `(height_cm, weight_kg, bmi)`: height by sex and age, BMI from the obesity diagnosis, weight
 /// derived; all rounded to one decimal with `bmi == round(weight / height², 1)`.
-pub fn body(k: u64, p: &Person, now: jiff::civil::Date, obese: bool, c: usize) -> (f64, f64, f64) {
-    let years = (super::days_between(p.birthdate, now) as f64 / 365.25).max(0.0);
-    let sex = sex_of(p.gender);
+pub fn body(
+    k: u64,
+    birthdate: jiff::civil::Date,
+    gender: &str,
+    now: jiff::civil::Date,
+    obese: bool,
+    c: usize,
+) -> (f64, f64, f64) {
+    let years = (super::days_between(birthdate, now) as f64 / 365.25).max(0.0);
+    let sex = sex_of(gender);
     let mut hs = stream(k, "patient.height");
     let z = normal(&mut hs).clamp(-2.5, 2.5);
     let adult_mean = match sex {
@@ -336,6 +343,24 @@ fn bhyt(st: &mut Stream, age: i64, province: &str) -> String {
     format!("{code}{level}{prov}{prov}{}", ids::digits(st, 8))
 }
 
+/// `PAT-` and eight upper-case hex digits.
+pub fn patient_id(k: u64) -> String {
+    format!("PAT-{}", ids::hex_upper(&mut stream_at(k, concept!("patient.id")), 8))
+}
+
+/// `MRN-` and eight digits.
+pub fn mrn(k: u64) -> String {
+    format!("MRN-{}", ids::digits(&mut stream_at(k, concept!("patient.mrn")), 8))
+}
+
+/// The blood type, by the country's shares.
+pub fn blood_type(k: u64, c: usize) -> std::sync::Arc<str> {
+    clinical().blood_types[c]
+        .pick(&mut stream_at(k, concept!("patient.blood_type")))
+        .cloned()
+        .unwrap_or_else(|| "O+".into())
+}
+
 pub fn patient(g: &Gen<'_>) -> Result<Map, String> {
     let d = clinical();
     let c = country(g.loc);
@@ -356,8 +381,8 @@ pub fn patient(g: &Gen<'_>) -> Result<Map, String> {
     let classes: HashSet<&str> = allergies.iter().filter_map(|i| d.allergies[*i].class.as_deref()).collect();
     let meds = medications(k, d, &conds, p.age, &classes);
     let obese = d.condition_index("E66").is_some_and(|e| conds.contains(&e));
-    let (height, weight, bmi) = body(k, &p, g.now.date(), obese, c);
-    let blood = d.blood_types[c].pick(&mut stream(k, "patient.blood_type")).cloned().unwrap_or_else(|| "O+".into());
+    let (height, weight, bmi) = body(k, p.birthdate, p.gender, g.now.date(), obese, c);
+    let blood = blood_type(k, c);
     let mut is = stream(k, "patient.insurance");
     let w: Vec<f64> = d.insurers[c].iter().map(|x| x.weights[age_group(p.age)]).collect();
     let insurer = &d.insurers[c][weighted_index(&mut is, &w).unwrap_or(0)];
@@ -380,10 +405,9 @@ pub fn patient(g: &Gen<'_>) -> Result<Map, String> {
     let names = |idx: &[usize], f: &dyn Fn(usize) -> std::sync::Arc<str>| -> Value {
         str_list(&idx.iter().map(|i| f(*i)).collect::<Vec<_>>())
     };
-    let mut id = stream(k, "patient.id");
     Ok(map(vec![
-        ("patient_id", s(&format!("PAT-{}", ids::hex_upper(&mut id, 8)))),
-        ("medical_record_number", s(&format!("MRN-{}", ids::digits(&mut stream(k, "patient.mrn"), 8)))),
+        ("patient_id", s(&patient_id(k))),
+        ("medical_record_number", s(&mrn(k))),
         ("ssn", s(&national_id)),
         ("given_name", s(&p.given)),
         ("family_name", s(&p.family)),

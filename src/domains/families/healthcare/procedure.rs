@@ -3,11 +3,13 @@
 //! come from that procedure, in the country's language and currency. `procedure_code` is the
 //! ICD-10-PCS code without its seventh (qualifier) character.
 
-use super::catalog::catalog;
+use std::sync::OnceLock;
+
+use super::catalog::{catalog, Procedure};
 use super::data::country;
 use super::{ids, round, s};
 use crate::domains::determinism::path_key;
-use crate::domains::entities::{map, stream, Gen};
+use crate::domains::entities::{concept, map, stream, stream_at, Gen};
 use crate::vm::value::{Map, Value};
 
 /// Local currency per US dollar at procedure price levels (USD; EUR at German DRG/EBM levels;
@@ -43,20 +45,56 @@ fn describe(c: usize, kind: usize, category: &str, specialty: &str, dur: (i64, i
     }
 }
 
+/// The catalogue index of the procedure under key `k`.
+pub fn procedure_index(k: u64) -> usize {
+    stream_at(k, concept!("procedure.kind")).below(catalog().procedures.len() as u64) as usize
+}
+
+/// A stable five-digit number in the CPT section range of the procedure's category (not a CPT
+/// code), per catalogue index, computed once.
+pub fn cpt(i: usize) -> i64 {
+    static CPT: OnceLock<Vec<i64>> = OnceLock::new();
+    let t = CPT.get_or_init(|| {
+        let cat = catalog();
+        cat.procedures
+            .iter()
+            .map(|p| {
+                let category = &cat.categories[p.category];
+                let span = (category.cpt.1 - category.cpt.0 + 1).max(1) as u64;
+                category.cpt.0 + (path_key(&p.id).0 % span) as i64
+            })
+            .collect()
+    });
+    t.get(i).copied().unwrap_or(0)
+}
+
+/// Minutes the procedure under key `k` takes.
+pub fn duration(k: u64, p: &Procedure) -> i64 {
+    stream_at(k, concept!("procedure.duration")).range_i64(p.duration.0, p.duration.1)
+}
+
+/// The cost in the country's currency.
+pub fn cost(k: u64, p: &Procedure, c: usize) -> f64 {
+    let usd = stream_at(k, concept!("procedure.cost")).uniform(p.cost_usd.0, p.cost_usd.1);
+    if c == 2 {
+        (usd * PRICE_FACTOR[c] / 1000.0).round() * 1000.0
+    } else {
+        round(usd * PRICE_FACTOR[c], 2)
+    }
+}
+
 pub fn procedure(g: &Gen<'_>) -> Map {
     let cat = catalog();
     let c = country(g.loc);
     let k = g.key;
-    let p = &cat.procedures[stream(k, "procedure.kind").below(cat.procedures.len() as u64) as usize];
+    let pi = procedure_index(k);
+    let p = &cat.procedures[pi];
     let category = &cat.categories[p.category];
     let specialty = &cat.specialty_list[p.specialty];
-    let duration = stream(k, "procedure.duration").range_i64(p.duration.0, p.duration.1);
+    let duration = duration(k, p);
     let recovery = stream(k, "procedure.recovery").range_i64(p.recovery.0, p.recovery.1);
-    let usd = stream(k, "procedure.cost").uniform(p.cost_usd.0, p.cost_usd.1);
-    let cost = if c == 2 { (usd * PRICE_FACTOR[c] / 1000.0).round() * 1000.0 } else { round(usd * PRICE_FACTOR[c], 2) };
-    // A stable five-digit number in the CPT section range of the category (not a CPT code).
-    let span = (category.cpt.1 - category.cpt.0 + 1).max(1) as u64;
-    let cpt = category.cpt.0 + (path_key(&p.id).0 % span) as i64;
+    let cost = cost(k, p, c);
+    let cpt = cpt(pi);
     let kind = if p.surgical {
         0
     } else if p.preventive {

@@ -1,0 +1,168 @@
+//! Flat records: products made only of keys, written to one CSV file, are formatted straight
+//! into the file's line.
+//!
+//! A record normally goes field → frame slot → `Record` → sink, which picks each column's
+//! value by name and formats it. When nothing can read a record (its keys have no conditions,
+//! elements or `unique`, no nested products, variables, source or converters, and nothing
+//! collects the records), the product's rows after the first skip the frame slots and the
+//! `Record`: each key's value is formatted into the CSV line as soon as it is made, and
+//! constant values (value lists, weighted lists, constants) are formatted where they are
+//! stored, without a copy. Each key still draws from its own stream and generator state, so
+//! the bytes are those of the general path (tests/parallel.rs compares both over every model).
+
+use super::pipeline::Outcome;
+use super::{run_err, with_row, Flow, RunError, Runtime, State};
+use crate::builtins::targets::csv::CsvCells;
+use crate::domains::determinism::{mix, row_key, Stream};
+use crate::ir::model::*;
+use crate::vm::value::Value;
+
+/// `true` when the records of `g` are plain keys that nothing else reads.
+pub(super) fn flat_product(g: &Generate) -> bool {
+    g.source.is_none()
+        && g.series.is_none()
+        && g.converters.is_empty()
+        && g.bind_slot.is_none()
+        && !g.layout.pipes
+        && !g.layout.dynamic
+        && g.targets.len() == 1
+        && matches!(g.targets.first(), Some(Target::File(_)))
+        && !g.body.is_empty()
+        && g.body.iter().all(|s| match s {
+            Stmt::Field(f) => flat_field(f),
+            _ => false,
+        })
+}
+
+fn flat_field(f: &Field) -> bool {
+    f.dest.field
+        && f.condition.is_none()
+        && !f.unique
+        && f.elements.is_empty()
+        && matches!(
+            f.mode,
+            Mode::Generator(..)
+                | Mode::Values { unique: false, .. }
+                | Mode::Weighted { .. }
+                | Mode::Constant(_)
+                | Mode::Pattern(_)
+        )
+}
+
+/// The names of a flat product's columns (its keys, in order).
+pub(super) fn flat_names(g: &Generate) -> Vec<std::sync::Arc<str>> {
+    g.body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Field(f) => Some(f.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+impl<'m> Runtime<'m> {
+    /// The CSV sink and its cell rules when `g` is flat and its file is past its header with
+    /// the product's keys as columns.
+    pub(super) fn flat_sink(&mut self, g: &'m Generate, ids: &[usize]) -> Option<(usize, CsvCells)> {
+        if self.sample.is_some() || !flat_product(g) {
+            return None;
+        }
+        let [k] = ids else { return None };
+        let names = flat_names(g);
+        let cells = self.sinks.get_mut(*k)?.csv_cells(&names)?;
+        Some((*k, cells))
+    }
+
+    /// Generates record `i` of a flat product into `line` and writes it to sink `k`.
+    pub(super) fn flat_row(
+        &mut self,
+        g: &'m Generate,
+        i: u64,
+        parent_key: u64,
+        (k, cells): (usize, CsvCells),
+        line: &mut String,
+    ) -> Result<Flow, RunError> {
+        let rk = row_key(g.key, mix(self.root64, parent_key), i);
+        self.push_frame(&g.layout, rk, i);
+        line.clear();
+        let r = self.flat_fields(g, rk, &cells, line);
+        self.pop_frame();
+        match r {
+            Ok(Flow::Continue) => {}
+            other => return other.map_err(|e| with_row(e, &g.name, i)),
+        }
+        match self.sinks.get_mut(k) {
+            Some(sink) => {
+                sink.write_line(line, g.body.len()).map_err(|e| super::db::sink_err(e, g.span, &g.name))?;
+            }
+            None => return Err(run_err("internal: the product's file is not open", g.span)),
+        }
+        Ok(Flow::Continue)
+    }
+
+    #[inline(always)]
+    fn flat_fields(&mut self, g: &'m Generate, rk: u64, cells: &CsvCells, line: &mut String) -> Result<Flow, RunError> {
+        for (j, s) in g.body.iter().enumerate() {
+            let Stmt::Field(f) = s else { continue };
+            if j > 0 {
+                cells.separator(line);
+            }
+            let mut rng = Stream::for_field(rk, f.key);
+            let plain = f.null_quota == 0.0
+                && f.in_date_format.is_none()
+                && f.out_date_format.is_none()
+                && f.cast.is_none()
+                && f.converters.is_empty();
+            if plain {
+                // Stored values are formatted in place (the general path clones them).
+                let stored = match &f.mode {
+                    Mode::Constant(v) => Some(v),
+                    Mode::Values { values, weights: Some(t), unique: false } => values.get(t.sample(&mut rng)),
+                    Mode::Values { values, weights: None, unique: false } if !values.is_empty() => {
+                        values.get(rng.below(values.len() as u64) as usize)
+                    }
+                    Mode::Weighted { values, table } => values.get(table.sample(&mut rng)),
+                    _ => None,
+                };
+                if let Some(v) = stored {
+                    cells.value(line, v);
+                    continue;
+                }
+                if !matches!(f.mode, Mode::Generator(..) | Mode::Pattern(_)) {
+                    // A stored value that is missing: the general path reports it.
+                    rng = Stream::for_field(rk, f.key);
+                }
+            }
+            // Generated text (strings, UUIDs, formatted datetimes) is written where it is made.
+            if let Mode::Generator(gen, scope) = &f.mode {
+                let text_ok = f.null_quota == 0.0
+                    && f.in_date_format.is_none()
+                    && f.cast.is_none_or(|c| c == Cast::Str || gen.keeps_cast(c))
+                    && f.converters.is_empty();
+                let sid = match scope {
+                    GenScope::Shared(s) => *s,
+                    _ => f.state,
+                };
+                if let (true, Some(State::Gen(gs))) = (text_ok, self.states.get_mut(sid as usize)) {
+                    let start = line.len();
+                    match gen.next_text(gs, &mut rng, self.now, f.out_date_format.as_deref(), line) {
+                        Some(Ok(true)) => {
+                            cells.quote_from(line, start);
+                            continue;
+                        }
+                        Some(Ok(false)) => return Ok(Flow::Exhausted),
+                        Some(Err(m)) => return Err(run_err(format!("'{}': {m}", f.name), f.span)),
+                        None => {}
+                    }
+                }
+            }
+            let mut v = Value::Null;
+            match self.field_into(f, &mut rng, &mut v)? {
+                Outcome::Set => cells.value(line, &v),
+                Outcome::Omitted => {}
+                Outcome::Exhausted => return Ok(Flow::Exhausted),
+            }
+        }
+        Ok(Flow::Continue)
+    }
+}
