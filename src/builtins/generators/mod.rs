@@ -193,16 +193,19 @@ impl Generator {
     ) -> Option<Result<bool, String>> {
         let r = match (self, out_date_format) {
             (Generator::Text(g), None) => g.next_text(rng, out)?,
-            (Generator::Numeric(g @ (NumericGen::Int { .. } | NumericGen::Float { .. } | NumericGen::Boolean { .. })), None) => {
-                match g.next(state, rng) {
-                    Ok(Some(v)) => {
-                        crate::builtins::targets::write_cell_str(out, &v);
-                        true
-                    }
-                    Ok(None) => false,
-                    Err(e) => return Some(Err(e)),
+            (
+                Generator::Numeric(
+                    g @ (NumericGen::Int { .. } | NumericGen::Float { .. } | NumericGen::Boolean { .. }),
+                ),
+                None,
+            ) => match g.next(state, rng) {
+                Ok(Some(v)) => {
+                    crate::builtins::targets::write_cell_str(out, &v);
+                    true
                 }
-            }
+                Ok(None) => false,
+                Err(e) => return Some(Err(e)),
+            },
             (Generator::DateTime(g), Some(fmt)) if !fmt.starts_with("epoch") => match g.next(state, rng, now) {
                 Ok(Some(Value::DateTime(dt))) => {
                     crate::builtins::datetime::strftime_into(out, dt, fmt);
