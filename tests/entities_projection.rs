@@ -82,5 +82,6 @@ fn healthcare_fields_equal_the_whole_object() {
         check("Patient", ds, vec![("conditionsInclude".into(), Value::from("Asthma"))], 100);
         check("Doctor", ds, vec![], 200);
         check("MedicalProcedure", ds, vec![], 400);
+        check("MedicalDevice", ds, vec![], 200);
     }
 }

@@ -55,7 +55,7 @@ pub const FROM_WHOLE: u16 = u16::MAX;
 
 /// Entity kinds whose fields can be computed one by one.
 pub fn projectable(kind: &str) -> bool {
-    matches!(kind, "Person" | "Address" | "Patient" | "Doctor" | "MedicalProcedure")
+    matches!(kind, "Person" | "Address" | "Patient" | "Doctor" | "MedicalProcedure" | "MedicalDevice")
 }
 
 const PERSON: &[&str] = &[
@@ -111,6 +111,7 @@ const PATIENT: &[&str] = &[
 const DOCTOR: &[&str] = &["given_name", "family_name", "full_name", "gender", "birthdate", "age", "specialty"];
 /// `Doctor.hospital.name`.
 const DOCTOR_HOSPITAL_NAME: u16 = 100;
+const DEVICE: &[&str] = &["device_id", "device_type", "manufacturer", "model_number"];
 const PROCEDURE: &[&str] = &["procedure_code", "cpt_code", "name", "category", "specialty", "duration_minutes", "cost"];
 /// `Person.address.<field>`: this plus the Address code.
 const PERSON_ADDRESS: u16 = 200;
@@ -129,6 +130,7 @@ fn code(kind: &str, path: &[&str]) -> u16 {
         ("Doctor", ["hospital", "name"]) => Some(DOCTOR_HOSPITAL_NAME),
         ("Doctor", [f]) => pos(DOCTOR, f),
         ("MedicalProcedure", [f]) => pos(PROCEDURE, f),
+        ("MedicalDevice", [f]) => pos(DEVICE, f),
         _ => None,
     };
     found.unwrap_or(FROM_WHOLE)
@@ -188,6 +190,14 @@ pub fn project(spec: &EntitySpec, plan: &Plan, key: u64, now: DateTime) -> Resul
                 values.push(match pick.code {
                     FROM_WHOLE => from_whole(&mut whole, spec, key, now, &pick.path)?,
                     code => procedure_field(key, pi, c, code),
+                });
+            }
+        }
+        "MedicalDevice" => {
+            for pick in &plan.picks {
+                values.push(match pick.code {
+                    FROM_WHOLE => from_whole(&mut whole, spec, key, now, &pick.path)?,
+                    code => crate::domains::families::healthcare::device::device_field(&g, code),
                 });
             }
         }

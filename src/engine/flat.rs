@@ -107,7 +107,7 @@ impl<'m> Runtime<'m> {
             if j > 0 {
                 cells.separator(line);
             }
-            let mut rng = Stream::for_field(rk, f.key);
+            let mut rng = Stream::for_premixed(rk, f.key_mix);
             let plain = f.null_quota == 0.0
                 && f.in_date_format.is_none()
                 && f.out_date_format.is_none()
@@ -130,7 +130,7 @@ impl<'m> Runtime<'m> {
                 }
                 if !matches!(f.mode, Mode::Generator(..) | Mode::Pattern(_)) {
                     // A stored value that is missing: the general path reports it.
-                    rng = Stream::for_field(rk, f.key);
+                    rng = Stream::for_premixed(rk, f.key_mix);
                 }
             }
             // Generated text (strings, UUIDs, formatted datetimes) is written where it is made.

@@ -1059,7 +1059,7 @@ impl<'m> Runtime<'m> {
                     self.entity_fields(f, pr)?;
                     return Ok(Flow::Continue);
                 }
-                let mut rng = Stream::for_field(self.row_key(), f.key);
+                let mut rng = Stream::for_premixed(self.row_key(), f.key_mix);
                 let mut v = Value::Null;
                 match self.field_into(f, &mut rng, &mut v)? {
                     pipeline::Outcome::Set => {

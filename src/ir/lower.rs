@@ -2140,6 +2140,7 @@ impl Lower {
                 dest,
                 mode,
                 key,
+                key_mix: crate::domains::determinism::premix(key.0),
                 state,
                 condition,
                 default_value,

@@ -374,6 +374,8 @@ pub struct Field {
     pub dest: Dest,
     pub mode: Mode,
     pub key: PathKey,
+    /// `determinism::premix(key)`: the field's half of its record stream's key.
+    pub key_mix: u64,
     pub state: StateId,
     pub condition: Option<Expr>,
     pub default_value: Option<Expr>,

@@ -76,9 +76,9 @@ fn special_bytes(delimiter: char, quotechar: char) -> Option<[bool; 256]> {
 /// `QUOTE_MINIMAL` rules of [`CsvSink::push_field`] for an ASCII delimiter and quote char.
 #[derive(Clone, Copy)]
 pub struct CsvCells {
-    /// ASCII (as the byte table of the sink is).
     delimiter: char,
     quotechar: char,
+    special: [bool; 256],
     /// Numbers, booleans and dates cannot hold the delimiter or quote char.
     plain_ok: bool,
 }
@@ -120,9 +120,7 @@ impl CsvCells {
     /// Quotes the text from `start` on when it holds the delimiter, the quote char, CR or LF.
     #[inline]
     pub(crate) fn quote_from(&self, buf: &mut String, start: usize) {
-        let text = &buf.as_bytes()[start..];
-        let (d, q) = (self.delimiter as u8, self.quotechar as u8);
-        if memchr::memchr3(d, q, b'\n', text).is_some() || memchr::memchr(b'\r', text).is_some() {
+        if buf.as_bytes()[start..].iter().any(|b| self.special[*b as usize]) {
             let text = buf[start..].to_string();
             buf.truncate(start);
             buf.push(self.quotechar);
@@ -301,7 +299,7 @@ impl Sink for CsvSink {
 
     fn csv_cells(&mut self, names: &[Arc<str>]) -> Option<CsvCells> {
         // Only past the header, with the columns exactly the record's keys in order.
-        if self.quoting != Quoting::Minimal || !self.out.started() || self.special.is_none() {
+        if self.quoting != Quoting::Minimal || !self.out.started() {
             return None;
         }
         let f = self.fieldnames.as_ref()?;
@@ -311,6 +309,7 @@ impl Sink for CsvSink {
         Some(CsvCells {
             delimiter: self.delimiter,
             quotechar: self.quotechar,
+            special: self.special?,
             plain_ok: plain_safe(self.delimiter, self.quotechar),
         })
     }

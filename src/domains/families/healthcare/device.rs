@@ -203,16 +203,52 @@ fn usage_logs(k: u64, g: &Gen<'_>, dev: &DeviceType, install: Date, users: &[Str
         .collect()
 }
 
+/// The device type of the device with key `k` (index into the catalog's devices).
+fn device_type(k: u64) -> usize {
+    static WEIGHTS: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    // Cheap devices are far more numerous than scanners.
+    let tw = WEIGHTS.get_or_init(|| catalog().devices.iter().map(|d| 4.0 / d.cost_factor.max(0.5)).collect());
+    weighted_index(&mut stream(k, "device.type"), tw).unwrap_or(0)
+}
+
+/// The manufacturer of a device of type `dev` and its stream (the model number draws next).
+fn device_maker(k: u64, dev: &DeviceType) -> (std::sync::Arc<str>, Stream) {
+    let mut ms = stream(k, "device.manufacturer");
+    let maker = ms.pick(&dev.manufacturers).cloned().unwrap_or_default();
+    (maker, ms)
+}
+
+fn device_id(k: u64) -> String {
+    format!("DEV-{}", ids::digits(&mut stream(k, "device.id"), 8))
+}
+
+/// One field of a MedicalDevice, computed alone (the same value as in [`device`]):
+/// 0 device_id, 1 device_type, 2 manufacturer, 3 model_number.
+pub fn device_field(g: &Gen<'_>, code: u16) -> Value {
+    let k = g.key;
+    if code == 0 {
+        return s(&device_id(k));
+    }
+    let cat = catalog();
+    let Some(dev) = cat.devices.get(device_type(k)) else { return Value::Null };
+    match code {
+        1 => s(&dev.name[country(g.loc)]),
+        2 => s(&device_maker(k, dev).0),
+        3 => {
+            let (maker, mut ms) = device_maker(k, dev);
+            s(&model_number(dev, &maker, ms.below(3)))
+        }
+        _ => Value::Null,
+    }
+}
+
 pub fn device(g: &Gen<'_>) -> Map {
     let cat = catalog();
     let c = country(g.loc);
     let k = g.key;
     let now = g.now.date();
-    // Cheap devices are far more numerous than scanners.
-    let tw: Vec<f64> = cat.devices.iter().map(|d| 4.0 / d.cost_factor.max(0.5)).collect();
-    let dev = &cat.devices[weighted_index(&mut stream(k, "device.type"), &tw).unwrap_or(0)];
-    let mut ms = stream(k, "device.manufacturer");
-    let maker = ms.pick(&dev.manufacturers).cloned().unwrap_or_default();
+    let dev = &cat.devices[device_type(k)];
+    let (maker, mut ms) = device_maker(k, dev);
     let model = model_number(dev, &maker, ms.below(3));
     let mut ds = stream(k, "device.dates");
     let life = dev.life_years * 365;
@@ -241,7 +277,7 @@ pub fn device(g: &Gen<'_>) -> Map {
     .unwrap_or(0)];
     let loc_id = stream(k, "device.location").pick(&dev.locations).cloned().unwrap_or_default();
     let location = cat.term("location", &loc_id).map(|v| v.name[c].to_string()).unwrap_or(loc_id);
-    let id = format!("DEV-{}", ids::digits(&mut stream(k, "device.id"), 8));
+    let id = device_id(k);
     map(vec![
         ("device_id", s(&id)),
         ("device_type", s(&dev.name[c])),
