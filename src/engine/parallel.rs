@@ -373,7 +373,7 @@ impl<'m> Runtime<'m> {
                     let out = r?;
                     for (j, (bytes, n)) in out.pieces.into_iter().enumerate() {
                         if let Some(sink) = mains.get(j).and_then(|k| self.sinks.get_mut(*k)) {
-                            sink.append(&bytes, n).map_err(|e| run_err(e, g.span))?;
+                            sink.append_owned(bytes, n).map_err(|e| run_err(e, g.span))?;
                         }
                     }
                     for (name, k) in &out.products {
