@@ -29,6 +29,35 @@ fn push2(out: &mut String, n: u8) {
     out.push((b'0' + n % 10) as char);
 }
 
+/// `Some(false)` for `%Y-%m-%d`, `Some(true)` for `%Y-%m-%d %H:%M:%S`, else `None`.
+#[inline]
+pub(crate) fn iso_form(fmt: &str) -> Option<bool> {
+    match fmt {
+        "%Y-%m-%d" => Some(false),
+        "%Y-%m-%d %H:%M:%S" => Some(true),
+        _ => None,
+    }
+}
+
+/// Appends `YYYY-MM-DD` (year 0..=9999), then ` HH:MM:SS` when `hms` is given.
+#[inline]
+pub(crate) fn write_iso(out: &mut String, y: u16, m: u8, d: u8, hms: Option<(u8, u8, u8)>) {
+    let d2 = |n: u8| [b'0' + n / 10 % 10, b'0' + n % 10];
+    let (y1, y2) = (d2((y / 100) as u8), d2((y % 100) as u8));
+    let (m, d) = (d2(m), d2(d));
+    let mut b = [y1[0], y1[1], y2[0], y2[1], b'-', m[0], m[1], b'-', d[0], d[1], b' ', 0, 0, b':', 0, 0, b':', 0, 0];
+    let len = match hms {
+        None => 10,
+        Some((h, mi, se)) => {
+            b[11..13].copy_from_slice(&d2(h));
+            b[14..16].copy_from_slice(&d2(mi));
+            b[17..19].copy_from_slice(&d2(se));
+            19
+        }
+    };
+    out.push_str(std::str::from_utf8(&b[..len]).unwrap_or_default());
+}
+
 pub fn strftime(dt: DateTime, fmt: &str) -> String {
     let mut out = String::with_capacity(fmt.len() + 8);
     strftime_into(&mut out, dt, fmt);
@@ -38,41 +67,12 @@ pub fn strftime(dt: DateTime, fmt: &str) -> String {
 /// `strftime` appending to `out`.
 pub fn strftime_into(out: &mut String, dt: DateTime, fmt: &str) {
     // The ISO date and datetime forms (the usual `outDateFormat`s), written in one go.
-    if matches!(fmt, "%Y-%m-%d" | "%Y-%m-%d %H:%M:%S") && (0..=9999).contains(&dt.year()) {
-        let y = dt.year() as u16;
-        let (m, d) = (dt.month() as u8, dt.day() as u8);
-        let mut b = [
-            b'0' + (y / 1000) as u8,
-            b'0' + (y / 100 % 10) as u8,
-            b'0' + (y / 10 % 10) as u8,
-            b'0' + (y % 10) as u8,
-            b'-',
-            b'0' + m / 10,
-            b'0' + m % 10,
-            b'-',
-            b'0' + d / 10,
-            b'0' + d % 10,
-            b' ',
-            0,
-            0,
-            b':',
-            0,
-            0,
-            b':',
-            0,
-            0,
-        ];
-        let len = if fmt.len() == 8 {
-            10
-        } else {
-            let (h, mi, se) = (dt.hour() as u8, dt.minute() as u8, dt.second() as u8);
-            b[11..13].copy_from_slice(&[b'0' + h / 10, b'0' + h % 10]);
-            b[14..16].copy_from_slice(&[b'0' + mi / 10, b'0' + mi % 10]);
-            b[17..19].copy_from_slice(&[b'0' + se / 10, b'0' + se % 10]);
-            19
-        };
-        out.push_str(std::str::from_utf8(&b[..len]).unwrap_or_default());
-        return;
+    if let Some(time) = iso_form(fmt) {
+        if (0..=9999).contains(&dt.year()) {
+            let hms = time.then(|| (dt.hour() as u8, dt.minute() as u8, dt.second() as u8));
+            write_iso(out, dt.year() as u16, dt.month() as u8, dt.day() as u8, hms);
+            return;
+        }
     }
     let mut it = fmt.chars().peekable();
     while let Some(c) = it.next() {

@@ -131,46 +131,48 @@ impl Shape {
     }
 }
 
-static PERSON: LazyLock<Shape> = LazyLock::new(|| {
-    Shape::new(&[
-        "birthdate",
-        "given_name",
-        "family_name",
-        "full_name",
-        "gender",
-        "name",
-        "age",
-        "email",
-        "phone",
-        "mobile_phone",
-        "academic_title",
-        "salutation",
-        "nobility_title",
-        "transaction_profile",
-        "address",
-    ])
-});
+/// The fields of a Person, in record order (also the part codes of `domains::projection`).
+pub(crate) const PERSON_FIELDS: &[&str] = &[
+    "birthdate",
+    "given_name",
+    "family_name",
+    "full_name",
+    "gender",
+    "name",
+    "age",
+    "email",
+    "phone",
+    "mobile_phone",
+    "academic_title",
+    "salutation",
+    "nobility_title",
+    "transaction_profile",
+    "address",
+];
 
-static ADDRESS: LazyLock<Shape> = LazyLock::new(|| {
-    Shape::new(&[
-        "street",
-        "house_number",
-        "city",
-        "state",
-        "postal_code",
-        "zip_code",
-        "country",
-        "country_code",
-        "phone",
-        "mobile_phone",
-        "fax",
-        "office_phone",
-        "private_phone",
-        "organization",
-        "full_address",
-        "formatted_address",
-    ])
-});
+static PERSON: LazyLock<Shape> = LazyLock::new(|| Shape::new(PERSON_FIELDS));
+
+/// The fields of an Address, in record order (also the part codes of `domains::projection`).
+pub(crate) const ADDRESS_FIELDS: &[&str] = &[
+    "street",
+    "house_number",
+    "city",
+    "state",
+    "postal_code",
+    "zip_code",
+    "country",
+    "country_code",
+    "phone",
+    "mobile_phone",
+    "fax",
+    "office_phone",
+    "private_phone",
+    "organization",
+    "full_address",
+    "formatted_address",
+];
+
+static ADDRESS: LazyLock<Shape> = LazyLock::new(|| Shape::new(ADDRESS_FIELDS));
 
 static EMPTY: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
 

@@ -58,41 +58,8 @@ pub fn projectable(kind: &str) -> bool {
     matches!(kind, "Person" | "Address" | "Patient" | "Doctor" | "MedicalProcedure" | "MedicalDevice")
 }
 
-const PERSON: &[&str] = &[
-    "birthdate",
-    "given_name",
-    "family_name",
-    "full_name",
-    "gender",
-    "name",
-    "age",
-    "email",
-    "phone",
-    "mobile_phone",
-    "academic_title",
-    "salutation",
-    "nobility_title",
-    "transaction_profile",
-    "address",
-];
-const ADDRESS: &[&str] = &[
-    "street",
-    "house_number",
-    "city",
-    "state",
-    "postal_code",
-    "zip_code",
-    "country",
-    "country_code",
-    "phone",
-    "mobile_phone",
-    "fax",
-    "office_phone",
-    "private_phone",
-    "organization",
-    "full_address",
-    "formatted_address",
-];
+const PERSON: &[&str] = crate::domains::entities::PERSON_FIELDS;
+const ADDRESS: &[&str] = crate::domains::entities::ADDRESS_FIELDS;
 const PATIENT: &[&str] = &[
     "patient_id",
     "medical_record_number",

@@ -13,9 +13,17 @@
 use super::pipeline::Outcome;
 use super::{run_err, with_row, Flow, RunError, Runtime, State};
 use crate::builtins::targets::csv::CsvCells;
-use crate::domains::determinism::{mix, row_key, Stream};
+use crate::domains::determinism::{mix, premix, row_key, splitmix, Stream};
 use crate::ir::model::*;
 use crate::vm::value::Value;
+
+/// How a flat product's records are written in one execution of it.
+pub(super) struct FlatPlan {
+    sink: usize,
+    cells: CsvCells,
+    /// The product's record keys under its parent record (see [`row_key`]).
+    rows: u64,
+}
 
 /// `true` when the records of `g` are plain keys that nothing else reads.
 pub(super) fn flat_product(g: &Generate) -> bool {
@@ -63,26 +71,29 @@ pub(super) fn flat_names(g: &Generate) -> Vec<std::sync::Arc<str>> {
 impl<'m> Runtime<'m> {
     /// The CSV sink and its cell rules when `g` is flat and its file is past its header with
     /// the product's keys as columns.
-    pub(super) fn flat_sink(&mut self, g: &'m Generate, ids: &[usize]) -> Option<(usize, CsvCells)> {
+    pub(super) fn flat_sink(&mut self, g: &'m Generate, ids: &[usize], parent_key: u64) -> Option<FlatPlan> {
         if self.sample.is_some() || !flat_product(g) {
             return None;
         }
         let [k] = ids else { return None };
         let names = flat_names(g);
         let cells = self.sinks.get_mut(*k)?.csv_cells(&names)?;
-        Some((*k, cells))
+        // `row_key(g.key, mix(root, parent), i)` is `splitmix(rows ^ premix(i))`.
+        let rows = mix(g.key.0, mix(self.root64, parent_key));
+        debug_assert_eq!(splitmix(rows ^ premix(7)), row_key(g.key, mix(self.root64, parent_key), 7));
+        Some(FlatPlan { sink: *k, cells, rows })
     }
 
-    /// Generates record `i` of a flat product into `line` and writes it to sink `k`.
+    /// Generates record `i` of a flat product into `line` and writes it to the plan's sink.
     pub(super) fn flat_row(
         &mut self,
         g: &'m Generate,
         i: u64,
-        parent_key: u64,
-        (k, cells): (usize, CsvCells),
+        plan: &FlatPlan,
         line: &mut String,
     ) -> Result<Flow, RunError> {
-        let rk = row_key(g.key, mix(self.root64, parent_key), i);
+        let (k, cells) = (plan.sink, plan.cells);
+        let rk = splitmix(plan.rows ^ premix(i));
         self.push_frame(&g.layout, rk, i);
         line.clear();
         let r = self.flat_fields(g, rk, &cells, line);

@@ -705,10 +705,10 @@ impl<'m> Runtime<'m> {
             if !muted && produced > 0 {
                 if !flat_tried {
                     flat_tried = true;
-                    flat = self.flat_sink(g, sink_ids.as_deref().unwrap_or(&[]));
+                    flat = self.flat_sink(g, sink_ids.as_deref().unwrap_or(&[]), parent_key);
                 }
-                if let Some(plan) = flat {
-                    if self.flat_row(g, i, parent_key, plan, &mut line)? == Flow::Exhausted {
+                if let Some(plan) = &flat {
+                    if self.flat_row(g, i, plan, &mut line)? == Flow::Exhausted {
                         ended_at = Some(i);
                         if self.opts.verbose {
                             eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);

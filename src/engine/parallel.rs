@@ -473,8 +473,8 @@ impl<'m> Runtime<'m> {
         let mut flat = None;
         let mut line = String::new();
         for i in a..b {
-            if let Some(plan) = flat {
-                if self.flat_row(g, i, parent_key, plan, &mut line)? == Flow::Exhausted {
+            if let Some(plan) = &flat {
+                if self.flat_row(g, i, plan, &mut line)? == Flow::Exhausted {
                     stopped = true;
                     break;
                 }
@@ -488,7 +488,7 @@ impl<'m> Runtime<'m> {
             self.emit(g, &rec, &mut ids)?;
             produced += 1;
             if produced == 1 {
-                flat = self.flat_sink(g, ids.as_deref().unwrap_or(&[]));
+                flat = self.flat_sink(g, ids.as_deref().unwrap_or(&[]), parent_key);
             }
         }
         let pieces = self.sinks.iter_mut().map(|s| s.drain()).collect();

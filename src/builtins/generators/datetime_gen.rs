@@ -130,6 +130,23 @@ fn secs_ceil(dt: DateTime) -> i64 {
     secs_floor(dt) + i64::from(dt.subsec_nanosecond() > 0)
 }
 
+/// `strftime(datetime_of(secs), fmt)` appended to `out`; the ISO date and datetime forms are
+/// written straight from the day number.
+#[inline]
+pub(super) fn write_secs(out: &mut String, secs: i64, fmt: &str) {
+    use crate::builtins::datetime::{iso_form, write_iso};
+    if let Some(time) = iso_form(fmt) {
+        let (y, m, d) = civil_from_days(secs.div_euclid(DAY));
+        if (0..=9999).contains(&y) {
+            let sod = secs.rem_euclid(DAY);
+            let hms = time.then_some(((sod / 3600) as u8, (sod / 60 % 60) as u8, (sod % 60) as u8));
+            write_iso(out, y as u16, m as u8, d as u8, hms);
+            return;
+        }
+    }
+    crate::builtins::datetime::strftime_into(out, datetime_of(secs), fmt);
+}
+
 fn datetime_of(secs: i64) -> DateTime {
     let sod = secs.rem_euclid(DAY);
     date_of(secs.div_euclid(DAY)).at((sod / 3600) as i8, (sod / 60 % 60) as i8, (sod % 60) as i8, 0)
@@ -376,23 +393,31 @@ impl DateTimeGen {
         !matches!(self, DateTimeGen::Random(r) if r.seed.is_some())
     }
 
+    /// The next random datetime as seconds since 1970 (what [`DateTimeGen::next`] makes a
+    /// datetime of); `None` for the kinds that do not draw.
+    #[inline(always)]
+    pub(super) fn next_secs(&self, st: &GenState, rng: &mut Stream) -> Option<Result<i64, String>> {
+        let DateTimeGen::Random(r) = self else { return None };
+        let mut own;
+        let rng = match r.seed {
+            Some(s) => {
+                own = Stream::new(mix(s, st.n));
+                &mut own
+            }
+            None => rng,
+        };
+        Some(r.draw(rng).ok_or_else(|| "DateTimeGenerator: the weights select no datetime".to_string()))
+    }
+
     #[inline(always)]
     pub(super) fn next(&self, st: &mut GenState, rng: &mut Stream, now: DateTime) -> Result<Option<Value>, String> {
         Ok(Some(Value::DateTime(match self {
             DateTimeGen::Now => now.with().subsec_nanosecond(0).build().unwrap_or(now),
             DateTimeGen::Fixed(v) => *v,
-            DateTimeGen::Random(r) => {
-                let mut own;
-                let rng = match r.seed {
-                    Some(s) => {
-                        own = Stream::new(mix(s, st.n));
-                        &mut own
-                    }
-                    None => rng,
-                };
-                let secs = r.draw(rng).ok_or("DateTimeGenerator: the weights select no datetime")?;
-                datetime_of(secs)
-            }
+            DateTimeGen::Random(_) => match self.next_secs(st, rng) {
+                Some(secs) => datetime_of(secs?),
+                None => return Ok(None),
+            },
         })))
     }
 }

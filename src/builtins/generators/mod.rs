@@ -206,13 +206,20 @@ impl Generator {
                 Ok(None) => false,
                 Err(e) => return Some(Err(e)),
             },
-            (Generator::DateTime(g), Some(fmt)) if !fmt.starts_with("epoch") => match g.next(state, rng, now) {
-                Ok(Some(Value::DateTime(dt))) => {
-                    crate::builtins::datetime::strftime_into(out, dt, fmt);
+            (Generator::DateTime(g), Some(fmt)) if !fmt.starts_with("epoch") => match g.next_secs(state, rng) {
+                Some(Ok(secs)) => {
+                    datetime_gen::write_secs(out, secs, fmt);
                     true
                 }
-                Ok(other) => return Some(Err(format!("DateTimeGenerator made {other:?}, not a datetime"))),
-                Err(e) => return Some(Err(e)),
+                Some(Err(e)) => return Some(Err(e)),
+                None => match g.next(state, rng, now) {
+                    Ok(Some(Value::DateTime(dt))) => {
+                        crate::builtins::datetime::strftime_into(out, dt, fmt);
+                        true
+                    }
+                    Ok(other) => return Some(Err(format!("DateTimeGenerator made {other:?}, not a datetime"))),
+                    Err(e) => return Some(Err(e)),
+                },
             },
             _ => return None,
         };

@@ -283,22 +283,13 @@ impl TextGen {
             TextGen::Str { min, max, ascii: Some(bytes), unique: false, prefix, suffix, .. }
                 if *max <= 64 && prefix.is_empty() && suffix.is_empty() =>
             {
-                let len = *min + rng.below((*max - *min) as u64 + 1) as usize;
                 // Built on the stack: one allocation per value.
                 let mut buf = [0u8; 64];
-                for b in buf.iter_mut().take(len) {
-                    *b = bytes[rng.below(bytes.len() as u64) as usize];
-                }
-                Value::from(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+                Value::from(ascii_text(bytes, *min, *max, rng, &mut buf))
             }
-            TextGen::Uuid { as_string } => {
-                let u = uuid::Uuid::from_u128(rng.uuid_v4());
-                if *as_string {
-                    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-                    Value::from(&*u.hyphenated().encode_lower(&mut buf))
-                } else {
-                    Value::Uuid(*u.as_bytes())
-                }
+            TextGen::Uuid { as_string: true } => {
+                let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                Value::from(uuid_text(rng, &mut buf))
             }
             _ => self.next_other(rng),
         }
@@ -312,18 +303,13 @@ impl TextGen {
             TextGen::Str { min, max, ascii: Some(bytes), unique: false, prefix, suffix, .. }
                 if *max <= 64 && prefix.is_empty() && suffix.is_empty() =>
             {
-                let len = *min + rng.below((*max - *min) as u64 + 1) as usize;
                 let mut buf = [0u8; 64];
-                for b in buf.iter_mut().take(len) {
-                    *b = bytes[rng.below(bytes.len() as u64) as usize];
-                }
-                out.push_str(std::str::from_utf8(&buf[..len]).unwrap_or_default());
+                out.push_str(ascii_text(bytes, *min, *max, rng, &mut buf));
                 Some(true)
             }
             TextGen::Uuid { as_string: true } => {
-                let u = uuid::Uuid::from_u128(rng.uuid_v4());
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-                out.push_str(u.hyphenated().encode_lower(&mut buf));
+                out.push_str(uuid_text(rng, &mut buf));
                 Some(true)
             }
             _ => None,
@@ -414,6 +400,22 @@ impl TextGen {
             }
         }
     }
+}
+
+/// A plain string of `min..=max` (at most 64) characters drawn from the ASCII `bytes`, in `buf`.
+#[inline(always)]
+fn ascii_text<'b>(bytes: &[u8], min: usize, max: usize, rng: &mut Stream, buf: &'b mut [u8; 64]) -> &'b str {
+    let len = (min + rng.below((max - min) as u64 + 1) as usize).min(64);
+    for b in buf.iter_mut().take(len) {
+        *b = bytes[rng.below(bytes.len() as u64) as usize];
+    }
+    std::str::from_utf8(&buf[..len]).unwrap_or_default()
+}
+
+/// A random (version 4) UUID, lower-case and hyphenated, in `buf`.
+#[inline(always)]
+fn uuid_text<'b>(rng: &mut Stream, buf: &'b mut [u8; uuid::fmt::Hyphenated::LENGTH]) -> &'b str {
+    uuid::Uuid::from_u128(rng.uuid_v4()).hyphenated().encode_lower(buf)
 }
 
 #[cfg(test)]

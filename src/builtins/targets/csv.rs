@@ -99,7 +99,11 @@ impl CsvCells {
                 buf.push_str(s);
                 true
             }
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_) => {
+            Value::Int(i) => {
+                buf.push_str(itoa::Buffer::new().format(*i));
+                !self.plain_ok
+            }
+            Value::Float(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_) => {
                 write_cell_str(buf, v);
                 !self.plain_ok
             }
