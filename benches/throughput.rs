@@ -6,7 +6,8 @@
 //! the same invocation, then prints rows/s for both and their ratio.
 //!
 //! `cargo bench --bench throughput -- threads [N]` runs W1 (CSV) and W3 (nested orders, JSON)
-//! with 1 and with 2 worker threads and prints rows/s and the speedup.
+//! with 1 and with 2 worker threads and prints rows/s and the speedup, by wall time and by a
+//! CPU-time estimate for two idle cores (see `threads`).
 //!
 //! Timing is whole-run wall time, median of 5 runs after one warm-up.
 
@@ -25,6 +26,30 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn run_model(model: &Path, out: &Path) -> f64 {
     run_model_threads(model, out, 1)
+}
+
+/// (user + system) CPU seconds of the process (all threads, finished ones included) and of
+/// the calling thread, from /proc (`None` elsewhere).
+fn cpu_times() -> Option<(f64, f64)> {
+    fn ticks(path: &str) -> Option<f64> {
+        let s = std::fs::read_to_string(path).ok()?;
+        // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+        let rest = &s[s.rfind(')')? + 2..];
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let t: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+        Some(t / 100.0)
+    }
+    Some((ticks("/proc/self/stat")?, ticks("/proc/thread-self/stat")?))
+}
+
+/// One timed run: wall seconds, process CPU seconds, main-thread CPU seconds.
+fn run_model_cpu(model: &Path, out: &Path, threads: usize) -> (f64, f64, f64) {
+    let before = cpu_times();
+    let wall = run_model_threads(model, out, threads);
+    match (before, cpu_times()) {
+        (Some((p0, m0)), Some((p1, m1))) => (wall, p1 - p0, m1 - m0),
+        _ => (wall, f64::NAN, f64::NAN),
+    }
 }
 
 fn run_model_threads(model: &Path, out: &Path, threads: usize) -> f64 {
@@ -66,19 +91,39 @@ fn stage(root: &Path, work: &Path, file: &str, n: u64) -> PathBuf {
 }
 
 /// W1 and W3 with 1 and 2 worker threads.
+///
+/// On a machine shared with other work the wall time says little about scaling, so each run
+/// also records its CPU time (all threads) and the CPU time of the main thread. The "2-core
+/// estimate" is the wall time the run would need on two otherwise idle cores if its work
+/// spread perfectly: max(main thread CPU, process CPU / 2) (never below the critical path of
+/// the main thread, never below half the total work).
 fn threads(root: &Path, work: &Path, n: u64) {
     for (name, file) in [("W1", "w1_flat.xml"), ("W3", "w3_orders.xml")] {
         let model = stage(root, work, file, n);
         let out = work.join("out");
         let mut rates = Vec::new();
+        let mut estimates = Vec::new();
         for t in [1usize, 2] {
             run_model_threads(&model, &out, t);
-            let secs = median((0..5).map(|_| run_model_threads(&model, &out, t)).collect());
+            let runs: Vec<(f64, f64, f64)> = (0..5).map(|_| run_model_cpu(&model, &out, t)).collect();
+            let secs = median(runs.iter().map(|r| r.0).collect());
+            let cpu = median(runs.iter().map(|r| r.1).collect());
+            let main = median(runs.iter().map(|r| r.2).collect());
+            let est = median(runs.iter().map(|r| r.2.max(r.1 / 2.0)).collect());
             let rate = n as f64 / secs;
-            println!("{name} datamimic --threads {t}: {n} rows in {secs:.3} s = {rate:.0} rows/s");
+            println!(
+                "{name} datamimic --threads {t}: {n} rows in {secs:.3} s = {rate:.0} rows/s; CPU {cpu:.2} s \
+                 (main thread {main:.2} s); 2-core estimate {est:.3} s = {:.0} rows/s",
+                n as f64 / est
+            );
             rates.push(rate);
+            estimates.push(est);
         }
-        println!("{name} speedup 2 threads / 1 thread: {:.2}", rates[1] / rates[0]);
+        println!(
+            "{name} speedup 2 threads / 1 thread: {:.2} wall, {:.2} by the 2-core estimate",
+            rates[1] / rates[0],
+            estimates[0] / estimates[1]
+        );
     }
 }
 

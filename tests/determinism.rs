@@ -98,3 +98,57 @@ fn unique_integers_are_a_permutation_computable_by_index() {
     let err = engine::run(&m, &opts).expect_err("an error");
     assert!(err.message.contains("used up"), "{}", err.message);
 }
+
+/// Runs a one-product model with `threads`; the CSV text or the error message.
+fn run_threads(model_text: &str, threads: usize, rows: Option<(u64, u64)>) -> Result<String, String> {
+    let dir = tempfile::tempdir().expect("tmp");
+    let model = dir.path().join("m.xml");
+    std::fs::write(&model, model_text).expect("write model");
+    let (_sm, m, diags) = lower_file(&model, &LowerOptions { for_run: true, ..LowerOptions::default() });
+    let m = m.unwrap_or_else(|| panic!("{:?}", diags.0));
+    let out = dir.path().join("out");
+    let opts = RunOptions {
+        threads,
+        rows,
+        ..RunOptions::new(out.clone(), Seed::Int(7), jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0))
+    };
+    engine::run(&m, &opts).map_err(|e| e.message.clone())?;
+    Ok(std::fs::read_to_string(Path::new(&out).join("ids.csv")).expect("ids.csv"))
+}
+
+#[test]
+fn unique_patterns_and_ids_are_permutations_computable_by_index() {
+    // 12 * 10^3 strings, and an id generator's space far larger than the run.
+    let model = |n: u64| {
+        format!(
+            r#"<setup rngSeed="7" defaultSeparator=",">
+  <generate name="ids" count="{n}" target="CSV">
+    <key name="code" pattern="[A-L][0-9]{{3}}" unique="true"/>
+    <key name="ean" generator="EANGenerator" unique="true"/>
+    <key name="ref" generator="PrefixedIdGenerator(prefix='R', body_pattern='[0-9]{{5}}')" unique="true"/>
+  </generate>
+</setup>"#
+        )
+    };
+    let full = run_threads(&model(12_000), 1, None).expect("runs");
+    let mut codes = column(&full, "code");
+    codes.sort_unstable();
+    let want: Vec<String> = ('A'..='L').flat_map(|c| (0..1000).map(move |d| format!("{c}{d:03}"))).collect::<Vec<_>>();
+    assert_eq!(codes, want, "12000 records take each of the 12000 strings once");
+    for col in ["ean", "ref"] {
+        let mut v = column(&full, col);
+        v.sort_unstable();
+        v.dedup();
+        assert_eq!(v.len(), 12_000, "{col} repeats a value");
+    }
+    for t in [2, 7] {
+        assert_eq!(run_threads(&model(12_000), t, None).expect("runs"), full, "--threads {t}");
+    }
+    let part = run_threads(&model(12_000), 1, Some((9000, 9010))).expect("runs");
+    assert_eq!(column(&part, "code"), column(&full, "code")[9000..9010].to_vec(), "row seek");
+    // One record more than strings: a clear error, not a repeat.
+    for t in [1, 2] {
+        let err = run_threads(&model(12_001), t, None).expect_err("an error");
+        assert!(err.contains("'code' is unique, but its 12000 values are used up"), "{err}");
+    }
+}

@@ -25,6 +25,40 @@ pub struct Pattern {
     root: Node,
     groups: usize,
     src: String,
+    /// How many distinct strings [`Pattern::generate`] makes, when its structure is fixed
+    /// (no alternation) and the count fits in a `u64`: the strings are then numbered by
+    /// [`Pattern::nth`].
+    space: Option<u64>,
+    /// The same for [`Pattern::generate_full`] with `max_repeat` [`FULL_REPEAT`].
+    space_full: Option<u64>,
+}
+
+/// The `max_repeat` of [`Pattern::nth_full`] (as `PrefixedIdGenerator` draws its bodies).
+pub const FULL_REPEAT: u32 = 8;
+
+/// Where a generated string's choices come from: a random stream, or the digits of a number
+/// in the mixed radix of the pattern's choices.
+trait Draw {
+    fn below(&mut self, n: u64) -> u64;
+}
+
+impl Draw for Stream {
+    #[inline(always)]
+    fn below(&mut self, n: u64) -> u64 {
+        Stream::below(self, n)
+    }
+}
+
+/// The digits of a number, least significant first, each in the radix asked for.
+struct Digits(u64);
+
+impl Draw for Digits {
+    fn below(&mut self, n: u64) -> u64 {
+        let n = n.max(1);
+        let d = self.0 % n;
+        self.0 /= n;
+        d
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -109,7 +143,7 @@ impl CharSet {
         CharSet::from_ranges(out)
     }
 
-    fn pick(&self, rng: &mut Stream) -> char {
+    fn pick(&self, rng: &mut impl Draw) -> char {
         let mut i = rng.below(self.total);
         for &(lo, hi) in &self.ranges {
             let n = (hi - lo + 1) as u64;
@@ -187,7 +221,43 @@ impl Pattern {
             // Only an unmatched `)` stops the top-level alternation early.
             return Err(format!("unbalanced parenthesis at offset {}", p.pos));
         }
-        Ok(Pattern { root, groups: p.groups, src: src.to_string() })
+        let space = value_space(&root, None);
+        let space_full = value_space(&root, Some(FULL_REPEAT));
+        Ok(Pattern { root, groups: p.groups, src: src.to_string(), space, space_full })
+    }
+
+    /// The number of distinct strings [`Pattern::generate`] makes when the pattern has a fixed
+    /// structure (no alternation, no empty class) and the number fits in a `u64`; `None`
+    /// otherwise.
+    pub fn space(&self) -> Option<u64> {
+        self.space
+    }
+
+    /// [`Pattern::space`] for [`Pattern::generate_full`] with `max_repeat` [`FULL_REPEAT`]
+    /// (every repetition count is then fixed too).
+    pub fn space_full(&self) -> Option<u64> {
+        self.space_full
+    }
+
+    /// String number `k` (`k < space()`) of the pattern's value space: its choices are the
+    /// digits of `k` in the mixed radix of the pattern's character classes, so distinct
+    /// numbers give distinct strings. `None` when the space is not enumerable or `k` is out
+    /// of it.
+    pub fn nth(&self, k: u64) -> Option<String> {
+        self.space.filter(|n| k < *n)?;
+        let mut out = String::new();
+        let mut caps = vec![String::new(); self.groups + 1];
+        gen(&self.root, &mut Digits(k), None, &mut out, &mut caps);
+        Some(out)
+    }
+
+    /// [`Pattern::nth`] for the space of [`Pattern::space_full`].
+    pub fn nth_full(&self, k: u64) -> Option<String> {
+        self.space_full.filter(|n| k < *n)?;
+        let mut out = String::new();
+        let mut caps = vec![String::new(); self.groups + 1];
+        gen(&self.root, &mut Digits(k), Some(FULL_REPEAT), &mut out, &mut caps);
+        Some(out)
     }
 
     /// The pattern text.
@@ -228,7 +298,39 @@ impl Pattern {
     }
 }
 
-fn gen(node: &Node, rng: &mut Stream, full: Option<u32>, out: &mut String, caps: &mut Vec<String>) {
+/// The number of distinct strings `gen` makes from `node` when every repetition count is fixed
+/// and no alternation chooses between shapes. Each character class then fills one position of
+/// a string of fixed length, so the strings correspond one to one to the tuples of class
+/// choices (back references copy, they do not choose).
+fn value_space(node: &Node, full: Option<u32>) -> Option<u64> {
+    match node {
+        Node::Empty | Node::Lit(_) | Node::BackRef(_) => Some(1),
+        Node::Set(s) => (s.total > 0).then_some(s.total),
+        Node::Seq(v) => v.iter().try_fold(1u64, |acc, n| acc.checked_mul(value_space(n, full)?)),
+        Node::Alt(v) if v.len() == 1 => value_space(&v[0], full),
+        Node::Alt(_) => None,
+        Node::Group(inner, _) => value_space(inner, full),
+        Node::Repeat { node, min, max } => {
+            let count = match full {
+                None => *min,
+                Some(extra) => {
+                    let cap = min.saturating_add(extra);
+                    let hi = max.map_or(cap, |m| m.min(cap));
+                    if hi != *min {
+                        return None;
+                    }
+                    *min
+                }
+            };
+            if count == 0 {
+                return Some(1);
+            }
+            value_space(node, full)?.checked_pow(count)
+        }
+    }
+}
+
+fn gen(node: &Node, rng: &mut impl Draw, full: Option<u32>, out: &mut String, caps: &mut Vec<String>) {
     match node {
         Node::Empty => {}
         Node::Lit(c) => out.push(*c),
@@ -607,6 +709,34 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every number of a small space gives a distinct string the random generator can make.
+    #[test]
+    fn numbered_strings_enumerate_the_space() {
+        for (src, n) in [
+            ("[a-c][0-1]", 6u64),
+            ("x(\\d)-\\1[AB]?", 10),
+            ("(?P<k>[ab]{2})\\.(?P=k)", 4),
+            ("[0-9]{3}Z+", 1000),
+            ("^\\w$", 125),
+            ("", 1),
+        ] {
+            let p = Pattern::parse(src).expect("parses");
+            assert_eq!(p.space(), Some(n), "{src}");
+            let all: std::collections::BTreeSet<String> = (0..n).map(|k| p.nth(k).expect("in the space")).collect();
+            assert_eq!(all.len() as u64, n, "{src}: numbered strings repeat");
+            assert!(p.nth(n).is_none());
+            let drawn: std::collections::BTreeSet<String> = (0..2000).map(|s| gen1(src, s)).collect();
+            assert!(drawn.is_subset(&all), "{src}: a drawn string has no number");
+        }
+        for src in ["a|b", "[ab]|c", "[0-9]{20}"] {
+            assert_eq!(Pattern::parse(src).expect("parses").space(), None, "{src}");
+        }
+        // Full repetition: fixed only when every count is.
+        assert_eq!(Pattern::parse("[0-9]{6}").expect("parses").space_full(), Some(1_000_000));
+        assert_eq!(Pattern::parse("[0-9]{2,4}").expect("parses").space_full(), None);
+        assert_eq!(Pattern::parse("[0-9]{2,4}").expect("parses").space(), Some(100));
+    }
 
     fn gen1(p: &str, seed: u64) -> String {
         Pattern::parse(p).expect("valid pattern").generate(&mut Stream::new(seed))

@@ -192,6 +192,7 @@ impl<'m> Runtime<'m> {
             in_include: false,
             local_layouts: Vec::new(),
             worker: false,
+            local_consts: Vec::new(),
             includes: HashMap::new(),
             loaded: SourceMap::starting_at(sources.next_id()),
             next_state: model.states,
@@ -235,6 +236,8 @@ struct Runtime<'m> {
     local_layouts: Vec<(usize, &'m Layout)>,
     /// A parallel worker: constant strings are copied, not shared, for the same reason.
     worker: bool,
+    /// A worker's copies of the constants of field statements (by statement state).
+    local_consts: Vec<Vec<Value>>,
     /// Expressions found in scripted source data, compiled once per distinct text.
     templates: HashMap<String, Arc<crate::vm::op::Chunk>>,
     /// Values already produced by `unique` statements (per statement execution).
@@ -648,8 +651,18 @@ impl<'m> Runtime<'m> {
         // The record at which a source or sequence ran out (the product's true end).
         let mut ended_at: Option<u64> = None;
         let mut i = start;
-        let mut try_parallel =
-            seekable && top && self.opts.threads > 1 && !g.targets.iter().any(|t| matches!(t, Target::Database { .. }));
+        // Products whose records (with their nested products') are independent of each other,
+        // up to counters a counts-only pass restores, are generated in parallel chunks.
+        let mut chunks =
+            if top && self.opts.threads > 1 && self.sample.is_none() { parallel::chunkable(g) } else { None };
+        let mut try_parallel_at = chunks.as_ref().map(|_| 0u64);
+        if top && self.opts.threads > 1 && chunks.is_none() && self.opts.verbose && last > first {
+            eprintln!(
+                "note: '{}' runs on one thread: its records depend on the records before them (memstore, \
+                 cursor, unique set, sequence, echo, database, or a nested product that is not independent)",
+                g.name
+            );
+        }
         // A product other products read (memstore, nested list) is generated whole; only the
         // window is written.
         let whole = collect || (top && parallel::feeds_memstore(g));
@@ -663,10 +676,17 @@ impl<'m> Runtime<'m> {
         while i < end {
             // Once the first record has opened the files (headers written), the rest may be
             // generated and formatted in parallel chunks.
-            if try_parallel && produced > 0 {
-                try_parallel = false;
-                let ids = sink_ids.clone().unwrap_or_default();
-                if let Some((done, stopped)) = self.run_parallel(g, parent_key, rows.as_ref(), i, last, &ids)? {
+            // (Files of nested products must be open too: otherwise try again a chunk later.)
+            if produced > 0 && try_parallel_at.is_some_and(|at| i >= at) && i < last {
+                try_parallel_at = Some(i + 256);
+                let ch = chunks.take().unwrap_or_default();
+                let r = self.run_parallel(g, parent_key, rows.as_ref(), i, last, &ch)?;
+                chunks = Some(ch);
+                if let Some((done, stopped)) = r {
+                    if self.opts.verbose {
+                        eprintln!("note: '{}' records {i}..{} were generated in parallel chunks", g.name, i + done);
+                    }
+                    try_parallel_at = None;
                     produced += done;
                     i += done;
                     if stopped {
@@ -674,8 +694,9 @@ impl<'m> Runtime<'m> {
                         if self.opts.verbose {
                             eprintln!("note: '{}' stopped after {i} records: a source or sequence ran out", g.name);
                         }
+                        break;
                     }
-                    break;
+                    continue;
                 }
             }
             // Records before the window (and their children) are generated but not written.
@@ -1253,6 +1274,7 @@ impl<'m> Runtime<'m> {
                 in_include: self.in_include || !self.frames.is_empty(),
                 local_layouts: Vec::new(),
                 worker: false,
+                local_consts: Vec::new(),
                 dbs: std::mem::take(&mut self.dbs),
             };
             let r = sub.exec_setup(&model.body);

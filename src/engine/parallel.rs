@@ -1,8 +1,9 @@
 //! Parallel generation of independent records (`--threads`).
 //!
-//! A top-level product whose records depend only on their index ([`stateless_body`]: no
-//! counters, cursors, `unique` sets, nested products or echoes) is generated in contiguous
-//! chunks of record indices on worker threads. Each worker has a runtime of its own and forks of
+//! A top-level product whose records depend only on their index ([`chunkable`]: no cursors,
+//! `unique` sets or echoes; nested products whose records depend only on theirs; counters
+//! only where a counts-only pass can tell how far they got before any record) is generated in
+//! contiguous chunks of record indices on worker threads. Each worker has a runtime of its own and forks of
 //! the product's sinks that format into memory; the main thread appends the chunks to the files
 //! in index order. Record *i* is computed from (seed, product, *i*) alone and formatted by a
 //! sink in the same state as in a sequential run, so the bytes are the same for every thread
@@ -12,12 +13,99 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::{run_err, Flow, FrameStack, RunError, RunReport, Runtime, Scratch, State};
+use crate::builtins::generators::GenState;
 use crate::builtins::targets::Sink;
+use crate::domains::determinism::{mix, row_key};
 use crate::ir::model::*;
 use crate::vm::value::Map;
 
 /// Records per chunk: large enough to amortise the hand-over, small enough to keep memory flat.
 const CHUNK_ROWS: u64 = 4096;
+
+/// A counter field: a `GlobalIncrementGenerator` that runs exactly once per record of its
+/// product (its value is the number of records before, over the whole run).
+fn counter_field(f: &Field) -> bool {
+    matches!(&f.mode, Mode::Generator(g, GenScope::Run) if g.counter())
+        && f.direct
+        && f.condition.is_none()
+        && f.null_quota == 0.0
+        && !f.unique
+        && f.elements.is_empty()
+}
+
+/// What the chunks of a product need besides their range ([`chunkable`]).
+#[derive(Default)]
+pub(super) struct Chunking {
+    /// The states of the counter fields of the product tree.
+    counters: Vec<StateId>,
+    /// The nested products with a counter in their tree (the counts-only pass visits them).
+    counted: Vec<StateId>,
+}
+
+/// How a top-level product's records can be generated in chunks, `None` when they cannot:
+/// every statement is stateless ([`stateless_stmt`]), a counter field, or a nested generate
+/// (directly in the record body) writing to files only, whose own body follows the same
+/// rules. Counters are restored at a chunk's first record from a counts-only pass
+/// ([`Runtime::count_calls`]), so the nested products they sit in need counts that follow
+/// from row keys alone (fixed or `minCount`/`maxCount`) and must not end early.
+pub(super) fn chunkable(g: &Generate) -> Option<Chunking> {
+    /// `Some(whether the body's tree holds a counter)` when it qualifies.
+    fn body(b: &[Stmt], ch: &mut Chunking) -> Option<bool> {
+        let mut any = false;
+        for s in b {
+            match s {
+                Stmt::Field(f) if counter_field(f) => {
+                    ch.counters.push(f.state);
+                    any = true;
+                }
+                Stmt::Generate(c) => {
+                    // (Its records may be bound in the parent record: they stay in the chunk.)
+                    if !c.targets.iter().all(|t| matches!(t, Target::File(_))) {
+                        return None;
+                    }
+                    if body(&c.body, ch)? {
+                        let countable = c.source.is_none()
+                            && c.series.is_none()
+                            && matches!(c.count, Count::Fixed(_) | Count::Range { .. })
+                            && c.body.iter().all(|s| match s {
+                                Stmt::Field(f) => never_ends(f, &c.count),
+                                _ => true,
+                            });
+                        if !countable {
+                            return None;
+                        }
+                        ch.counted.push(c.state);
+                        any = true;
+                    }
+                }
+                other if stateless_stmt(other) => {}
+                _ => return None,
+            }
+        }
+        Some(any)
+    }
+    let collect = g.bind_slot.is_some() || feeds_memstore(g);
+    if collect || g.targets.iter().any(|t| matches!(t, Target::Database { .. })) {
+        return None;
+    }
+    let mut ch = Chunking::default();
+    body(&g.body, &mut ch)?;
+    Some(ch)
+}
+
+/// `true` unless field `f` of a product with count `count` may end its product early (an
+/// `IncrementGenerator` reaching its `end`).
+fn never_ends(f: &Field, count: &Count) -> bool {
+    let most = match count {
+        Count::Fixed(n) => *n,
+        Count::Range { max, .. } => *max,
+        _ => return false,
+    };
+    match &f.mode {
+        Mode::Generator(g, _) if g.value_at(0).is_some() => most == 0 || matches!(g.value_at(most - 1), Some(Some(_))),
+        _ => true,
+    }
+}
 
 /// `true` when every record of a body can be generated without the records before it.
 pub(super) fn stateless_body(body: &[Stmt]) -> bool {
@@ -94,6 +182,7 @@ fn layouts_of<'a>(layout: &'a Layout, body: &'a [Stmt], out: &mut Vec<&'a Layout
                 }
                 Stmt::Condition(bs) => bs.iter().for_each(|b| walk(&b.body, out)),
                 Stmt::While { body, .. } => walk(body, out),
+                Stmt::Generate(g) => layouts_of(&g.layout, &g.body, out),
                 _ => {}
             }
         }
@@ -112,17 +201,56 @@ fn unshared(l: &Layout) -> Layout {
 
 /// What a worker produced for one chunk.
 struct ChunkOut {
-    /// Bytes and records per sink of the product, in the product's sink order.
+    /// Bytes and records per sink of the product tree, in the order of `run_parallel`'s sinks.
     pieces: Vec<(Vec<u8>, u64)>,
     produced: u64,
+    /// Records of nested products, per product in first-run order.
+    products: Vec<(String, u64)>,
     /// A sequence ran out inside the chunk: the product ends there.
     stopped: bool,
 }
 
+/// The products of a chunked product's tree: itself and its nested generates, parents first.
+fn tree<'a>(g: &'a Generate, out: &mut Vec<&'a Generate>) {
+    out.push(g);
+    for s in &g.body {
+        if let Stmt::Generate(c) = s {
+            tree(c, out);
+        }
+    }
+}
+
 impl<'m> Runtime<'m> {
-    /// Generates records `[from, to)` of top-level product `g` on worker threads and appends
-    /// them to its sinks `ids` in order. `Some((records written, stopped early))`, or `None`
-    /// (nothing done) when the range is small or a sink cannot be formatted in pieces.
+    /// Adds to `calls` how often each counter of `counters` runs in a record with row key
+    /// `rk` and body `body`, its nested products' records included (the counts-only pass:
+    /// nested counts follow from row keys, nothing else is evaluated).
+    fn count_calls(&mut self, body: &'m [Stmt], rk: u64, ch: &Chunking, calls: &mut [u64]) -> Result<(), RunError> {
+        for s in body {
+            match s {
+                Stmt::Field(f) if counter_field(f) => {
+                    if let Some(k) = ch.counters.iter().position(|c| *c == f.state) {
+                        calls[k] += 1;
+                    }
+                }
+                Stmt::Generate(c) if ch.counted.contains(&c.state) => {
+                    let gkey = mix(mix(self.root64, c.key.0), rk);
+                    let n = self.count(&c.count, gkey, None, c.span)?;
+                    for j in 0..n {
+                        let crk = row_key(c.key, mix(self.root64, rk), j);
+                        self.count_calls(&c.body, crk, ch, calls)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Generates records `[from, to)` of top-level product `g` (and their nested products) on
+    /// worker threads and appends them to the sinks in order; `counters` are the product's
+    /// ([`chunkable`]). `Some((records written, stopped early))`, or `None` (nothing done)
+    /// when the range is small or a sink of the tree is not open yet or cannot be formatted
+    /// in pieces.
     pub(super) fn run_parallel(
         &mut self,
         g: &'m Generate,
@@ -130,11 +258,47 @@ impl<'m> Runtime<'m> {
         rows: Option<&Vec<Arc<Map>>>,
         from: u64,
         to: u64,
-        ids: &[usize],
+        ch: &Chunking,
     ) -> Result<Option<(u64, bool)>, RunError> {
+        let counters = &ch.counters[..];
         let threads = self.opts.threads.max(1) as u64;
         if to.saturating_sub(from) < 2 * CHUNK_ROWS {
             return Ok(None);
+        }
+        // The sinks of every product of the tree (each once), and each product's places in
+        // that list.
+        let mut products = Vec::new();
+        tree(g, &mut products);
+        let mut mains: Vec<usize> = Vec::new();
+        let mut keys: Vec<(StateId, Vec<usize>)> = Vec::new();
+        for p in &products {
+            if !p.targets.iter().any(|t| matches!(t, Target::File(_) | Target::Database { .. })) {
+                continue;
+            }
+            let Some(ids) = self.sink_keys.get(&p.state) else { return Ok(None) };
+            let mut at = Vec::new();
+            for &k in ids {
+                let j = match mains.iter().position(|m| *m == k) {
+                    Some(j) => j,
+                    None => {
+                        mains.push(k);
+                        mains.len() - 1
+                    }
+                };
+                at.push(j);
+            }
+            keys.push((p.state, at));
+        }
+        let mut fork_sets = Vec::new();
+        for _ in 0..threads {
+            let mut forks = Vec::new();
+            for &k in &mains {
+                match self.sinks.get(k).and_then(|s| s.fork()) {
+                    Some(f) => forks.push(f),
+                    None => return Ok(None),
+                }
+            }
+            fork_sets.push(forks);
         }
         // Per worker: copies of the product's layouts with names of their own.
         let mut model_layouts = Vec::new();
@@ -142,69 +306,113 @@ impl<'m> Runtime<'m> {
         let copies: Vec<Vec<Layout>> =
             (0..threads).map(|_| model_layouts.iter().map(|l| unshared(l)).collect()).collect();
         let mut workers = Vec::new();
-        for copy in &copies {
-            let mut sinks = Vec::new();
-            for &k in ids {
-                match self.sinks.get(k).and_then(|s| s.fork()) {
-                    Some(f) => sinks.push(f),
-                    None => return Ok(None),
-                }
-            }
+        for (copy, forks) in copies.iter().zip(fork_sets) {
             let local: Vec<(usize, &Layout)> =
                 model_layouts.iter().zip(copy).map(|(m, c)| (*m as *const Layout as usize, c)).collect();
-            workers.push(self.worker(sinks, g.state, local));
+            workers.push(self.worker(forks, &keys, local));
         }
-        let mut produced = 0u64;
-        let mut next = from;
-        while next < to {
-            let wave: Vec<(u64, u64)> = (0..threads)
-                .map(|k| {
-                    let a = next.saturating_add(k * CHUNK_ROWS).min(to);
-                    (a, a.saturating_add(CHUNK_ROWS).min(to))
-                })
-                .filter(|(a, b)| a < b)
-                .collect();
-            next = wave.last().map_or(to, |w| w.1);
-            let results: Vec<Result<ChunkOut, RunError>> = std::thread::scope(|s| {
-                let handles: Vec<_> = workers
-                    .iter_mut()
-                    .zip(&wave)
-                    .map(|(w, &(a, b))| s.spawn(move || w.run_chunk(g, parent_key, rows, a, b)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err(run_err("a worker thread failed", g.span))))
-                    .collect()
-            });
-            for r in results {
-                let out = r?;
-                for (j, (bytes, n)) in out.pieces.into_iter().enumerate() {
-                    if let Some(sink) = ids.get(j).and_then(|k| self.sinks.get_mut(*k)) {
-                        sink.append(&bytes, n).map_err(|e| run_err(e, g.span))?;
+        // Counter values at the next chunk's first record.
+        let mut at: Vec<u64> = counters
+            .iter()
+            .map(|c| match self.states.get(*c as usize) {
+                Some(State::Gen(gs)) => gs.count(),
+                _ => 0,
+            })
+            .collect();
+        // A pool of workers takes chunks in index order (tickets); the main thread appends
+        // finished chunks in order while the workers go on with the next ones, at most
+        // `window` chunks ahead of the last appended one (memory stays flat).
+        let chunks = (to - from).div_ceil(CHUNK_ROWS);
+        let window = 2 * threads + 1;
+        type Ticket = (u64, u64, u64, Vec<(StateId, u64)>);
+        let (ticket_tx, ticket_rx) = std::sync::mpsc::channel::<Ticket>();
+        let ticket_rx = std::sync::Mutex::new(ticket_rx);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Result<ChunkOut, RunError>)>();
+        let outcome = std::thread::scope(|s| -> Result<(u64, bool), RunError> {
+            for w in workers.iter_mut() {
+                let (ticket_rx, done_tx) = (&ticket_rx, done_tx.clone());
+                s.spawn(move || loop {
+                    let ticket = match ticket_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((c, a, b, starts)) = ticket else { return };
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        w.run_chunk(g, parent_key, rows, a, b, &starts)
+                    }))
+                    .unwrap_or_else(|_| Err(run_err("a worker thread failed", g.span)));
+                    if done_tx.send((c, r)).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(done_tx);
+            // Dropped on every way out of this scope: the workers then stop.
+            let tickets = ticket_tx;
+            let mut issued = 0u64;
+            let mut appended = 0u64;
+            let mut produced = 0u64;
+            let mut pending: BTreeMap<u64, Result<ChunkOut, RunError>> = BTreeMap::new();
+            while appended < chunks {
+                while issued < chunks && issued < appended + window {
+                    let a = from + issued * CHUNK_ROWS;
+                    let b = a.saturating_add(CHUNK_ROWS).min(to);
+                    let starts = counters.iter().copied().zip(at.iter().copied()).collect();
+                    if !counters.is_empty() {
+                        for i in a..b {
+                            let rk = row_key(g.key, mix(self.root64, parent_key), i);
+                            self.count_calls(&g.body, rk, ch, &mut at)?;
+                        }
+                    }
+                    tickets.send((issued, a, b, starts)).map_err(|_| run_err("a worker thread failed", g.span))?;
+                    issued += 1;
+                }
+                let (c, r) = done_rx.recv().map_err(|_| run_err("a worker thread failed", g.span))?;
+                pending.insert(c, r);
+                while let Some(r) = pending.remove(&appended) {
+                    let out = r?;
+                    for (j, (bytes, n)) in out.pieces.into_iter().enumerate() {
+                        if let Some(sink) = mains.get(j).and_then(|k| self.sinks.get_mut(*k)) {
+                            sink.append_owned(bytes, n).map_err(|e| run_err(e, g.span))?;
+                        }
+                    }
+                    for (name, k) in &out.products {
+                        self.report_count(name, *k);
+                    }
+                    produced += out.produced;
+                    appended += 1;
+                    if out.stopped {
+                        return Ok((produced, true));
                     }
                 }
-                produced += out.produced;
-                if out.stopped {
-                    return Ok(Some((produced, true)));
-                }
+            }
+            Ok((produced, false))
+        });
+        let (produced, stopped) = outcome?;
+        if stopped {
+            return Ok(Some((produced, true)));
+        }
+        // The counters continue after the range (as if it had run here).
+        for (c, n) in counters.iter().zip(&at) {
+            if let Some(st) = self.states.get_mut(*c as usize) {
+                *st = State::Gen(GenState::counted(*n));
             }
         }
         Ok(Some((produced, false)))
     }
 
     /// A runtime for a worker thread: the run's read-only data, fresh state, and `sinks` as
-    /// the sinks of product `state`.
+    /// the sinks of the products in `keys` (product state, places in `sinks`).
     fn worker<'w>(
         &self,
         sinks: Vec<Box<dyn Sink>>,
-        state: StateId,
+        keys: &[(StateId, Vec<usize>)],
         local_layouts: Vec<(usize, &'w Layout)>,
     ) -> Runtime<'w>
     where
         'm: 'w,
     {
-        let mut sink_keys = HashMap::new();
-        sink_keys.insert(state, (0..sinks.len()).collect());
+        let sink_keys: HashMap<StateId, Vec<usize>> = keys.iter().cloned().collect();
         Runtime {
             model: self.model,
             globals: self.globals.clone(),
@@ -229,6 +437,7 @@ impl<'m> Runtime<'m> {
             in_include: self.in_include,
             local_layouts,
             worker: true,
+            local_consts: Vec::new(),
             // Products with run-time includes are not generated in parallel.
             includes: HashMap::new(),
             loaded: crate::source::SourceMap::starting_at(self.loaded.next_id()),
@@ -241,7 +450,8 @@ impl<'m> Runtime<'m> {
         }
     }
 
-    /// Generates and formats records `[a, b)` into this worker's memory sinks.
+    /// Generates and formats records `[a, b)` into this worker's memory sinks, the counters
+    /// starting at `starts`.
     fn run_chunk(
         &mut self,
         g: &'m Generate,
@@ -249,7 +459,13 @@ impl<'m> Runtime<'m> {
         rows: Option<&Vec<Arc<Map>>>,
         a: u64,
         b: u64,
+        starts: &[(StateId, u64)],
     ) -> Result<ChunkOut, RunError> {
+        for (c, n) in starts {
+            if let Some(st) = self.states.get_mut(*c as usize) {
+                *st = State::Gen(GenState::counted(*n));
+            }
+        }
         let mut rec = Vec::new();
         let mut ids = None;
         let mut produced = 0;
@@ -276,6 +492,7 @@ impl<'m> Runtime<'m> {
             }
         }
         let pieces = self.sinks.iter_mut().map(|s| s.drain()).collect();
-        Ok(ChunkOut { pieces, produced, stopped })
+        let products = std::mem::take(&mut self.report.products);
+        Ok(ChunkOut { pieces, produced, products, stopped })
     }
 }

@@ -153,14 +153,33 @@ impl<'m> Runtime<'m> {
         Ok(())
     }
 
-    /// A model constant for a record: shared on the main thread; a fresh string on a parallel
-    /// worker, whose clones would otherwise contend for the constant's reference count.
+    /// Constant `values[k]` of field statement `state` for a record: shared on the main
+    /// thread; on a parallel worker a copy of the worker's own (made once per statement),
+    /// since clones of the model's constants would contend for their reference counts.
     #[inline]
-    fn own(&self, v: &Value) -> Value {
-        match v {
-            Value::Str(s) if self.worker => Value::Str(Arc::from(&**s)),
-            _ => v.clone(),
+    fn own(&mut self, state: StateId, values: &[Value], k: usize) -> Value {
+        if !self.worker {
+            return values[k].clone();
         }
+        self.own_local(state, values, k)
+    }
+
+    fn own_local(&mut self, state: StateId, values: &[Value], k: usize) -> Value {
+        let st = state as usize;
+        if self.local_consts.len() <= st {
+            self.local_consts.resize_with(st + 1, Vec::new);
+        }
+        let local = &mut self.local_consts[st];
+        if local.len() != values.len() {
+            *local = values
+                .iter()
+                .map(|v| match v {
+                    Value::Str(s) => Value::Str(Arc::from(&**s)),
+                    other => other.clone(),
+                })
+                .collect();
+        }
+        local[k].clone()
     }
 
     /// Step 3: the raw value by mode; `Ok(None)` means exhausted.
@@ -168,7 +187,7 @@ impl<'m> Runtime<'m> {
     fn raw_value(&mut self, f: &'m Field, rng: &mut Stream) -> Result<Option<Value>, RunError> {
         Ok(Some(match &f.mode {
             Mode::Script(e) => self.eval(e, rng)?,
-            Mode::Constant(v) => self.own(v),
+            Mode::Constant(v) => self.own(f.state, std::slice::from_ref(v), 0),
             Mode::Template(t) => Value::from(self.eval_template(t, rng)?),
             Mode::Values { values, weights, unique } => {
                 if *unique {
@@ -193,12 +212,12 @@ impl<'m> Runtime<'m> {
                     values[order[*pos - 1]].clone()
                 } else {
                     match weights {
-                        Some(t) => self.own(&values[t.sample(rng)]),
-                        None => self.own(&values[rng.below(values.len() as u64) as usize]),
+                        Some(t) => self.own(f.state, values, t.sample(rng)),
+                        None => self.own(f.state, values, rng.below(values.len() as u64) as usize),
                     }
                 }
             }
-            Mode::Weighted { values, table } => values[table.sample(rng)].clone(),
+            Mode::Weighted { values, table } => self.own(f.state, values, table.sample(rng)),
             Mode::Generator(g, scope) => {
                 if f.direct && *scope == GenScope::PerExecution && !f.unique {
                     if let (Some(fr), true) = (self.frames.last(), g.value_at(0).is_some()) {
@@ -264,20 +283,24 @@ impl<'m> Runtime<'m> {
 
     /// Draws until the value was not produced before by this statement (in this execution).
     fn unique_value(&mut self, f: &'m Field, rng: &mut Stream) -> Result<Option<Value>, RunError> {
-        // A uniform integer range: the i-th record takes the i-th value of a keyed permutation
-        // of the range (no set of used values; any record computable alone).
-        if let Some((min, max)) = unique_by_index(f) {
-            let n = (max as i128 - min as i128 + 1) as u64;
+        // A value space numbered by the record index: the i-th record takes value number
+        // `permute(i)` of a keyed permutation of the space (no set of used values; any record
+        // computable alone; exhausted exactly when every value is used).
+        if let Some(n) = unique_by_index(f) {
             let idx = self.frames.last().map(|fr| fr.index).unwrap_or(0);
             if idx >= n {
-                return Err(run_err(
-                    format!("'{}' is unique, but its {n} values ({min}..={max}) are used up", f.name),
-                    f.span,
-                ));
+                let what = match int_range(f) {
+                    Some((min, max)) => format!("{n} values ({min}..={max})"),
+                    None => format!("{n} values"),
+                };
+                return Err(run_err(format!("'{}' is unique, but its {what} are used up", f.name), f.span));
             }
             let exec = self.frames.iter().rev().nth(1).map(|p| p.row_key).unwrap_or(self.root64);
             let k = crate::domains::determinism::permute(idx, n, mix(f.key.0, exec));
-            return Ok(Some(Value::Int((min as i128 + k as i128) as i64)));
+            return match unique_nth(f, k) {
+                Some(v) => Ok(Some(v)),
+                None => unreachable_state(),
+            };
         }
         for attempt in 0..10_000u64 {
             let mut s = Stream::new(mix(rng.next_u64(), attempt));
@@ -550,10 +573,36 @@ impl Env for Runtime<'_> {
     }
 }
 
-/// The range of a `unique` field whose distinct values are enumerated by record index: a
-/// uniform `IntegerGenerator` on a field that runs once per record, over fewer than 2^64 values.
-pub(super) fn unique_by_index(f: &Field) -> Option<(i64, i64)> {
-    let Mode::Generator(g, _) = &f.mode else { return None };
-    let (min, max) = g.int_range()?;
-    (f.unique && f.direct && ((max as i128 - min as i128) < u64::MAX as i128)).then_some((min, max))
+/// The size of the value space of a `unique` field whose distinct values are numbered by the
+/// record index (`permute(index)` picks the number): a field that runs once per record of
+/// its statement execution ([`Field::indexed`]) and draws from a uniform `IntegerGenerator`,
+/// a pattern of fixed structure, or an id generator whose values are a function of a number
+/// (EAN, CPF, CNPJ, SSN, `PrefixedIdGenerator` with a fixed body), over fewer than 2^64
+/// values. `None` for the others: they remember the values used.
+pub(super) fn unique_by_index(f: &Field) -> Option<u64> {
+    if !(f.unique && f.indexed) {
+        return None;
+    }
+    match &f.mode {
+        Mode::Generator(g, _) => g.unique_space(),
+        Mode::Pattern(p) => p.space(),
+        _ => None,
+    }
+}
+
+/// Value number `k` of a field for which [`unique_by_index`] is `Some`.
+fn unique_nth(f: &Field, k: u64) -> Option<Value> {
+    match &f.mode {
+        Mode::Generator(g, _) => g.unique_value(k),
+        Mode::Pattern(p) => p.nth(k).map(Value::from),
+        _ => None,
+    }
+}
+
+/// The range of a uniform `IntegerGenerator` field (for messages).
+fn int_range(f: &Field) -> Option<(i64, i64)> {
+    match &f.mode {
+        Mode::Generator(g, _) => g.int_range(),
+        _ => None,
+    }
 }

@@ -241,6 +241,9 @@ struct Lower {
     count_stack: Vec<Option<u64>>,
     /// Condition/while nesting inside the current record frame.
     branch: u32,
+    /// The current record frame's index numbers the executions of its fields within one
+    /// execution of the enclosing statement (a generate's records, a list nestedKey's items).
+    indexed: bool,
     /// See [`LowerOptions::for_run`].
     for_run: bool,
     /// Lowering an `<element>` of a nestedKey/item: its field is named `@name`.
@@ -442,6 +445,7 @@ impl Lower {
             include_stack: vec![file],
             count_stack: Vec::new(),
             branch: 0,
+            indexed: false,
             for_run: false,
             element_attr: false,
             paths: std::collections::BTreeMap::new(),
@@ -1472,7 +1476,9 @@ impl Lower {
             _ => None,
         });
         let saved_branch = std::mem::take(&mut self.branch);
+        let saved_indexed = std::mem::replace(&mut self.indexed, true);
         let body = self.record_body(&el.children, "generate");
+        self.indexed = saved_indexed;
         self.branch = saved_branch;
         self.count_stack.pop();
         let frame = self.frames.pop().expect("pushed");
@@ -2146,6 +2152,7 @@ impl Lower {
                 converters,
                 unique,
                 direct: self.branch == 0,
+                indexed: self.branch == 0 && self.indexed,
                 elements,
                 span,
             },
@@ -2436,7 +2443,9 @@ impl Lower {
         }
         self.frames.push(frame);
         let saved_branch = std::mem::take(&mut self.branch);
+        let saved_indexed = std::mem::replace(&mut self.indexed, matches!(mode, NestedMode::List(_)));
         let body = self.record_body(&el.children, "nestedKey");
+        self.indexed = saved_indexed;
         self.branch = saved_branch;
         let frame = self.frames.pop().expect("pushed");
         self.freeze_entities(self.frames.len() as u16, Some(&frame));
@@ -2480,7 +2489,9 @@ impl Lower {
             };
             self.frames.push(FrameCx::new(false));
             let saved_branch = std::mem::take(&mut self.branch);
+            let saved_indexed = std::mem::replace(&mut self.indexed, false);
             let body = self.record_body(&it.children, "item");
+            self.indexed = saved_indexed;
             self.branch = saved_branch;
             let frame = self.frames.pop().expect("pushed");
             self.freeze_entities(self.frames.len() as u16, Some(&frame));

@@ -390,6 +390,10 @@ pub struct Field {
     /// Runs exactly once per record (not inside a condition or loop), so index-addressable
     /// generators may use the record index instead of their call count.
     pub direct: bool,
+    /// `direct`, and the record index numbers the field's executions within one execution
+    /// of its statement (records of a generate, items of a list nestedKey; not a dict
+    /// nestedKey, whose only record has index 0 for every parent).
+    pub indexed: bool,
     /// `<element>` children: attributes added to the value as `@name` (`#text` holds the value).
     pub elements: Vec<Field>,
     pub span: Span,

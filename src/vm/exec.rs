@@ -88,7 +88,18 @@ fn exec(
     let mut budget: u64 = 50_000_000;
     while pc < code.len() {
         match &code[pc] {
-            Op::Const(i) => s.stack.push(chunk.consts[*i as usize].clone()),
+            Op::Const(i) => {
+                let c = &chunk.consts[*i as usize];
+                // `x['key']`: a constant key is looked up in place. Cloning it would touch the
+                // shared constant's reference count, which parallel workers contend for.
+                if let (Some(Op::Index), Value::Str(_)) = (code.get(pc + 1), c) {
+                    let obj = pop!();
+                    s.stack.push(index(&obj, c).map_err(|m| fail(pc + 1, m))?);
+                    pc += 2;
+                    continue;
+                }
+                s.stack.push(c.clone())
+            }
             Op::Load(Slot::Local(i)) => s.stack.push(s.locals[lbase + *i as usize].clone()),
             Op::Load(slot) => s.stack.push(env.load(*slot).map_err(|m| fail(pc, m))?),
             Op::LoadDyn(n) => s.stack.push(env.load_dyn(&chunk.names[*n as usize]).map_err(|m| fail(pc, m))?),

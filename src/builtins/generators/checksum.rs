@@ -56,7 +56,68 @@ fn text(d: &[u8]) -> String {
     d.iter().map(|x| (b'0' + x) as char).collect()
 }
 
+/// `d.len()` decimal digits of `k`, most significant first.
+fn digits_of(mut k: u64, n: usize) -> Vec<u8> {
+    let mut d = vec![0u8; n];
+    for x in d.iter_mut().rev() {
+        *x = (k % 10) as u8;
+        k /= 10;
+    }
+    d
+}
+
+/// Nine-digit CPF bases with nine equal digits are excluded: 111111111 apart.
+const CPF_STEP: u64 = 111_111_111;
+
 impl ChecksumGen {
+    /// How many distinct values the generator draws from.
+    pub(super) fn space(&self) -> u64 {
+        match self {
+            ChecksumGen::Ean => 1_000_000_000_000,
+            // 10^9 bases minus the ten with nine equal digits.
+            ChecksumGen::Cpf => 1_000_000_000 - 10,
+            ChecksumGen::Cnpj => 100_000_000,
+            ChecksumGen::Ssn => 898 * 99 * 9999,
+        }
+    }
+
+    /// Value number `k < space()`: distinct numbers give distinct values, and every value
+    /// `next` draws has a number.
+    pub(super) fn nth(&self, k: u64) -> Value {
+        let s = match self {
+            ChecksumGen::Ean => {
+                let mut d = digits_of(k, 12);
+                d.push(ean_check(&d));
+                text(&d)
+            }
+            ChecksumGen::Cpf => {
+                // Between two excluded bases lie CPF_STEP - 1 valid ones.
+                let base = (k / (CPF_STEP - 1)) * CPF_STEP + k % (CPF_STEP - 1) + 1;
+                let mut d = digits_of(base, 9);
+                d.push(mod11(&d, &[10, 9, 8, 7, 6, 5, 4, 3, 2]));
+                d.push(mod11(&d, &[11, 10, 9, 8, 7, 6, 5, 4, 3, 2]));
+                let t = text(&d);
+                format!("{}.{}.{}-{}", &t[0..3], &t[3..6], &t[6..9], &t[9..11])
+            }
+            ChecksumGen::Cnpj => {
+                let mut d = digits_of(k, 8);
+                d.extend_from_slice(&[0, 0, 0, 1]);
+                d.push(mod11(&d, &[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
+                d.push(mod11(&d, &[6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
+                let t = text(&d);
+                format!("{}.{}.{}/{}-{}", &t[0..2], &t[2..5], &t[5..8], &t[8..12], &t[12..14])
+            }
+            ChecksumGen::Ssn => {
+                let serial = 1 + k % 9999;
+                let group = 1 + (k / 9999) % 99;
+                let a = 1 + k / (9999 * 99);
+                let area = if a >= 666 { a + 1 } else { a };
+                format!("{area:03}-{group:02}-{serial:04}")
+            }
+        };
+        Value::from(s)
+    }
+
     pub(super) fn next(&self, rng: &mut Stream) -> Value {
         let s = match self {
             ChecksumGen::Ean => {
@@ -185,6 +246,45 @@ mod tests {
             seen.insert(s);
         }
         seen.len()
+    }
+
+    /// Numbered values: valid, distinct, and the numbers cover the edges of each space.
+    #[test]
+    fn numbered_values_are_valid_and_distinct() {
+        type Valid = fn(&str) -> bool;
+        let cases: [(&str, Valid, u64); 4] = [
+            ("EANGenerator", ean_valid, 1_000_000_000_000),
+            ("CPFGenerator", cpf_valid, 999_999_990),
+            ("CNPJGenerator", cnpj_valid, 100_000_000),
+            ("SSNGenerator", ssn_valid, 898 * 99 * 9999),
+        ];
+        for (name, valid, n) in cases {
+            let g = gen(name, &[]);
+            assert_eq!(g.unique_space(), Some(n), "{name}");
+            let mut ks: Vec<u64> = (0..2000).chain(n - 2000..n).collect();
+            ks.extend((1..1000u64).map(|i| i * (n / 1000)));
+            // CPF: both sides of every excluded base; SSN: both sides of area 666.
+            ks.extend((1..10u64).flat_map(|d| [d * 111_111_110 - 1, d * 111_111_110]));
+            ks.extend([665 * 99 * 9999 - 1, 665 * 99 * 9999]);
+            ks.retain(|k| *k < n);
+            ks.sort_unstable();
+            ks.dedup();
+            let mut seen = std::collections::HashSet::new();
+            for k in &ks {
+                let v = g.unique_value(*k).expect("numbered");
+                let s = v.as_str().expect("string").to_string();
+                assert!(valid(&s), "{name} value {k} is invalid: {s}");
+                assert!(seen.insert(s.clone()), "{name} value {k} repeats {s}");
+            }
+            assert!(g.unique_value(n).is_none(), "{name}: past the space");
+        }
+        let cpf = gen("CPFGenerator", &[]);
+        assert_eq!(cpf.unique_value(0).and_then(|v| v.as_str().map(String::from)).as_deref(), Some("000.000.001-91"));
+        let ssn = gen("SSNGenerator", &[]);
+        let at = |k: u64| ssn.unique_value(k).and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        assert_eq!(at(665 * 99 * 9999 - 1), "665-99-9999");
+        assert_eq!(at(665 * 99 * 9999), "667-01-0001");
+        assert_eq!(at(898 * 99 * 9999 - 1), "899-99-9999");
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub(super) fn write_secs(out: &mut String, secs: i64, fmt: &str) {
         let (y, m, d) = civil_from_days(secs.div_euclid(DAY));
         if (0..=9999).contains(&y) {
             let sod = secs.rem_euclid(DAY);
-            let hms = time.then(|| ((sod / 3600) as u8, (sod / 60 % 60) as u8, (sod % 60) as u8));
+            let hms = time.then_some(((sod / 3600) as u8, (sod / 60 % 60) as u8, (sod % 60) as u8));
             write_iso(out, y as u16, m as u8, d as u8, hms);
             return;
         }

@@ -60,6 +60,19 @@ pub struct GenState {
     cursor: Cursor,
 }
 
+impl GenState {
+    /// The state of a generator that has produced `n` values and keeps no cursor (a
+    /// [`Generator::counter`] after `n` calls).
+    pub fn counted(n: u64) -> GenState {
+        GenState { n, cursor: Cursor::Fresh }
+    }
+
+    /// How many values the generator produced.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+}
+
 /// Position of a sequence-like generator.
 #[derive(Default, Debug, Clone, PartialEq)]
 enum Cursor {
@@ -250,6 +263,44 @@ impl Generator {
             }
             _ => None,
         }
+    }
+
+    /// The number of distinct values of a generator whose values can be numbered: value `k`
+    /// ([`Generator::unique_value`]) is a function of `k`, distinct for distinct `k`, and every
+    /// value the generator draws has a number. `unique` fields of such generators take value
+    /// `permute(record index)` instead of remembering the values used. `None` for the others
+    /// and when the count does not fit in a `u64`.
+    pub fn unique_space(&self) -> Option<u64> {
+        match self {
+            Generator::Numeric(_) => {
+                let (min, max) = self.int_range()?;
+                u64::try_from(max as i128 - min as i128 + 1).ok()
+            }
+            Generator::Checksum(g) => Some(g.space()),
+            Generator::Text(text::TextGen::PrefixedId { body, .. }) => body.space_full(),
+            _ => None,
+        }
+    }
+
+    /// Value number `k < unique_space()` (see [`Generator::unique_space`]).
+    pub fn unique_value(&self, k: u64) -> Option<Value> {
+        match self {
+            Generator::Numeric(_) => {
+                let (min, _) = self.int_range()?;
+                Some(Value::Int(i64::try_from(min as i128 + k as i128).ok()?))
+            }
+            Generator::Checksum(g) => (k < g.space()).then(|| g.nth(k)),
+            Generator::Text(text::TextGen::PrefixedId { prefix, body, separator }) => {
+                Some(Value::from(format!("{prefix}{separator}{}", body.nth_full(k)?)))
+            }
+            _ => None,
+        }
+    }
+
+    /// `true` for a generator whose value is a function of its number of calls alone
+    /// (`GlobalIncrementGenerator`): [`GenState::counted`] restores it at any call.
+    pub fn counter(&self) -> bool {
+        matches!(self, Generator::Numeric(numeric::NumericGen::GlobalIncrement))
     }
 
     /// `true` when a value depends only on the field's stream (and the clock), never on the

@@ -386,9 +386,10 @@ impl TextGen {
                 rng.shuffle(&mut pw);
                 Value::from(pw.into_iter().collect::<String>())
             }
-            TextGen::PrefixedId { prefix, body, separator } => {
-                Value::from(format!("{prefix}{separator}{}", body.generate_full(rng, 8)))
-            }
+            TextGen::PrefixedId { prefix, body, separator } => Value::from(format!(
+                "{prefix}{separator}{}",
+                body.generate_full(rng, crate::builtins::pattern::FULL_REPEAT)
+            )),
             TextGen::Color(fmt) => {
                 let (r, g, b) = (rng.below(256), rng.below(256), rng.below(256));
                 Value::from(match fmt {

@@ -239,6 +239,11 @@ pub trait Sink: Send {
     fn append(&mut self, _bytes: &[u8], _rows: u64) -> Result<(), String> {
         Err("this target cannot take records formatted in parallel".into())
     }
+    /// [`Sink::append`] of bytes given away: a file sink hands them to its writer thread
+    /// without copying them.
+    fn append_owned(&mut self, bytes: Vec<u8>, rows: u64) -> Result<(), String> {
+        self.append(&bytes, rows)
+    }
 }
 
 /// `drain` and `append` of a sink whose output is its `out: FileOut`.
@@ -249,6 +254,9 @@ macro_rules! file_sink_pieces {
         }
         fn append(&mut self, bytes: &[u8], rows: u64) -> Result<(), String> {
             self.out.append(bytes, rows)
+        }
+        fn append_owned(&mut self, bytes: Vec<u8>, rows: u64) -> Result<(), String> {
+            self.out.append_owned(bytes, rows)
         }
         fn end_here(&mut self) {
             self.out.open_end = false;
@@ -739,6 +747,19 @@ impl ChunkWriter {
         }
     }
 
+    /// Sends `chunk` after what is buffered (in order), without copying it.
+    fn send_owned(&mut self, chunk: Vec<u8>) -> io::Result<()> {
+        self.send()?;
+        match &self.tx {
+            Some(tx) if tx.send(chunk).is_ok() => {}
+            _ => return Err(io::Error::other("the file writer stopped")),
+        }
+        // Pieces given away come back as spare buffers too; `send` needs few of those (the
+        // chunk buffer fills rarely here): free them rather than let them pile up.
+        while self.spare.try_recv().is_ok() {}
+        Ok(())
+    }
+
     /// Writes what is left and returns the SHA-256 of everything written.
     fn finish(mut self) -> io::Result<[u8; 32]> {
         let sent = self.send();
@@ -861,12 +882,29 @@ impl FileOut {
     pub(crate) fn drain(&mut self) -> (Vec<u8>, u64) {
         let rows = self.rows - self.drained_rows;
         self.drained_rows = self.rows;
-        (self.mem.as_mut().map(std::mem::take).unwrap_or_default(), rows)
+        // The next piece is about as long: its buffer does not grow from nothing again.
+        let bytes = self.mem.as_mut().map(|m| {
+            let cap = m.len();
+            std::mem::replace(m, Vec::with_capacity(cap))
+        });
+        (bytes.unwrap_or_default(), rows)
     }
 
     /// Appends bytes already in the file's encoding (a fork's output).
     pub(crate) fn append(&mut self, bytes: &[u8], rows: u64) -> Result<(), String> {
         let r = self.sink()?.write_all(bytes);
+        r.map_err(|e| self.io_err(e))?;
+        self.rows += rows;
+        Ok(())
+    }
+
+    /// [`FileOut::append`] of bytes given away: large pieces go to the writer thread as they
+    /// are (no copy into the chunk buffer).
+    pub(crate) fn append_owned(&mut self, bytes: Vec<u8>, rows: u64) -> Result<(), String> {
+        if self.mem.is_some() || bytes.len() < CHUNK / 4 {
+            return self.append(&bytes, rows);
+        }
+        let r = self.writer()?.send_owned(bytes);
         r.map_err(|e| self.io_err(e))?;
         self.rows += rows;
         Ok(())
