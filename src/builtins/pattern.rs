@@ -302,6 +302,18 @@ impl Pattern {
 /// and no alternation chooses between shapes. Each character class then fills one position of
 /// a string of fixed length, so the strings correspond one to one to the tuples of class
 /// choices (back references copy, they do not choose).
+/// The repetition counts a `{min,max}` may take: just `min` when `full` is `None`, else up to
+/// `min + full` (capped by `max`).
+fn repeat_range(min: u32, max: Option<u32>, full: Option<u32>) -> (u32, u32) {
+    match full {
+        None => (min, min),
+        Some(extra) => {
+            let cap = min.saturating_add(extra);
+            (min, max.map_or(cap, |m| m.min(cap)))
+        }
+    }
+}
+
 fn value_space(node: &Node, full: Option<u32>) -> Option<u64> {
     match node {
         Node::Empty | Node::Lit(_) | Node::BackRef(_) => Some(1),
@@ -311,17 +323,10 @@ fn value_space(node: &Node, full: Option<u32>) -> Option<u64> {
         Node::Alt(_) => None,
         Node::Group(inner, _) => value_space(inner, full),
         Node::Repeat { node, min, max } => {
-            let count = match full {
-                None => *min,
-                Some(extra) => {
-                    let cap = min.saturating_add(extra);
-                    let hi = max.map_or(cap, |m| m.min(cap));
-                    if hi != *min {
-                        return None;
-                    }
-                    *min
-                }
-            };
+            let (count, hi) = repeat_range(*min, *max, full);
+            if hi != count {
+                return None;
+            }
             if count == 0 {
                 return Some(1);
             }
@@ -352,13 +357,9 @@ fn gen(node: &Node, rng: &mut impl Draw, full: Option<u32>, out: &mut String, ca
             }
         }
         Node::Repeat { node, min, max } => {
-            let count = match full {
-                None => *min,
-                Some(extra) => {
-                    let cap = min.saturating_add(extra);
-                    let hi = max.map_or(cap, |m| m.min(cap));
-                    *min + rng.below((hi - *min) as u64 + 1) as u32
-                }
+            let count = match (full, repeat_range(*min, *max, full)) {
+                (None, (lo, _)) => lo,
+                (Some(_), (lo, hi)) => lo + rng.below((hi - lo) as u64 + 1) as u32,
             };
             for _ in 0..count {
                 gen(node, rng, full, out, caps);

@@ -93,20 +93,9 @@ impl ChecksumGen {
             ChecksumGen::Cpf => {
                 // Between two excluded bases lie CPF_STEP - 1 valid ones.
                 let base = (k / (CPF_STEP - 1)) * CPF_STEP + k % (CPF_STEP - 1) + 1;
-                let mut d = digits_of(base, 9);
-                d.push(mod11(&d, &[10, 9, 8, 7, 6, 5, 4, 3, 2]));
-                d.push(mod11(&d, &[11, 10, 9, 8, 7, 6, 5, 4, 3, 2]));
-                let t = text(&d);
-                format!("{}.{}.{}-{}", &t[0..3], &t[3..6], &t[6..9], &t[9..11])
+                cpf_text(digits_of(base, 9))
             }
-            ChecksumGen::Cnpj => {
-                let mut d = digits_of(k, 8);
-                d.extend_from_slice(&[0, 0, 0, 1]);
-                d.push(mod11(&d, &[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
-                d.push(mod11(&d, &[6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
-                let t = text(&d);
-                format!("{}.{}.{}/{}-{}", &t[0..2], &t[2..5], &t[5..8], &t[8..12], &t[12..14])
-            }
+            ChecksumGen::Cnpj => cnpj_text(digits_of(k, 8)),
             ChecksumGen::Ssn => {
                 let serial = 1 + k % 9999;
                 let group = 1 + (k / 9999) % 99;
@@ -128,25 +117,16 @@ impl ChecksumGen {
             ChecksumGen::Cpf => {
                 // Numbers with nine equal digits pass the arithmetic but are rejected by every
                 // validator; draw again.
-                let mut d = loop {
+                cpf_text(loop {
                     let d = digits(rng, 9);
                     if d.iter().any(|x| *x != d[0]) {
                         break d;
                     }
-                };
-                d.push(mod11(&d, &[10, 9, 8, 7, 6, 5, 4, 3, 2]));
-                d.push(mod11(&d, &[11, 10, 9, 8, 7, 6, 5, 4, 3, 2]));
-                let t = text(&d);
-                format!("{}.{}.{}-{}", &t[0..3], &t[3..6], &t[6..9], &t[9..11])
+                })
             }
             ChecksumGen::Cnpj => {
                 // Eight digits of the company root, branch 0001 (head office), two checks.
-                let mut d = digits(rng, 8);
-                d.extend_from_slice(&[0, 0, 0, 1]);
-                d.push(mod11(&d, &[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
-                d.push(mod11(&d, &[6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
-                let t = text(&d);
-                format!("{}.{}.{}/{}-{}", &t[0..2], &t[2..5], &t[5..8], &t[8..12], &t[12..14])
+                cnpj_text(digits(rng, 8))
             }
             ChecksumGen::Ssn => {
                 // Area 001-899 without 666, group 01-99, serial 0001-9999.
@@ -163,6 +143,24 @@ impl ChecksumGen {
         };
         Value::from(s)
     }
+}
+
+/// A CPF from its nine base digits: two mod-11 check digits, written `000.000.000-00`.
+fn cpf_text(mut d: Vec<u8>) -> String {
+    d.push(mod11(&d, &[10, 9, 8, 7, 6, 5, 4, 3, 2]));
+    d.push(mod11(&d, &[11, 10, 9, 8, 7, 6, 5, 4, 3, 2]));
+    let t = text(&d);
+    format!("{}.{}.{}-{}", &t[0..3], &t[3..6], &t[6..9], &t[9..11])
+}
+
+/// A CNPJ from its eight root digits: branch 0001 (head office), two mod-11 check digits,
+/// written `00.000.000/0000-00`.
+fn cnpj_text(mut d: Vec<u8>) -> String {
+    d.extend_from_slice(&[0, 0, 0, 1]);
+    d.push(mod11(&d, &[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
+    d.push(mod11(&d, &[6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]));
+    let t = text(&d);
+    format!("{}.{}.{}/{}-{}", &t[0..2], &t[2..5], &t[5..8], &t[8..12], &t[12..14])
 }
 
 #[cfg(test)]
