@@ -127,21 +127,22 @@ impl<'m> Runtime<'m> {
             if plain {
                 // Stored values are formatted in place (the general path clones them).
                 let stored = match &f.mode {
-                    Mode::Constant(v) => Some(v),
-                    Mode::Values { values, weights: Some(t), unique: false } => values.get(t.sample(&mut rng)),
-                    Mode::Values { values, weights: None, unique: false } if !values.is_empty() => {
-                        values.get(rng.below(values.len() as u64) as usize)
+                    Mode::Constant(v) => Some(Some(v)),
+                    Mode::Values { values, weights: Some(t), unique: false } => Some(values.get(t.sample(&mut rng))),
+                    Mode::Values { values, weights: None, unique: false } => {
+                        Some(values.get(rng.below(values.len() as u64) as usize))
                     }
-                    Mode::Weighted { values, table } => values.get(table.sample(&mut rng)),
+                    Mode::Weighted { values, table } => Some(values.get(table.sample(&mut rng))),
                     _ => None,
                 };
-                if let Some(v) = stored {
-                    cells.value(line, v);
-                    continue;
-                }
-                if !matches!(f.mode, Mode::Generator(..) | Mode::Pattern(_)) {
-                    // A stored value that is missing: the general path reports it.
-                    rng = Stream::for_premixed(rk, f.key_mix);
+                match stored {
+                    Some(Some(v)) => {
+                        cells.value(line, v);
+                        continue;
+                    }
+                    // Lowering refuses empty value lists and alias tables cover their values.
+                    Some(None) => return Err(run_err(format!("'{}': no value to draw from", f.name), f.span)),
+                    None => {}
                 }
             }
             // Generated text (strings, UUIDs, formatted datetimes) is written where it is made.

@@ -671,7 +671,7 @@ impl<'m> Runtime<'m> {
         let end = if whole || (self.opts.shard.is_some() && !seekable) { n } else { last };
         // Flat products format their records straight into the file's lines (see `flat`).
         let mut flat = None;
-        let mut flat_tried = !flat::flat_product(g);
+        let mut flat_tried = false;
         let mut line = String::new();
         while i < end {
             // Once the first record has opened the files (headers written), the rest may be

@@ -219,6 +219,23 @@ impl RandomDt {
     }
 }
 
+impl RandomDt {
+    /// The next datetime as seconds since 1970: from the field's stream, or from the
+    /// generator's own `seed` and call count.
+    #[inline(always)]
+    fn secs(&self, st: &GenState, rng: &mut Stream) -> Result<i64, String> {
+        let mut own;
+        let rng = match self.seed {
+            Some(s) => {
+                own = Stream::new(mix(s, st.n));
+                &mut own
+            }
+            None => rng,
+        };
+        self.draw(rng).ok_or_else(|| "DateTimeGenerator: the weights select no datetime".to_string())
+    }
+}
+
 #[derive(Debug)]
 pub enum DateTimeGen {
     Now,
@@ -398,15 +415,7 @@ impl DateTimeGen {
     #[inline(always)]
     pub(super) fn next_secs(&self, st: &GenState, rng: &mut Stream) -> Option<Result<i64, String>> {
         let DateTimeGen::Random(r) = self else { return None };
-        let mut own;
-        let rng = match r.seed {
-            Some(s) => {
-                own = Stream::new(mix(s, st.n));
-                &mut own
-            }
-            None => rng,
-        };
-        Some(r.draw(rng).ok_or_else(|| "DateTimeGenerator: the weights select no datetime".to_string()))
+        Some(r.secs(st, rng))
     }
 
     #[inline(always)]
@@ -414,10 +423,7 @@ impl DateTimeGen {
         Ok(Some(Value::DateTime(match self {
             DateTimeGen::Now => now.with().subsec_nanosecond(0).build().unwrap_or(now),
             DateTimeGen::Fixed(v) => *v,
-            DateTimeGen::Random(_) => match self.next_secs(st, rng) {
-                Some(secs) => datetime_of(secs?),
-                None => return Ok(None),
-            },
+            DateTimeGen::Random(r) => datetime_of(r.secs(st, rng)?),
         })))
     }
 }

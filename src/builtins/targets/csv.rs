@@ -60,6 +60,55 @@ fn plain_safe(delimiter: char, quotechar: char) -> bool {
     safe(delimiter) && safe(quotechar)
 }
 
+/// Appends the text of a value as a cell: `None` → empty, bytes → base64, else `str(value)`.
+#[inline]
+fn cell_text(buf: &mut String, v: &Value) {
+    match v {
+        Value::Null => {}
+        Value::Str(s) => buf.push_str(s),
+        Value::Int(i) => buf.push_str(itoa::Buffer::new().format(*i)),
+        Value::Bytes(b) => base64::engine::general_purpose::STANDARD.encode_string(b, buf),
+        _ => write_cell_str(buf, v),
+    }
+}
+
+/// Whether the text of `v` may hold a character that forces quoting: numbers, booleans and
+/// dates cannot when [`plain_safe`] holds for the dialect.
+#[inline]
+fn needs_scan(v: &Value, plain_ok: bool) -> bool {
+    !(plain_ok && matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_)))
+}
+
+/// Wraps `buf[start..]` in `quote`, doubling the quote chars inside (`scratch` holds the text
+/// meanwhile).
+fn quote_tail(buf: &mut String, start: usize, quote: char, scratch: &mut String) {
+    scratch.clear();
+    scratch.push_str(&buf[start..]);
+    buf.truncate(start);
+    buf.push(quote);
+    for c in scratch.chars() {
+        if c == quote {
+            buf.push(c);
+        }
+        buf.push(c);
+    }
+    buf.push(quote);
+}
+
+/// Ends a line: a line that is one empty field is written as `""` (CPython's rule, so that
+/// it is not mistaken for an empty record), then `\r\n`.
+fn end_line(line: &mut String, n_fields: usize, quoting: Quoting, quote: char) -> Result<(), String> {
+    if n_fields > 0 && line.is_empty() {
+        if quoting == Quoting::None {
+            return Err("target CSV: single empty field record must be quoted (quoting=3)".into());
+        }
+        line.push(quote);
+        line.push(quote);
+    }
+    line.push_str("\r\n");
+    Ok(())
+}
+
 /// The byte table of `CsvSink::special`.
 fn special_bytes(delimiter: char, quotechar: char) -> Option<[bool; 256]> {
     if !delimiter.is_ascii() || !quotechar.is_ascii() {
@@ -93,30 +142,8 @@ impl CsvCells {
     #[inline]
     pub(crate) fn value(&self, buf: &mut String, v: &Value) {
         let start = buf.len();
-        let scan = match v {
-            Value::Null => return,
-            Value::Str(s) => {
-                buf.push_str(s);
-                true
-            }
-            Value::Int(i) => {
-                buf.push_str(itoa::Buffer::new().format(*i));
-                !self.plain_ok
-            }
-            Value::Float(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_) => {
-                write_cell_str(buf, v);
-                !self.plain_ok
-            }
-            Value::Bytes(b) => {
-                base64::engine::general_purpose::STANDARD.encode_string(b, buf);
-                true
-            }
-            _ => {
-                write_cell_str(buf, v);
-                true
-            }
-        };
-        if scan {
+        cell_text(buf, v);
+        if needs_scan(v, self.plain_ok) {
             self.quote_from(buf, start);
         }
     }
@@ -125,16 +152,7 @@ impl CsvCells {
     #[inline]
     pub(crate) fn quote_from(&self, buf: &mut String, start: usize) {
         if buf.as_bytes()[start..].iter().any(|b| self.special[*b as usize]) {
-            let text = buf[start..].to_string();
-            buf.truncate(start);
-            buf.push(self.quotechar);
-            for c in text.chars() {
-                if c == self.quotechar {
-                    buf.push(c);
-                }
-                buf.push(c);
-            }
-            buf.push(self.quotechar);
+            quote_tail(buf, start, self.quotechar, &mut String::new());
         }
     }
 }
@@ -205,21 +223,19 @@ impl CsvSink {
             (Quoting::NotNull, _) => true,
         };
         let start = self.row.len();
-        // Numbers, booleans and dates print only digits, letters, `.`, `-`, `+`, `:` and
-        // spaces: with an alphanumeric delimiter or quote char their text is still scanned.
-        let plain_text = matches!(
-            cell,
-            Cell::Value(Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_))
-        ) && plain_safe(self.delimiter, self.quotechar);
-        match cell {
-            Cell::Header(s) => self.row.push_str(s),
-            Cell::Missing | Cell::Value(Value::Null) => {}
-            Cell::Value(Value::Bytes(b)) => base64::engine::general_purpose::STANDARD.encode_string(b, &mut self.row),
-            Cell::Value(Value::Str(s)) => self.row.push_str(s),
-            Cell::Value(v) => write_cell_str(&mut self.row, v),
-        }
+        let scan = match cell {
+            Cell::Header(s) => {
+                self.row.push_str(s);
+                true
+            }
+            Cell::Missing => false,
+            Cell::Value(v) => {
+                cell_text(&mut self.row, v);
+                needs_scan(v, plain_safe(self.delimiter, self.quotechar))
+            }
+        };
         let text = &self.row[start..];
-        let special = if plain_text {
+        let special = if !scan {
             false
         } else if let Some(t) = &self.special {
             text.bytes().any(|b| t[b as usize])
@@ -236,32 +252,14 @@ impl CsvSink {
             quoted = true;
         }
         if quoted {
-            self.cell.clear();
-            self.cell.push_str(&self.row[start..]);
-            self.row.truncate(start);
-            self.row.push(self.quotechar);
-            for c in self.cell.chars() {
-                if c == self.quotechar {
-                    self.row.push(c);
-                }
-                self.row.push(c);
-            }
-            self.row.push(self.quotechar);
+            quote_tail(&mut self.row, start, self.quotechar, &mut self.cell);
         }
         Ok(())
     }
 
-    /// Ends the row: a row that is one empty field is written as `""` (CPython's rule, so that
-    /// the line is not mistaken for an empty record), then `\r\n`.
+    /// Ends the row ([`end_line`]) and writes it.
     fn end_row(&mut self, n_fields: usize) -> Result<(), String> {
-        if n_fields > 0 && self.row.is_empty() {
-            if self.quoting == Quoting::None {
-                return Err("target CSV: single empty field record must be quoted (quoting=3)".into());
-            }
-            self.row.push(self.quotechar);
-            self.row.push(self.quotechar);
-        }
-        self.row.push_str("\r\n");
+        end_line(&mut self.row, n_fields, self.quoting, self.quotechar)?;
         self.out.write_str(&self.row)
     }
 }
@@ -319,12 +317,7 @@ impl Sink for CsvSink {
     }
 
     fn write_line(&mut self, line: &mut String, n_fields: usize) -> Result<(), String> {
-        // `end_row`'s rules, on the caller's buffer.
-        if n_fields > 0 && line.is_empty() {
-            line.push(self.quotechar);
-            line.push(self.quotechar);
-        }
-        line.push_str("\r\n");
+        end_line(line, n_fields, self.quoting, self.quotechar)?;
         self.out.write_str(line)?;
         self.out.rows += 1;
         Ok(())
