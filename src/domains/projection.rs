@@ -110,9 +110,22 @@ pub fn plan(kind: &str, whole: bool, paths: Vec<Vec<&'static str>>) -> Plan {
 
 /// The values of the plan's paths (in order) and, when the plan says so, the whole object.
 pub fn project(spec: &EntitySpec, plan: &Plan, key: u64, now: DateTime) -> Result<(Value, Option<Value>), String> {
+    let mut values = Vec::with_capacity(plan.picks.len());
+    let whole = project_into(spec, plan, key, now, &mut values)?;
+    Ok((Value::list(values), whole))
+}
+
+/// [`project`] into `values` (cleared first), returning the whole object when the plan says so.
+pub fn project_into(
+    spec: &EntitySpec,
+    plan: &Plan,
+    key: u64,
+    now: DateTime,
+    values: &mut Vec<Value>,
+) -> Result<Option<Value>, String> {
+    values.clear();
     let mut whole = if plan.whole { Some(generate(spec, key, now)?) } else { None };
     let g = Gen { key, now, loc: locale(&spec.dataset), params: &spec.params };
-    let mut values = Vec::with_capacity(plan.picks.len());
     match spec.kind {
         "Person" => {
             let mut p = PersonParts::new(g)?;
@@ -174,7 +187,7 @@ pub fn project(spec: &EntitySpec, plan: &Plan, key: u64, now: DateTime) -> Resul
             }
         }
     }
-    Ok((Value::list(values), if plan.whole { whole } else { None }))
+    Ok(if plan.whole { whole } else { None })
 }
 
 /// `path` read from the whole object, built on first use.

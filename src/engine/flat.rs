@@ -21,6 +21,9 @@ use crate::vm::value::Value;
 pub(super) struct FlatPlan {
     sink: usize,
     cells: CsvCells,
+    /// Keys are stored in their frame slots too (see [`framed`]).
+    framed: bool,
+    columns: usize,
     /// The product's record keys under its parent record (see [`row_key`]).
     rows: u64,
 }
@@ -35,16 +38,17 @@ pub(super) fn flat_product(g: &Generate) -> bool {
         && !g.layout.dynamic
         && g.targets.len() == 1
         && matches!(g.targets.first(), Some(Target::File(_)))
-        && !g.body.is_empty()
+        && g.body.iter().any(|s| matches!(s, Stmt::Field(f) if f.dest.field))
         && g.body.iter().all(|s| match s {
-            Stmt::Field(f) => flat_field(f),
+            Stmt::Field(f) if f.dest.field => flat_key(f),
+            Stmt::Field(f) => flat_variable(f),
             _ => false,
         })
 }
 
-fn flat_field(f: &Field) -> bool {
-    f.dest.field
-        && f.condition.is_none()
+/// A key that is always set (one column per key) and reads nothing but its own inputs.
+fn flat_key(f: &Field) -> bool {
+    f.condition.is_none()
         && !f.unique
         && f.elements.is_empty()
         && matches!(
@@ -54,7 +58,40 @@ fn flat_field(f: &Field) -> bool {
                 | Mode::Weighted { .. }
                 | Mode::Constant(_)
                 | Mode::Pattern(_)
+                | Mode::Script(_)
+                | Mode::Template(_)
+                | Mode::Native(_)
         )
+}
+
+/// A variable of the record (not a column): run as in any record.
+fn flat_variable(f: &Field) -> bool {
+    !f.unique
+        && f.elements.is_empty()
+        && matches!(
+            f.mode,
+            Mode::Generator(..)
+                | Mode::Values { unique: false, .. }
+                | Mode::Weighted { .. }
+                | Mode::Constant(_)
+                | Mode::Pattern(_)
+                | Mode::Script(_)
+                | Mode::Template(_)
+                | Mode::Native(_)
+                | Mode::Entity(_)
+                | Mode::WeightedRows { .. }
+        )
+}
+
+/// `true` when a flat product's records need their frame slots: its variables and scripts
+/// read slots (the keys are stored in theirs as in any record).
+fn framed(g: &Generate) -> bool {
+    g.body.iter().any(|s| match s {
+        Stmt::Field(f) => {
+            !f.dest.field || matches!(f.mode, Mode::Script(_) | Mode::Template(_)) || f.default_value.is_some()
+        }
+        _ => true,
+    })
 }
 
 /// The names of a flat product's columns (its keys, in order).
@@ -62,7 +99,7 @@ pub(super) fn flat_names(g: &Generate) -> Vec<std::sync::Arc<str>> {
     g.body
         .iter()
         .filter_map(|s| match s {
-            Stmt::Field(f) => Some(f.name.clone()),
+            Stmt::Field(f) if f.dest.field => Some(f.name.clone()),
             _ => None,
         })
         .collect()
@@ -81,7 +118,7 @@ impl<'m> Runtime<'m> {
         // `row_key(g.key, mix(root, parent), i)` is `splitmix(rows ^ premix(i))`.
         let rows = mix(g.key.0, mix(self.root64, parent_key));
         debug_assert_eq!(splitmix(rows ^ premix(7)), row_key(g.key, mix(self.root64, parent_key), 7));
-        Some(FlatPlan { sink: *k, cells, rows })
+        Some(FlatPlan { sink: *k, cells, framed: framed(g), columns: names.len(), rows })
     }
 
     /// Generates record `i` of a flat product into `line` and writes it to the plan's sink.
@@ -96,7 +133,8 @@ impl<'m> Runtime<'m> {
         let rk = splitmix(plan.rows ^ premix(i));
         self.push_frame(&g.layout, rk, i);
         line.clear();
-        let r = self.flat_fields(g, rk, &cells, line);
+        let r =
+            if plan.framed { self.framed_fields(g, rk, &cells, line) } else { self.flat_fields(g, rk, &cells, line) };
         self.pop_frame();
         match r {
             Ok(Flow::Continue) => {}
@@ -104,9 +142,48 @@ impl<'m> Runtime<'m> {
         }
         match self.sinks.get_mut(k) {
             Some(sink) => {
-                sink.write_line(line, g.body.len()).map_err(|e| super::db::sink_err(e, g.span, &g.name))?;
+                sink.write_line(line, plan.columns).map_err(|e| super::db::sink_err(e, g.span, &g.name))?;
             }
             None => return Err(run_err("internal: the product's file is not open", g.span)),
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Record `rk` of a flat product with variables or scripts: statements run as in any
+    /// record (keys stored in their slots, where scripts read them), and each key's value is
+    /// formatted into the line as soon as it is made.
+    fn framed_fields(
+        &mut self,
+        g: &'m Generate,
+        rk: u64,
+        cells: &CsvCells,
+        line: &mut String,
+    ) -> Result<Flow, RunError> {
+        let mut first = true;
+        for s in &g.body {
+            let Stmt::Field(f) = s else { continue };
+            if !f.dest.field {
+                if self.exec_stmt(s)? == Flow::Exhausted {
+                    return Ok(Flow::Exhausted);
+                }
+                continue;
+            }
+            if !first {
+                cells.separator(line);
+            }
+            first = false;
+            let mut rng = Stream::for_premixed(rk, f.key_mix);
+            let mut v = Value::Null;
+            match self.field_into(f, &mut rng, &mut v)? {
+                Outcome::Set => {
+                    cells.value(line, &v);
+                    if let Some(fr) = self.frames.last_mut() {
+                        fr.set(f.dest.slot, v, true);
+                    }
+                }
+                Outcome::Omitted => {}
+                Outcome::Exhausted => return Ok(Flow::Exhausted),
+            }
         }
         Ok(Flow::Continue)
     }

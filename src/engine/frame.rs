@@ -17,6 +17,29 @@ pub struct Frame<'m> {
     pub row_key: u64,
     /// Index of this record in its statement execution (list item index for nestedKeys).
     pub index: u64,
+    /// Lists the last record dropped, for the next record's lists.
+    pub spare: Spare,
+}
+
+/// A few list allocations kept for reuse (entity variables read field by field fill one list
+/// per record).
+#[derive(Default)]
+pub struct Spare(Vec<Arc<Vec<Value>>>);
+
+impl Spare {
+    fn keep(&mut self, mut l: Arc<Vec<Value>>) {
+        if self.0.len() < 4 {
+            if let Some(v) = Arc::get_mut(&mut l) {
+                v.clear();
+                self.0.push(l);
+            }
+        }
+    }
+
+    /// An empty list whose allocation may be reused.
+    pub fn take(&mut self) -> Arc<Vec<Value>> {
+        self.0.pop().unwrap_or_default()
+    }
 }
 
 impl<'m> Frame<'m> {
@@ -30,6 +53,7 @@ impl<'m> Frame<'m> {
             extra: Vec::new(),
             row_key,
             index,
+            spare: Spare::default(),
         }
     }
 
@@ -42,7 +66,9 @@ impl<'m> Frame<'m> {
             // hold anything (record values were moved out already).
             for (v, s) in self.values.iter_mut().zip(self.set.iter_mut()) {
                 if *s {
-                    *v = Value::Null;
+                    if let Value::List(l) = std::mem::take(v) {
+                        self.spare.keep(l);
+                    }
                     *s = false;
                 }
             }

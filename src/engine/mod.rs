@@ -1041,10 +1041,13 @@ impl<'m> Runtime<'m> {
         static WHOLE: crate::domains::projection::Plan =
             crate::domains::projection::Plan { whole: true, picks: Vec::new() };
         let plan = pr.plan.get().unwrap_or(&WHOLE);
-        let (list, whole) =
-            crate::domains::projection::project(spec, plan, key, self.now).map_err(|m| run_err(m, f.span))?;
-        if let Some(fr) = self.frames.last_mut() {
-            fr.set(pr.hidden, list, false);
+        let Some(fr) = self.frames.last_mut() else { return Ok(()) };
+        let mut list = fr.spare.take();
+        let values = Arc::make_mut(&mut list);
+        let whole = crate::domains::projection::project_into(spec, plan, key, self.now, values)
+            .map_err(|m| run_err(m, f.span))?;
+        {
+            fr.set(pr.hidden, Value::List(list), false);
             if let Some(w) = whole {
                 fr.set(f.dest.slot, w, f.dest.field);
             }

@@ -232,37 +232,21 @@ impl Compiler<'_> {
                 }
                 ty
             }
+            ExprKind::Binary(BinOp::Add, l, _) if matches!(l.kind, ExprKind::Binary(BinOp::Add, ..)) => {
+                self.add_chain(e)
+            }
             ExprKind::Binary(op, l, r) => {
                 let start = self.chunk.code.len();
                 let lt = self.expr(l);
                 let mid = self.chunk.code.len();
                 let rt = self.expr(r);
                 let simple = mid - start == 1 && self.chunk.code.len() - mid == 1;
-                let ty = binary_type(*op, lt, rt);
-                if ty.is_none() {
-                    self.errors.push(
-                        cerr(
-                            "DM504",
-                            format!(
-                                "unsupported operand types for {}: '{}' and '{}'",
-                                op.symbol(),
-                                lt.name(),
-                                rt.name()
-                            ),
-                            e.span,
-                        )
-                        .with_help(if *op == BinOp::Add && (lt == Ty::Str || rt == Ty::Str) {
-                            "convert the other operand with str(...)"
-                        } else {
-                            "check the operand types"
-                        }),
-                    );
-                }
+                let ty = self.binary_checked(*op, lt, rt, e.span);
                 self.emit(Op::Bin(*op), e.span);
                 if simple {
                     self.fold_binary(*op, e.span);
                 }
-                ty.unwrap_or(Ty::Any)
+                ty
             }
             ExprKind::Compare(first, rest) => {
                 // a < b < c  =>  a b Dup Rot3 Cmp JumpIfFalseKeep [Pop] c Cmp ...
@@ -392,6 +376,46 @@ impl Compiler<'_> {
             Op::Const(i) => Some(self.chunk.consts[*i as usize].clone()),
             _ => None,
         }
+    }
+
+    /// The type of `lt op rt`, with a diagnostic at `span` when the operands do not fit.
+    fn binary_checked(&mut self, op: BinOp, lt: Ty, rt: Ty, span: ESpan) -> Ty {
+        let ty = binary_type(op, lt, rt);
+        if ty.is_none() {
+            self.errors.push(
+                cerr(
+                    "DM504",
+                    format!("unsupported operand types for {}: '{}' and '{}'", op.symbol(), lt.name(), rt.name()),
+                    span,
+                )
+                .with_help(if op == BinOp::Add && (lt == Ty::Str || rt == Ty::Str) {
+                    "convert the other operand with str(...)"
+                } else {
+                    "check the operand types"
+                }),
+            );
+        }
+        ty.unwrap_or(Ty::Any)
+    }
+
+    /// `a + b + c …` (left-nested additions): the operands in order, then one `AddN`, which
+    /// joins strings in one go and otherwise adds left to right like the nested form.
+    fn add_chain(&mut self, e: &Expr) -> Ty {
+        let mut nodes = Vec::new();
+        let mut cur = e;
+        while let ExprKind::Binary(BinOp::Add, l, _) = &cur.kind {
+            nodes.push(cur);
+            cur = l;
+        }
+        let mut ty = self.expr(cur);
+        for node in nodes.iter().rev() {
+            if let ExprKind::Binary(_, _, r) = &node.kind {
+                let rt = self.expr(r);
+                ty = self.binary_checked(BinOp::Add, ty, rt, node.span);
+            }
+        }
+        self.emit(Op::AddN(nodes.len() as u32 + 1), e.span);
+        ty
     }
 
     fn fold_binary(&mut self, op: BinOp, span: ESpan) {

@@ -131,6 +131,12 @@ fn exec(
                 let a = pop!();
                 s.stack.push(binary(*op, &a, &b).map_err(|m| fail(pc, m))?);
             }
+            Op::AddN(n) => {
+                let at = s.stack.len().saturating_sub(*n as usize);
+                let v = add_all(&s.stack[at..]).map_err(|m| fail(pc, m))?;
+                s.stack.truncate(at);
+                s.stack.push(v);
+            }
             Op::Cmp(op) => {
                 let b = pop!();
                 let a = pop!();
@@ -465,6 +471,48 @@ fn decimal_of(v: &Value) -> Option<rust_decimal::Decimal> {
 }
 
 /// Python binary operators.
+/// `parts[0] + parts[1] + …` added left to right; strings are joined with one allocation.
+pub fn add_all(parts: &[Value]) -> Result<Value, String> {
+    let mut len = 0;
+    for p in parts {
+        match p {
+            Value::Str(s) => len += s.len(),
+            _ => {
+                let mut it = parts.iter();
+                let mut acc = it.next().cloned().unwrap_or_default();
+                for b in it {
+                    acc = binary(BinOp::Add, &acc, b)?;
+                }
+                return Ok(acc);
+            }
+        }
+    }
+    Ok(join(
+        parts.iter().filter_map(|p| match p {
+            Value::Str(s) => Some(&**s),
+            _ => None,
+        }),
+        len,
+    ))
+}
+
+/// The strings `strs` (of `len` bytes in all) joined into one string value, allocated once.
+fn join<'a>(strs: impl Iterator<Item = &'a str>, len: usize) -> Value {
+    let mut buf = [0u8; 256];
+    if len <= buf.len() {
+        let mut at = 0;
+        for s in strs {
+            buf[at..at + s.len()].copy_from_slice(s.as_bytes());
+            at += s.len();
+        }
+        // Whole strings joined: still UTF-8.
+        return Value::Str(Arc::from(std::str::from_utf8(&buf[..at]).unwrap_or_default()));
+    }
+    let mut out = String::with_capacity(len);
+    strs.for_each(|s| out.push_str(s));
+    Value::from(out)
+}
+
 pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, String> {
     use Value::*;
     // Integer (and bool) arithmetic.
@@ -601,12 +649,7 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, String> {
         }));
     }
     Ok(match (op, a, b) {
-        (BinOp::Add, Str(x), Str(y)) => {
-            let mut s = String::with_capacity(x.len() + y.len());
-            s.push_str(x);
-            s.push_str(y);
-            Value::from(s)
-        }
+        (BinOp::Add, Str(x), Str(y)) => join([&**x, &**y].into_iter(), x.len() + y.len()),
         (BinOp::Add, List(x), List(y)) => Value::list(x.iter().chain(y.iter()).cloned().collect()),
         (BinOp::Add, Tuple(x), Tuple(y)) => Tuple(Arc::new(x.iter().chain(y.iter()).cloned().collect())),
         (BinOp::Add, Bytes(x), Bytes(y)) => Bytes(Arc::from([&x[..], &y[..]].concat())),

@@ -52,6 +52,8 @@ pub enum Op {
     Slice,
     /// `[a, b] -> [a op b]`
     Bin(BinOp),
+    /// `[x1..xn] -> [x1 + x2 + … + xn]`, added left to right (strings joined in one go).
+    AddN(u32),
     /// `[a, b] -> [a op b]` (single comparison; chains compile to several)
     Cmp(CmpOp),
     /// `[a] -> [-a]`
@@ -194,7 +196,7 @@ pub fn verify(chunk: &mut Chunk) -> Result<(), String> {
             Op::Dup => (1, 2),
             Op::Swap => (2, 2),
             Op::Rot3 => (3, 3),
-            Op::MakeList(k) | Op::MakeTuple(k) | Op::Concat(k) => (*k as i32, 1),
+            Op::MakeList(k) | Op::MakeTuple(k) | Op::Concat(k) | Op::AddN(k) => (*k as i32, 1),
             Op::MakeDict(k) => (2 * *k as i32, 1),
             Op::CallBuiltin { argc, .. } => (*argc as i32, 1),
             Op::CallMethod { argc, .. } => (*argc as i32 + 1, 1),
