@@ -342,3 +342,20 @@ fn unknown_product_and_row_out_of_range_are_diagnostics() {
     assert!(err.contains("row 100000 is out of range: product 'orders' has "), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Products whose records are formatted straight into their lines (entity fields, joined
+/// fields, keys read by later keys, `this`) write what the record path writes: sampled rows
+/// (the record path) equal the full run's, quoting included.
+#[test]
+fn flat_products_with_scripts_agree() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sample/flat_reads.xml");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("o");
+    match check_model(&model, &out) {
+        Ok(Some((checked, top))) => assert!(checked == 9 && top == 3, "{checked} rows, {top} products"),
+        Ok(None) => panic!("the model does not run"),
+        Err(e) => panic!("{e}"),
+    }
+    let text = std::fs::read_to_string(out.join("plain_picks.csv")).expect("csv");
+    assert!(text.lines().skip(1).all(|l| l.ends_with('"')), "joined city and postcode are quoted:\n{text}");
+}

@@ -172,13 +172,19 @@ impl<'m> Runtime<'m> {
                 cells.separator(line);
             }
             first = false;
+            let store = !g.layout.keys_unread;
+            if !store && self.pick_into(f, cells, line) {
+                continue;
+            }
             let mut rng = Stream::for_premixed(rk, f.key_mix);
             let mut v = Value::Null;
             match self.field_into(f, &mut rng, &mut v)? {
                 Outcome::Set => {
                     cells.value(line, &v);
-                    if let Some(fr) = self.frames.last_mut() {
-                        fr.set(f.dest.slot, v, true);
+                    if store {
+                        if let Some(fr) = self.frames.last_mut() {
+                            fr.set(f.dest.slot, v, true);
+                        }
                     }
                 }
                 Outcome::Omitted => {}
@@ -186,6 +192,44 @@ impl<'m> Runtime<'m> {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// Formats key `f` straight from the entity field it reads (`script="p.given_name"`, with
+    /// an optional `outDateFormat`), without a copy; `false` when `f` is not such a key.
+    #[inline]
+    fn pick_into(&self, f: &Field, cells: &CsvCells, line: &mut String) -> bool {
+        let Mode::Script(e) = &f.mode else { return false };
+        if f.null_quota != 0.0
+            || f.in_date_format.is_some()
+            || f.cast.is_some()
+            || !f.converters.is_empty()
+            || f.default_value.is_some()
+        {
+            return false;
+        }
+        let Some(v) = self.pick(e) else {
+            if f.out_date_format.is_some() {
+                return false;
+            }
+            let mut parts = [""; 8];
+            let Some(n) = self.joined_picks(e, &mut parts) else { return false };
+            let start = line.len();
+            for p in &parts[..n] {
+                line.push_str(p);
+            }
+            cells.quote_from(line, start);
+            return true;
+        };
+        match (&f.out_date_format, v) {
+            (None, v) => cells.value(line, v),
+            (Some(fmt), Value::DateTime(dt)) if !fmt.starts_with("epoch") => {
+                let start = line.len();
+                crate::builtins::datetime::strftime_into(line, *dt, fmt);
+                cells.quote_from(line, start);
+            }
+            _ => return false,
+        }
+        true
     }
 
     #[inline(always)]

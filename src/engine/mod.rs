@@ -383,16 +383,63 @@ impl<'m> Runtime<'m> {
         })
     }
 
-    fn eval(&mut self, e: &Expr, rng: &mut Stream) -> Result<Value, RunError> {
-        // A field of an entity variable read field by field: an item of its hidden list.
-        if let [Op::Load(Slot::Frame { depth, slot }), Op::Const(i), Op::Index] = e.chunk.code.as_slice() {
-            if let (Some(Value::List(l)), Some(Value::Int(k))) =
-                (self.frames.get(*depth as usize).and_then(|f| f.get(*slot)), e.chunk.consts.get(*i as usize))
-            {
-                if let Some(v) = usize::try_from(*k).ok().and_then(|k| l.get(k)) {
-                    return Ok(v.clone());
-                }
+    /// The value `e` reads when it is a field of an entity variable read field by field (an
+    /// item of the variable's hidden list).
+    #[inline]
+    fn pick(&self, e: &Expr) -> Option<&Value> {
+        match e.chunk.code.as_slice() {
+            [Op::Load(Slot::Frame { depth, slot }), Op::Const(i), Op::Index] => {
+                self.pick_at(*depth, *slot, &e.chunk.consts, *i)
             }
+            _ => None,
+        }
+    }
+
+    /// Item `consts[i]` of the list in frame slot `slot` at `depth`.
+    #[inline]
+    fn pick_at<'a>(&'a self, depth: u16, slot: u16, consts: &[Value], i: u32) -> Option<&'a Value> {
+        if let (Some(Value::List(l)), Some(Value::Int(k))) =
+            (self.frames.get(depth as usize).and_then(|f| f.get(slot)), consts.get(i as usize))
+        {
+            return usize::try_from(*k).ok().and_then(|k| l.get(k));
+        }
+        None
+    }
+
+    /// The strings `e` joins when it adds entity fields read field by field and string
+    /// literals (`a.house_number + ' ' + a.street`) and all of them are strings; `None`
+    /// otherwise (or beyond `N` parts).
+    fn joined_picks<'a, const N: usize>(&'a self, e: &'a Expr, out: &mut [&'a str; N]) -> Option<usize> {
+        let (code, consts) = (e.chunk.code.as_slice(), &e.chunk.consts);
+        let (last, ops) = code.split_last()?;
+        let mut n = 0;
+        let mut i = 0;
+        while i < ops.len() {
+            let v = match &ops[i..] {
+                [Op::Load(Slot::Frame { depth, slot }), Op::Const(c), Op::Index, ..] => {
+                    i += 3;
+                    self.pick_at(*depth, *slot, consts, *c)?
+                }
+                [Op::Const(c), ..] => {
+                    i += 1;
+                    consts.get(*c as usize)?
+                }
+                _ => return None,
+            };
+            let Value::Str(s) = v else { return None };
+            *out.get_mut(n)? = s;
+            n += 1;
+        }
+        match last {
+            Op::AddN(k) if *k as usize == n => Some(n),
+            Op::Bin(crate::parser::expr::ast::BinOp::Add) if n == 2 => Some(n),
+            _ => None,
+        }
+    }
+
+    fn eval(&mut self, e: &Expr, rng: &mut Stream) -> Result<Value, RunError> {
+        if let Some(v) = self.pick(e) {
+            return Ok(v.clone());
         }
         let mut scratch = std::mem::take(&mut self.scratch);
         let r = exec::run(&e.chunk, self, rng, self.now, &mut scratch);

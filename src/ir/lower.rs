@@ -255,6 +255,8 @@ struct Lower {
     /// Whole record scopes may be read (`this`, `parent`, `root`, run-time names, `<assert>`,
     /// run-time includes, enriching nestedKeys): entity variables are built whole.
     scopes_read: std::cell::Cell<bool>,
+    /// An expression has read a key (a field slot) by name.
+    keys_read: std::cell::Cell<bool>,
 }
 
 /// An entity variable that may be read field by field (`domains::projection`).
@@ -284,7 +286,11 @@ impl Scope for ScopeView<'_> {
             }
         }
         for (d, f) in lw.frames.iter().enumerate() {
-            if let Some((s, t)) = f.find(name, true).or_else(|| f.find(name, false)) {
+            if let Some((s, t)) = f.find(name, true) {
+                lw.keys_read.set(true);
+                return Some((Slot::Frame { depth: d as u16, slot: s }, t));
+            }
+            if let Some((s, t)) = f.find(name, false) {
                 return Some((Slot::Frame { depth: d as u16, slot: s }, t));
             }
             if d == 0 {
@@ -451,6 +457,7 @@ impl Lower {
             paths: std::collections::BTreeMap::new(),
             entity_vars: Default::default(),
             scopes_read: Default::default(),
+            keys_read: Default::default(),
         }
     }
 
@@ -1549,6 +1556,8 @@ impl Lower {
         let bind_slot = if depth > 0 { self.frames.last_mut().map(|f| f.define(&name, false, Ty::List)) } else { None };
         let series = series.zip(ts_slot).map(|((s, i, t), slot)| (s, i, t, slot));
         let (source, _) = src.map(|(s, c)| (Some(s), c)).unwrap_or((None, None));
+        let mut frame = frame;
+        frame.layout.keys_unread = !self.keys_read.get() && !self.scopes_read.get();
         Some(Generate {
             name,
             out_name,

@@ -86,6 +86,10 @@ pub struct Layout {
     /// `true` when a name holds `|` (`a|b` fields become nested maps): records of the common
     /// shape skip that pass without looking at their names.
     pub pipes: bool,
+    /// `true` when no expression can read the record's keys from their slots (no name of a
+    /// key, `this`, `parent`, `root` or run-time name is compiled in the scope): a flat
+    /// record then formats its keys without storing them.
+    pub keys_unread: bool,
 }
 
 impl Layout {
