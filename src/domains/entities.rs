@@ -446,14 +446,24 @@ impl Gen<'_> {
         let today = self.now.date();
         let latest = sub_years(today, c.min_age);
         let earliest = sub_years(today, c.max_age + 1).tomorrow().unwrap_or(today);
-        let span_days = latest.since(earliest).map(|sp| sp.get_days() as i64).unwrap_or(0).max(0);
+        use crate::builtins::generators::datetime_gen::{civil_from_days, days_from_civil};
+        let days = |d: Date| days_from_civil(d.year().into(), d.month().into(), d.day().into());
+        let first = days(earliest);
+        let span_days = (days(latest) - first).max(0);
         let mut bs = stream_at(self.key, concept!("birthdate"));
-        let birthdate = earliest.checked_add(jiff::Span::new().days(bs.range_i64(0, span_days))).unwrap_or(earliest);
+        let (y, m, d) = civil_from_days(first + bs.range_i64(0, span_days));
+        let birthdate = Date::new(y as i16, m as i8, d as i8).unwrap_or(earliest);
         (birthdate, completed_years(birthdate, today))
     }
 
     /// A given name that was given in the person's birth year.
     pub fn person_given(&self, names_female: bool, birth_year: i32) -> Arc<str> {
+        self.person_given_ref(names_female, birth_year).clone()
+    }
+
+    /// [`Gen::person_given`], as the locale pack's own text.
+    pub fn person_given_ref(&self, names_female: bool, birth_year: i32) -> &'static Arc<str> {
+        static FALLBACK: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("Alex"));
         let loc = self.loc;
         let mut ns = stream_at(self.key, concept!("given_name"));
         if names_female {
@@ -461,24 +471,38 @@ impl Gen<'_> {
         } else {
             loc.given_male_by_year.pick(&loc.given_male, birth_year, &mut ns)
         }
-        .cloned()
-        .unwrap_or_else(|| Arc::from("Alex"))
+        .unwrap_or(&FALLBACK)
     }
 
     /// The middle name (Viet Nam only).
     pub fn person_middle(&self, names_female: bool) -> Option<Arc<str>> {
+        self.person_middle_ref(names_female).cloned()
+    }
+
+    /// [`Gen::person_middle`], as the locale pack's own text.
+    pub fn person_middle_ref(&self, names_female: bool) -> Option<&'static Arc<str>> {
         let loc = self.loc;
         let mut ms = stream_at(self.key, concept!("middle_name"));
         if loc.code == "VN" {
-            if names_female { loc.middle_female.pick(&mut ms) } else { loc.middle_male.pick(&mut ms) }.cloned()
+            if names_female {
+                loc.middle_female.pick(&mut ms)
+            } else {
+                loc.middle_male.pick(&mut ms)
+            }
         } else {
             None
         }
     }
 
     pub fn person_family(&self) -> Arc<str> {
+        self.person_family_ref().clone()
+    }
+
+    /// [`Gen::person_family`], as the locale pack's own text.
+    pub fn person_family_ref(&self) -> &'static Arc<str> {
+        static FALLBACK: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("Smith"));
         let mut fs = stream_at(self.key, concept!("family_name"));
-        self.loc.family.pick(&mut fs).cloned().unwrap_or_else(|| Arc::from("Smith"))
+        self.loc.family.pick(&mut fs).unwrap_or(&FALLBACK)
     }
 
     /// An academic title the person is old enough for, or `""`.

@@ -20,7 +20,7 @@ use crate::domains::entities::{
     concept, full_name, generate, landline, mobile_number, stream_at, Gen, PersonCfg, SmallStr,
 };
 use crate::domains::families::healthcare::{data, doctor, hospital, patient, procedure};
-use crate::domains::locale::{locale, City};
+use crate::domains::locale::{locale, City, Locale};
 use crate::ir::model::EntitySpec;
 use crate::vm::value::Value;
 
@@ -32,6 +32,8 @@ pub struct Projection {
     pub hidden: u16,
     /// Set when the variable's scope has been lowered.
     pub plan: OnceLock<Plan>,
+    /// The variable's locale pack, looked up at its first record.
+    pub pack: OnceLock<&'static Locale>,
 }
 
 /// What an entity variable computes per record.
@@ -111,13 +113,14 @@ pub fn plan(kind: &str, whole: bool, paths: Vec<Vec<&'static str>>) -> Plan {
 /// The values of the plan's paths (in order) and, when the plan says so, the whole object.
 pub fn project(spec: &EntitySpec, plan: &Plan, key: u64, now: DateTime) -> Result<(Value, Option<Value>), String> {
     let mut values = Vec::with_capacity(plan.picks.len());
-    let whole = project_into(spec, plan, key, now, &mut values)?;
+    let whole = project_into(spec, locale(&spec.dataset), plan, key, now, &mut values)?;
     Ok((Value::list(values), whole))
 }
 
 /// [`project`] into `values` (cleared first), returning the whole object when the plan says so.
 pub fn project_into(
     spec: &EntitySpec,
+    loc: &'static Locale,
     plan: &Plan,
     key: u64,
     now: DateTime,
@@ -125,7 +128,7 @@ pub fn project_into(
 ) -> Result<Option<Value>, String> {
     values.clear();
     let mut whole = if plan.whole { Some(generate(spec, key, now)?) } else { None };
-    let g = Gen { key, now, loc: locale(&spec.dataset), params: &spec.params };
+    let g = Gen { key, now, loc, params: &spec.params };
     match spec.kind {
         "Person" => {
             let mut p = PersonParts::new(g)?;
@@ -237,9 +240,9 @@ struct PersonParts<'a> {
     cfg: PersonCfg,
     gender: Option<(&'static str, bool)>,
     birth: Option<(Date, i64)>,
-    given: Option<Arc<str>>,
-    middle: Option<Option<Arc<str>>>,
-    family: Option<Arc<str>>,
+    given: Option<&'static Arc<str>>,
+    middle: Option<Option<&'static Arc<str>>>,
+    family: Option<&'static Arc<str>>,
     full: Option<Arc<str>>,
     address: Option<AddressParts>,
 }
@@ -267,31 +270,35 @@ impl<'a> PersonParts<'a> {
         *self.birth.get_or_insert_with(|| self.g.person_birth(&self.cfg))
     }
 
-    fn given(&mut self) -> Arc<str> {
-        if self.given.is_none() {
-            let (_, female) = self.gender();
-            let (b, _) = self.birth();
-            self.given = Some(self.g.person_given(female, b.year() as i32));
+    fn given(&mut self) -> &'static Arc<str> {
+        match self.given {
+            Some(g) => g,
+            None => {
+                let (_, female) = self.gender();
+                let (b, _) = self.birth();
+                *self.given.insert(self.g.person_given_ref(female, b.year() as i32))
+            }
         }
-        self.given.clone().unwrap_or_default()
     }
 
-    fn middle(&mut self) -> Option<Arc<str>> {
-        if self.middle.is_none() {
-            let (_, female) = self.gender();
-            self.middle = Some(self.g.person_middle(female));
+    fn middle(&mut self) -> Option<&'static Arc<str>> {
+        match self.middle {
+            Some(m) => m,
+            None => {
+                let (_, female) = self.gender();
+                *self.middle.insert(self.g.person_middle_ref(female))
+            }
         }
-        self.middle.clone().flatten()
     }
 
-    fn family(&mut self) -> Arc<str> {
-        self.family.get_or_insert_with(|| self.g.person_family()).clone()
+    fn family(&mut self) -> &'static Arc<str> {
+        *self.family.get_or_insert_with(|| self.g.person_family_ref())
     }
 
     fn full(&mut self) -> Arc<str> {
         if self.full.is_none() {
             let (given, middle, family) = (self.given(), self.middle(), self.family());
-            self.full = Some(full_name(&given, middle.as_deref(), &family));
+            self.full = Some(full_name(given, middle.map(|m| &**m), family));
         }
         self.full.clone().unwrap_or_default()
     }
@@ -306,14 +313,14 @@ impl<'a> PersonParts<'a> {
         let k = self.g.key;
         match code {
             0 => date(self.birth().0),
-            1 => text(&self.given()),
-            2 => text(&self.family()),
+            1 => text(self.given()),
+            2 => text(self.family()),
             3 | 5 => text(&self.full()),
             4 => gender_value(self.gender().0),
             6 => Value::Int(self.birth().1),
             7 => {
                 let (given, middle, family) = (self.given(), self.middle(), self.family());
-                text(&self.g.email(k, &given, middle.as_deref(), &family))
+                text(&self.g.email(k, given, middle.map(|m| &**m), family))
             }
             8 => {
                 let g = Gen { ..self.g };
@@ -364,20 +371,20 @@ impl AddressParts {
         AddressParts { k, city: g.address_city(k), street: None, house_number: None }
     }
 
-    fn street(&mut self, g: &Gen<'_>) -> Arc<str> {
-        self.street.get_or_insert_with(|| g.address_street(self.k)).clone()
+    fn street(&mut self, g: &Gen<'_>) -> &Arc<str> {
+        self.street.get_or_insert_with(|| g.address_street(self.k))
     }
 
-    fn house_number(&mut self, g: &Gen<'_>) -> Arc<str> {
-        self.house_number.get_or_insert_with(|| g.address_house_number(self.k)).clone()
+    fn house_number(&mut self, g: &Gen<'_>) -> &Arc<str> {
+        self.house_number.get_or_insert_with(|| g.address_house_number(self.k))
     }
 
     /// An Address field by its index in [`ADDRESS`].
     fn field(&mut self, g: &Gen<'_>, code: u16) -> Value {
         let (k, loc, c) = (self.k, g.loc, self.city);
         match code {
-            0 => text(&self.street(g)),
-            1 => text(&self.house_number(g)),
+            0 => text(self.street(g)),
+            1 => text(self.house_number(g)),
             2 => text(&c.name),
             3 => text(&c.state),
             4 | 5 => text(&c.postal_code),
@@ -390,7 +397,7 @@ impl AddressParts {
             12 => Value::Str(landline(loc, &mut stream_at(k, concept!("private_phone")), c)),
             13 => string(crate::domains::entities::company_name(loc, &mut stream_at(k, concept!("organization")))),
             14 | 15 => {
-                let (street, no) = (self.street(g), self.house_number(g));
+                let (street, no) = (self.street(g).clone(), self.house_number(g).clone());
                 let mut out = SmallStr::new();
                 if code == 14 {
                     crate::domains::entities::write_address(&mut out, loc, &street, &no, c);

@@ -1091,7 +1091,8 @@ impl<'m> Runtime<'m> {
         let Some(fr) = self.frames.last_mut() else { return Ok(()) };
         let mut list = fr.spare.take();
         let values = Arc::make_mut(&mut list);
-        let whole = crate::domains::projection::project_into(spec, plan, key, self.now, values)
+        let loc = *pr.pack.get_or_init(|| crate::domains::locale::locale(&spec.dataset));
+        let whole = crate::domains::projection::project_into(spec, loc, plan, key, self.now, values)
             .map_err(|m| run_err(m, f.span))?;
         {
             fr.set(pr.hidden, Value::List(list), false);

@@ -2130,7 +2130,11 @@ impl Lower {
                 && crate::domains::projection::projectable(spec.kind);
             if let (true, Some(f)) = (plain, self.frames.last_mut()) {
                 let hidden = f.define(&format!("\0{name}"), false, Ty::List);
-                let proj = Arc::new(crate::domains::projection::Projection { hidden, plan: Default::default() });
+                let proj = Arc::new(crate::domains::projection::Projection {
+                    hidden,
+                    plan: Default::default(),
+                    pack: Default::default(),
+                });
                 spec.proj = Some(proj.clone());
                 self.entity_vars.get_mut().push(EntityVar {
                     depth: (self.frames.len() - 1) as u16,

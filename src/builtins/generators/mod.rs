@@ -17,7 +17,7 @@
 //! names the generator and the parameter.
 
 mod checksum;
-mod datetime_gen;
+pub(crate) mod datetime_gen;
 mod datetime_weights;
 mod names;
 mod numeric;
