@@ -14,7 +14,7 @@ use std::sync::{Arc, LazyLock};
 use jiff::civil::{Date, DateTime};
 
 use crate::domains::determinism::{mix, path_key, Stream};
-use crate::domains::locale::{ascii_fold, locale, push_slug, City, Locale};
+use crate::domains::locale::{ascii_fold, locale, push_slug, slug_initial, City, Locale};
 use crate::ir::model::EntitySpec;
 use crate::vm::value::{Map, Value};
 
@@ -203,7 +203,13 @@ impl SmallStr {
         }
     }
 
+    #[inline]
     pub fn push(&mut self, c: char) {
+        if c.is_ascii() && self.spill.is_none() && self.len < self.buf.len() {
+            self.buf[self.len] = c as u8;
+            self.len += 1;
+            return;
+        }
         let mut b = [0u8; 4];
         self.push_str(c.encode_utf8(&mut b));
     }
@@ -230,6 +236,10 @@ impl Default for SmallStr {
 impl std::fmt::Write for SmallStr {
     fn write_str(&mut self, t: &str) -> std::fmt::Result {
         self.push_str(t);
+        Ok(())
+    }
+    fn write_char(&mut self, c: char) -> std::fmt::Result {
+        self.push(c);
         Ok(())
     }
 }
@@ -592,12 +602,8 @@ impl Gen<'_> {
     /// An e-mail from the person's own names: ASCII, lower case, locale webmail domain.
     pub fn email(&self, k: u64, given: &str, middle: Option<&str>, family: &str) -> Arc<str> {
         // Local part from the lower-case ASCII letters and digits of the names.
-        let mut out = String::with_capacity(given.len() + family.len() + 24);
-        let initial = |x: &str| {
-            let mut t = String::new();
-            push_slug(&mut t, x);
-            t.chars().next().unwrap_or('x')
-        };
+        let mut out = SmallStr::new();
+        let initial = |x: &str| slug_initial(x).unwrap_or('x');
         let mut es = stream_at(k, concept!("email"));
         let form = es.below(5);
         match form {
@@ -622,7 +628,7 @@ impl Gen<'_> {
                 push_slug(&mut out, given);
                 out.push('.');
                 push_slug(&mut out, family);
-                let _ = write!(out, "{}", es.range_i64(1, 99));
+                out.push_str(itoa::Buffer::new().format(es.range_i64(1, 99)));
             }
         }
         out.push('@');
@@ -630,7 +636,7 @@ impl Gen<'_> {
             Some(d) => out.push_str(d),
             None => out.push_str("example.com"),
         }
-        Arc::from(out)
+        out.to_arc()
     }
 
     /// An address under key `k` (use `mix(key, …)` for a second address).

@@ -414,10 +414,32 @@ pub fn ascii_fold(s: &str) -> String {
 
 /// Appends the lower-case ASCII letters and digits of `s` after [`ascii_fold`] (`Müller-Weiß`
 /// → `muellerweiss`), without intermediate strings: e-mail local parts and domains.
-pub fn push_slug(out: &mut String, s: &str) {
+pub fn push_slug(out: &mut impl std::fmt::Write, s: &str) {
+    slug_chars(s, |c| {
+        let _ = out.write_char(c);
+    });
+}
+
+/// The first character [`push_slug`] would append, if any.
+pub fn slug_initial(s: &str) -> Option<char> {
+    let mut first = None;
+    slug_chars(s, |c| {
+        first.get_or_insert(c);
+    });
+    first
+}
+
+/// Calls `f` with each character of the slug of `s` (see [`push_slug`]).
+fn slug_chars(s: &str, mut f: impl FnMut(char)) {
+    if s.is_ascii() {
+        for b in s.bytes().filter(u8::is_ascii_alphanumeric) {
+            f(b.to_ascii_lowercase() as char);
+        }
+        return;
+    }
     let mut push = |c: char| {
         if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase())
+            f(c.to_ascii_lowercase())
         }
     };
     for c in s.chars() {
@@ -538,6 +560,7 @@ mod tests {
                 let mut got = String::new();
                 push_slug(&mut got, name);
                 assert_eq!(got, want, "{name}");
+                assert_eq!(slug_initial(name), want.chars().next(), "{name}");
             }
         }
     }
