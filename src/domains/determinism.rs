@@ -289,8 +289,9 @@ impl Stream {
 /// A Walker/Vose alias table: O(1) weighted picks.
 #[derive(Clone, Debug)]
 pub struct AliasTable {
-    prob: Vec<f64>,
-    alias: Vec<u32>,
+    /// Per column: the probability of keeping it, and the index it yields otherwise (side by
+    /// side, so that a draw touches one cache line).
+    cols: Vec<(f64, u32)>,
 }
 
 impl AliasTable {
@@ -328,25 +329,26 @@ impl AliasTable {
         for i in large.into_iter().chain(small) {
             prob[i] = 1.0;
         }
-        Some(AliasTable { prob, alias })
+        Some(AliasTable { cols: prob.into_iter().zip(alias).collect() })
     }
 
     pub fn len(&self) -> usize {
-        self.prob.len()
+        self.cols.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.prob.is_empty()
+        self.cols.is_empty()
     }
 
     /// Draws an index.
     #[inline]
     pub fn sample(&self, s: &mut Stream) -> usize {
-        let i = s.below(self.prob.len() as u64) as usize;
-        if s.f64() < self.prob[i] {
+        let i = s.below(self.cols.len() as u64) as usize;
+        let (p, alias) = self.cols[i];
+        if s.f64() < p {
             i
         } else {
-            self.alias[i] as usize
+            alias as usize
         }
     }
 }

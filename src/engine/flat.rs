@@ -24,6 +24,8 @@ pub(super) struct FlatPlan {
     /// Keys are stored in their frame slots too (see [`framed`]).
     framed: bool,
     columns: usize,
+    /// Per key: its generated text may need quoting (see [`Generator::text_alphabet`]).
+    scan: Vec<bool>,
     /// The product's record keys under its parent record (see [`row_key`]).
     rows: u64,
 }
@@ -118,7 +120,20 @@ impl<'m> Runtime<'m> {
         // `row_key(g.key, mix(root, parent), i)` is `splitmix(rows ^ premix(i))`.
         let rows = mix(g.key.0, mix(self.root64, parent_key));
         debug_assert_eq!(splitmix(rows ^ premix(7)), row_key(g.key, mix(self.root64, parent_key), 7));
-        Some(FlatPlan { sink: *k, cells, framed: framed(g), columns: names.len(), rows })
+        let scan = g
+            .body
+            .iter()
+            .map(|s| match s {
+                Stmt::Field(f) => match &f.mode {
+                    Mode::Generator(gen, _) => {
+                        gen.text_alphabet(f.out_date_format.as_deref()).is_none_or(|a| !cells.plain_alphabet(&a))
+                    }
+                    _ => true,
+                },
+                _ => true,
+            })
+            .collect();
+        Some(FlatPlan { sink: *k, cells, framed: framed(g), columns: names.len(), scan, rows })
     }
 
     /// Generates record `i` of a flat product into `line` and writes it to the plan's sink.
@@ -133,8 +148,11 @@ impl<'m> Runtime<'m> {
         let rk = splitmix(plan.rows ^ premix(i));
         self.push_frame(&g.layout, rk, i);
         line.clear();
-        let r =
-            if plan.framed { self.framed_fields(g, rk, &cells, line) } else { self.flat_fields(g, rk, &cells, line) };
+        let r = if plan.framed {
+            self.framed_fields(g, rk, &cells, line)
+        } else {
+            self.flat_fields(g, rk, &cells, &plan.scan, line)
+        };
         self.pop_frame();
         match r {
             Ok(Flow::Continue) => {}
@@ -233,7 +251,14 @@ impl<'m> Runtime<'m> {
     }
 
     #[inline(always)]
-    fn flat_fields(&mut self, g: &'m Generate, rk: u64, cells: &CsvCells, line: &mut String) -> Result<Flow, RunError> {
+    fn flat_fields(
+        &mut self,
+        g: &'m Generate,
+        rk: u64,
+        cells: &CsvCells,
+        scan: &[bool],
+        line: &mut String,
+    ) -> Result<Flow, RunError> {
         for (j, s) in g.body.iter().enumerate() {
             let Stmt::Field(f) = s else { continue };
             if j > 0 {
@@ -280,7 +305,9 @@ impl<'m> Runtime<'m> {
                     let start = line.len();
                     match gen.next_text(gs, &mut rng, self.now, f.out_date_format.as_deref(), line) {
                         Some(Ok(true)) => {
-                            cells.quote_from(line, start);
+                            if scan.get(j).copied().unwrap_or(true) {
+                                cells.quote_from(line, start);
+                            }
                             continue;
                         }
                         Some(Ok(false)) => return Ok(Flow::Exhausted),

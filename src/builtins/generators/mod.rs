@@ -198,12 +198,8 @@ impl Generator {
                     g @ (NumericGen::Int { .. } | NumericGen::Float { .. } | NumericGen::Boolean { .. }),
                 ),
                 None,
-            ) => match g.next(state, rng) {
-                Ok(Some(v)) => {
-                    crate::builtins::targets::write_cell_str(out, &v);
-                    true
-                }
-                Ok(None) => false,
+            ) => match g.write_next(state, rng, out) {
+                Ok(r) => r,
                 Err(e) => return Some(Err(e)),
             },
             (Generator::DateTime(g), Some(fmt)) if !fmt.starts_with("epoch") => match g.next_secs(state, rng) {
@@ -227,6 +223,39 @@ impl Generator {
             state.n += 1;
         }
         Some(Ok(r))
+    }
+
+    /// The bytes the text of [`Generator::next_text`] is made of, when they are known in
+    /// advance (`None`: any text, or no text form).
+    pub fn text_alphabet(&self, out_date_format: Option<&str>) -> Option<Vec<u8>> {
+        const DIGITS: &[u8] = b"0123456789";
+        match (self, out_date_format) {
+            (Generator::Text(g), None) => g.text_alphabet(),
+            (Generator::Numeric(NumericGen::Int { .. }), None) => Some(b"-0123456789".to_vec()),
+            // Python's float repr: `-12.5`, `1e-05`, `1e+16`, `inf`, `nan`.
+            (Generator::Numeric(NumericGen::Float { .. }), None) => Some(b"-+.0123456789einfa".to_vec()),
+            (Generator::Numeric(NumericGen::Boolean { .. }), None) => Some(b"TrueFals".to_vec()),
+            (Generator::DateTime(_), Some(fmt)) if !fmt.starts_with("epoch") => {
+                // Numeric directives only; anything else (month names, zones, …) is not known.
+                let mut out = DIGITS.to_vec();
+                let mut it = fmt.bytes();
+                while let Some(b) = it.next() {
+                    if b == b'%' {
+                        match it.next()? {
+                            b'Y' | b'm' | b'd' | b'H' | b'M' | b'S' | b'f' | b'y' | b'j' => {}
+                            b'%' => out.push(b'%'),
+                            _ => return None,
+                        }
+                    } else {
+                        out.push(b);
+                    }
+                }
+                // Years beyond 9999 or before 0 carry a sign.
+                out.extend_from_slice(b"-+");
+                Some(out)
+            }
+            _ => None,
+        }
     }
 
     /// `true` when the `type=` cast `c` leaves this generator's values as they are (an int

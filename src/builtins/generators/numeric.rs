@@ -120,6 +120,38 @@ impl FloatGrid {
         self.fast.is_some()
     }
 
+    /// Writes grid point `k` as Python's `repr` of its float, straight from its decimal digits,
+    /// when those are the repr: a quotient `n/10^s` of at most 15 significant digits is
+    /// the shortest text that reads back as its correctly rounded double (any other decimal of
+    /// as few digits is at least `10^-15·|x|` away, more than half an ulp), and from `1e-4`
+    /// up Python writes it in fixed notation. `false` (nothing written) otherwise.
+    pub(super) fn write_repr(&self, k: u128, out: &mut String) -> bool {
+        let Some((m, g, s)) = self.fast else { return false };
+        let n = m + k as i64 * g;
+        let a = n.unsigned_abs();
+        if a >= 1_000_000_000_000_000 || (a != 0 && s > 4 && a < 10u64.pow(s as u32 - 4)) || s > 18 {
+            return false;
+        }
+        let p = 10u64.pow(s as u32);
+        let (int, frac) = (a / p, a % p);
+        if n < 0 {
+            out.push('-');
+        }
+        out.push_str(itoa::Buffer::new().format(int));
+        out.push('.');
+        if frac == 0 {
+            out.push('0');
+            return true;
+        }
+        let mut ib = itoa::Buffer::new();
+        let digits = ib.format(frac);
+        for _ in digits.len()..s {
+            out.push('0');
+        }
+        out.push_str(digits.trim_end_matches('0'));
+        true
+    }
+
     /// The grid value through exact decimal arithmetic.
     pub(super) fn exact(&self, k: u128) -> f64 {
         let k = Decimal::from_i128_with_scale(k as i128, 0);
@@ -314,6 +346,25 @@ fn draw(
 }
 
 impl NumericGen {
+    /// The next value written as its CSV text into `out` (`Ok(false)`: exhausted).
+    #[inline(always)]
+    pub(super) fn write_next(&self, st: &mut GenState, rng: &mut Stream, out: &mut String) -> Result<bool, String> {
+        if let NumericGen::Float { grid, dist: Dist::Uniform } = self {
+            let k = below_u128(rng, grid.points);
+            if !grid.write_repr(k, out) {
+                crate::builtins::targets::write_cell_str(out, &grid.value(k));
+            }
+            return Ok(true);
+        }
+        match self.next(st, rng)? {
+            Some(v) => {
+                crate::builtins::targets::write_cell_str(out, &v);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     #[inline(always)]
     pub(super) fn next(&self, st: &mut GenState, rng: &mut Stream) -> Result<Option<Value>, String> {
         Ok(match self {

@@ -218,3 +218,45 @@ fn float_grid_fast_path_equals_exact_decimal_arithmetic() {
         }
     }
 }
+
+#[test]
+fn float_grid_text_is_the_repr_of_its_value() {
+    use super::super::numeric::FloatGrid;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    let grids = [
+        ("0", "10000", "0.01"),
+        ("-5.5", "5.5", "0.001"),
+        ("0.1", "1000.1", "0.3"),
+        ("-1e3", "1e3", "0.0007"),
+        ("0", "1", "0.000001"),
+        ("-99999999", "99999999", "0.0000001"),
+        ("0", "9e14", "1"),
+        ("0", "1e16", "3"),
+        ("-1e-3", "1e-3", "1e-9"),
+    ];
+    let (mut direct, mut total) = (0, 0);
+    for (lo, hi, g) in grids {
+        let d = |t: &str| Decimal::from_str(t).unwrap_or_else(|_| Decimal::from_scientific(t).unwrap());
+        let (lo, hi, g) = (d(lo), d(hi), d(g));
+        let points = ((hi - lo) / g).trunc().mantissa() as u128 + 1;
+        let grid = FloatGrid::new(lo, hi, g, points);
+        let mut st = Stream::new(5);
+        for _ in 0..20_000 {
+            let k = st.below(points.min(u64::MAX as u128) as u64) as u128;
+            let Value::Float(f) = grid.value(k) else { panic!("a float") };
+            let mut want = String::new();
+            crate::vm::value::write_py_float(&mut want, f);
+            let mut got = String::new();
+            total += 1;
+            if grid.write_repr(k, &mut got) {
+                direct += 1;
+                assert_eq!(got, want, "k={k} grid {lo}..{hi} by {g}");
+            } else {
+                assert!(got.is_empty());
+            }
+        }
+    }
+    // Most grids are written from their digits; the rest go through the float.
+    assert!(direct > total / 2 && direct < total, "{direct} of {total}");
+}

@@ -298,6 +298,19 @@ impl TextGen {
     /// [`TextGen::next`]'s text written into `out` for plain strings and UUID strings;
     /// `None` (nothing drawn) for the other kinds.
     #[inline(always)]
+    /// The bytes [`TextGen::next_text`] can write, when it writes text at all.
+    pub(super) fn text_alphabet(&self) -> Option<Vec<u8>> {
+        match self {
+            TextGen::Str { max, ascii: Some(bytes), unique: false, prefix, suffix, .. }
+                if *max <= 64 && prefix.is_empty() && suffix.is_empty() =>
+            {
+                Some(bytes.clone())
+            }
+            TextGen::Uuid { as_string: true } => Some(b"0123456789abcdef-".to_vec()),
+            _ => None,
+        }
+    }
+
     pub(super) fn next_text(&self, rng: &mut Stream, out: &mut String) -> Option<bool> {
         match self {
             TextGen::Str { min, max, ascii: Some(bytes), unique: false, prefix, suffix, .. }

@@ -148,6 +148,11 @@ impl CsvCells {
         }
     }
 
+    /// `true` when a text made only of bytes of `alphabet` never needs quoting.
+    pub(crate) fn plain_alphabet(&self, alphabet: &[u8]) -> bool {
+        alphabet.iter().all(|b| !self.special[*b as usize])
+    }
+
     /// Quotes the text from `start` on when it holds the delimiter, the quote char, CR or LF.
     #[inline]
     pub(crate) fn quote_from(&self, buf: &mut String, start: usize) {
