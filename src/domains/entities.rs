@@ -179,25 +179,21 @@ static EMPTY: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
 /// A short text built on the stack (spilling to the heap beyond 64 bytes), turned into an
 /// `Arc<str>` with a single allocation.
 pub struct SmallStr {
-    buf: [u8; 64],
-    len: usize,
+    buf: arrayvec::ArrayString<64>,
     spill: Option<String>,
 }
 
 impl SmallStr {
     pub fn new() -> SmallStr {
-        SmallStr { buf: [0; 64], len: 0, spill: None }
+        SmallStr { buf: arrayvec::ArrayString::new(), spill: None }
     }
 
     pub fn push_str(&mut self, t: &str) {
         if let Some(sp) = &mut self.spill {
             sp.push_str(t);
-        } else if self.len + t.len() <= self.buf.len() {
-            self.buf[self.len..self.len + t.len()].copy_from_slice(t.as_bytes());
-            self.len += t.len();
-        } else {
-            let mut sp = String::with_capacity(self.len + t.len() + 32);
-            sp.push_str(self.as_str());
+        } else if self.buf.try_push_str(t).is_err() {
+            let mut sp = String::with_capacity(self.buf.len() + t.len() + 32);
+            sp.push_str(&self.buf);
             sp.push_str(t);
             self.spill = Some(sp);
         }
@@ -205,9 +201,7 @@ impl SmallStr {
 
     #[inline]
     pub fn push(&mut self, c: char) {
-        if c.is_ascii() && self.spill.is_none() && self.len < self.buf.len() {
-            self.buf[self.len] = c as u8;
-            self.len += 1;
+        if self.spill.is_none() && self.buf.try_push(c).is_ok() {
             return;
         }
         let mut b = [0u8; 4];
@@ -217,8 +211,7 @@ impl SmallStr {
     pub fn as_str(&self) -> &str {
         match &self.spill {
             Some(sp) => sp,
-            // Only whole UTF-8 strings are ever copied in.
-            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default(),
+            None => &self.buf,
         }
     }
 
@@ -883,6 +876,22 @@ pub fn completed_years(birth: Date, today: Date) -> i64 {
 mod tests {
     use super::*;
     use crate::domains::determinism::PathKey;
+
+    #[test]
+    fn small_str_spills_to_the_heap_whole() {
+        let mut s = SmallStr::new();
+        let mut want = String::new();
+        for i in 0..40 {
+            let part = if i % 3 == 0 { "Đường " } else { "ab" };
+            s.push_str(part);
+            s.push('ü');
+            want.push_str(part);
+            want.push('ü');
+            assert_eq!(s.as_str(), want);
+        }
+        assert!(want.len() > 64);
+        assert_eq!(&*s.to_arc(), want);
+    }
 
     fn spec(kind: &'static str, dataset: &str, params: Vec<(String, Value)>) -> EntitySpec {
         EntitySpec { kind, dataset: dataset.into(), locale: "en".into(), params, key: PathKey(7), proj: None }
