@@ -15,6 +15,7 @@ use super::{run_err, with_row, Flow, RunError, Runtime, State};
 use crate::builtins::targets::csv::CsvCells;
 use crate::domains::determinism::{mix, premix, row_key, splitmix, Stream};
 use crate::ir::model::*;
+use crate::vm::op::{Op, Slot};
 use crate::vm::value::Value;
 
 /// How a flat product's records are written in one execution of it.
@@ -26,6 +27,9 @@ pub(super) struct FlatPlan {
     columns: usize,
     /// Per key: its generated text may need quoting (see [`Generator::text_alphabet`]).
     scan: Vec<bool>,
+    /// Per statement: the entity fields a key formats straight from their lists, when no
+    /// expression reads the keys back (see [`key_pick`]).
+    picks: Vec<Option<KeyPick>>,
     /// The product's record keys under its parent record (see [`row_key`]).
     rows: u64,
 }
@@ -107,6 +111,76 @@ pub(super) fn flat_names(g: &Generate) -> Vec<std::sync::Arc<str>> {
         .collect()
 }
 
+/// Item `k` of the list in frame slot `slot` at `depth`: a field of an entity variable read
+/// field by field (`domains::projection`).
+#[derive(Clone, Copy)]
+struct Item {
+    depth: u16,
+    slot: u16,
+    k: usize,
+}
+
+/// A key that formats entity fields straight from their list.
+enum KeyPick {
+    /// `script="p.given_name"` (with an optional `outDateFormat`).
+    One(Item),
+    /// `script="a.house_number + ' ' + a.street"`: entity fields and string literals added.
+    Joined(Vec<Part>),
+}
+
+enum Part {
+    Item(Item),
+    Lit(std::sync::Arc<str>),
+}
+
+/// How key `f` formats entity fields without its value being made, if it is such a key and
+/// has no step after its script but an `outDateFormat` on a single field.
+fn key_pick(f: &Field) -> Option<KeyPick> {
+    let Mode::Script(e) = &f.mode else { return None };
+    if f.null_quota != 0.0
+        || f.in_date_format.is_some()
+        || f.cast.is_some()
+        || !f.converters.is_empty()
+        || f.default_value.is_some()
+        || f.out_date_format.as_deref().is_some_and(|d| d.starts_with("epoch"))
+    {
+        return None;
+    }
+    let (code, consts) = (e.chunk.code.as_slice(), &e.chunk.consts);
+    let item = |depth: u16, slot: u16, c: u32| match consts.get(c as usize) {
+        Some(Value::Int(k)) => usize::try_from(*k).ok().map(|k| Item { depth, slot, k }),
+        _ => None,
+    };
+    if let [Op::Load(Slot::Frame { depth, slot }), Op::Const(c), Op::Index] = code {
+        return item(*depth, *slot, *c).map(KeyPick::One);
+    }
+    if f.out_date_format.is_some() {
+        return None;
+    }
+    let (last, ops) = code.split_last()?;
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < ops.len() {
+        match &ops[i..] {
+            [Op::Load(Slot::Frame { depth, slot }), Op::Const(c), Op::Index, ..] => {
+                parts.push(Part::Item(item(*depth, *slot, *c)?));
+                i += 3;
+            }
+            [Op::Const(c), ..] => {
+                let Some(Value::Str(t)) = consts.get(*c as usize) else { return None };
+                parts.push(Part::Lit(t.clone()));
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
+    match last {
+        Op::AddN(n) if *n as usize == parts.len() => Some(KeyPick::Joined(parts)),
+        Op::Bin(crate::parser::expr::ast::BinOp::Add) if parts.len() == 2 => Some(KeyPick::Joined(parts)),
+        _ => None,
+    }
+}
+
 impl<'m> Runtime<'m> {
     /// The CSV sink and its cell rules when `g` is flat and its file is past its header with
     /// the product's keys as columns.
@@ -133,7 +207,15 @@ impl<'m> Runtime<'m> {
                 _ => true,
             })
             .collect();
-        Some(FlatPlan { sink: *k, cells, framed: framed(g), columns: names.len(), scan, rows })
+        let picks = g
+            .body
+            .iter()
+            .map(|s| match s {
+                Stmt::Field(f) if f.dest.field && g.layout.keys_unread => key_pick(f),
+                _ => None,
+            })
+            .collect();
+        Some(FlatPlan { sink: *k, cells, framed: framed(g), columns: names.len(), scan, picks, rows })
     }
 
     /// Generates record `i` of a flat product into `line` and writes it to the plan's sink.
@@ -149,7 +231,7 @@ impl<'m> Runtime<'m> {
         self.push_frame(&g.layout, rk, i);
         line.clear();
         let r = if plan.framed {
-            self.framed_fields(g, rk, &cells, line)
+            self.framed_fields(g, rk, &cells, &plan.picks, line)
         } else {
             self.flat_fields(g, rk, &cells, &plan.scan, line)
         };
@@ -175,10 +257,11 @@ impl<'m> Runtime<'m> {
         g: &'m Generate,
         rk: u64,
         cells: &CsvCells,
+        picks: &[Option<KeyPick>],
         line: &mut String,
     ) -> Result<Flow, RunError> {
         let mut first = true;
-        for s in &g.body {
+        for (j, s) in g.body.iter().enumerate() {
             let Stmt::Field(f) = s else { continue };
             if !f.dest.field {
                 if self.exec_stmt(s)? == Flow::Exhausted {
@@ -190,10 +273,12 @@ impl<'m> Runtime<'m> {
                 cells.separator(line);
             }
             first = false;
-            let store = !g.layout.keys_unread;
-            if !store && self.pick_into(f, cells, line) {
-                continue;
+            if let Some(Some(p)) = picks.get(j) {
+                if self.pick_into(p, f, cells, line) {
+                    continue;
+                }
             }
+            let store = !g.layout.keys_unread;
             let mut rng = Stream::for_premixed(rk, f.key_mix);
             let mut v = Value::Null;
             match self.field_into(f, &mut rng, &mut v)? {
@@ -212,42 +297,54 @@ impl<'m> Runtime<'m> {
         Ok(Flow::Continue)
     }
 
-    /// Formats key `f` straight from the entity field it reads (`script="p.given_name"`, with
-    /// an optional `outDateFormat`), without a copy; `false` when `f` is not such a key.
+    /// Formats key `f` straight from the entity fields it reads (see [`KeyPick`]), without a
+    /// copy; `false` (nothing written) when the values are not of the kind expected.
     #[inline]
-    fn pick_into(&self, f: &Field, cells: &CsvCells, line: &mut String) -> bool {
-        let Mode::Script(e) = &f.mode else { return false };
-        if f.null_quota != 0.0
-            || f.in_date_format.is_some()
-            || f.cast.is_some()
-            || !f.converters.is_empty()
-            || f.default_value.is_some()
-        {
-            return false;
-        }
-        let Some(v) = self.pick(e) else {
-            if f.out_date_format.is_some() {
-                return false;
+    fn pick_into(&self, p: &KeyPick, f: &Field, cells: &CsvCells, line: &mut String) -> bool {
+        match p {
+            KeyPick::One(at) => {
+                let Some(v) = self.item(at) else { return false };
+                match (&f.out_date_format, v) {
+                    (None, v) => cells.value(line, v),
+                    (Some(fmt), Value::DateTime(dt)) => {
+                        let start = line.len();
+                        crate::builtins::datetime::strftime_into(line, *dt, fmt);
+                        cells.quote_from(line, start);
+                    }
+                    _ => return false,
+                }
             }
-            let mut parts = [""; 8];
-            let Some(n) = self.joined_picks(e, &mut parts) else { return false };
-            let start = line.len();
-            for p in &parts[..n] {
-                line.push_str(p);
-            }
-            cells.quote_from(line, start);
-            return true;
-        };
-        match (&f.out_date_format, v) {
-            (None, v) => cells.value(line, v),
-            (Some(fmt), Value::DateTime(dt)) if !fmt.starts_with("epoch") => {
+            KeyPick::Joined(parts) => {
+                let all_text = parts.iter().all(|p| match p {
+                    Part::Item(at) => matches!(self.item(at), Some(Value::Str(_))),
+                    Part::Lit(_) => true,
+                });
+                if !all_text {
+                    return false;
+                }
                 let start = line.len();
-                crate::builtins::datetime::strftime_into(line, *dt, fmt);
+                for p in parts {
+                    match p {
+                        Part::Item(at) => {
+                            if let Some(Value::Str(t)) = self.item(at) {
+                                line.push_str(t);
+                            }
+                        }
+                        Part::Lit(t) => line.push_str(t),
+                    }
+                }
                 cells.quote_from(line, start);
             }
-            _ => return false,
         }
         true
+    }
+
+    #[inline]
+    fn item(&self, at: &Item) -> Option<&Value> {
+        match self.frames.get(at.depth as usize)?.get(at.slot)? {
+            Value::List(l) => l.get(at.k),
+            _ => None,
+        }
     }
 
     #[inline(always)]

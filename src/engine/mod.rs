@@ -406,37 +406,6 @@ impl<'m> Runtime<'m> {
         None
     }
 
-    /// The strings `e` joins when it adds entity fields read field by field and string
-    /// literals (`a.house_number + ' ' + a.street`) and all of them are strings; `None`
-    /// otherwise (or beyond `N` parts).
-    fn joined_picks<'a, const N: usize>(&'a self, e: &'a Expr, out: &mut [&'a str; N]) -> Option<usize> {
-        let (code, consts) = (e.chunk.code.as_slice(), &e.chunk.consts);
-        let (last, ops) = code.split_last()?;
-        let mut n = 0;
-        let mut i = 0;
-        while i < ops.len() {
-            let v = match &ops[i..] {
-                [Op::Load(Slot::Frame { depth, slot }), Op::Const(c), Op::Index, ..] => {
-                    i += 3;
-                    self.pick_at(*depth, *slot, consts, *c)?
-                }
-                [Op::Const(c), ..] => {
-                    i += 1;
-                    consts.get(*c as usize)?
-                }
-                _ => return None,
-            };
-            let Value::Str(s) = v else { return None };
-            *out.get_mut(n)? = s;
-            n += 1;
-        }
-        match last {
-            Op::AddN(k) if *k as usize == n => Some(n),
-            Op::Bin(crate::parser::expr::ast::BinOp::Add) if n == 2 => Some(n),
-            _ => None,
-        }
-    }
-
     fn eval(&mut self, e: &Expr, rng: &mut Stream) -> Result<Value, RunError> {
         if let Some(v) = self.pick(e) {
             return Ok(v.clone());
