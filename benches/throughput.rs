@@ -19,6 +19,10 @@ use datamimic::domains::determinism::Seed;
 use datamimic::engine::{self, RunOptions};
 use datamimic::ir::lower::{lower_file, LowerOptions};
 
+/// The allocator of the `datamimic` binary, so that the engine runs here as it does there.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]

@@ -17,11 +17,6 @@ pub mod parser;
 pub mod source;
 pub mod vm;
 
-/// Records are built from many short-lived values (strings, lists, maps): mimalloc serves
-/// them several times faster than the system allocator, in every binary linking the crate.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use vm::value::Value;
 

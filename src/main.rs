@@ -14,6 +14,11 @@ use datamimic::engine::{self, RunOptions};
 use datamimic::ir::lower::{lower_file, LowerOptions};
 use datamimic::source::SourceMap;
 
+/// Records are built from many short-lived values (strings, lists, maps): mimalloc serves
+/// them several times faster than the system allocator.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "datamimic", version, about = "Deterministic synthetic test data from DATAMIMIC XML models")]
 struct Cli {

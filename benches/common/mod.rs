@@ -2,6 +2,10 @@
 
 use std::time::Instant;
 
+/// The allocator of the `datamimic` binary, so that the engine runs here as it does there.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// CPU seconds (user + system) of this process so far, from /proc (Linux); `None` elsewhere.
 pub fn cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
