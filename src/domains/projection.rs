@@ -276,7 +276,7 @@ impl<'a> PersonParts<'a> {
             None => {
                 let (_, female) = self.gender();
                 let (b, _) = self.birth();
-                *self.given.insert(self.g.person_given_ref(female, b.year() as i32))
+                self.given.insert(self.g.person_given_ref(female, b.year() as i32))
             }
         }
     }
@@ -292,7 +292,7 @@ impl<'a> PersonParts<'a> {
     }
 
     fn family(&mut self) -> &'static Arc<str> {
-        *self.family.get_or_insert_with(|| self.g.person_family_ref())
+        self.family.get_or_insert_with(|| self.g.person_family_ref())
     }
 
     fn full(&mut self) -> Arc<str> {
