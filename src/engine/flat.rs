@@ -54,24 +54,17 @@ pub(super) fn flat_product(g: &Generate) -> bool {
 
 /// A key that is always set (one column per key) and reads nothing but its own inputs.
 fn flat_key(f: &Field) -> bool {
-    f.condition.is_none()
-        && !f.unique
-        && f.elements.is_empty()
-        && matches!(
-            f.mode,
-            Mode::Generator(..)
-                | Mode::Values { unique: false, .. }
-                | Mode::Weighted { .. }
-                | Mode::Constant(_)
-                | Mode::Pattern(_)
-                | Mode::Script(_)
-                | Mode::Template(_)
-                | Mode::Native(_)
-        )
+    f.condition.is_none() && record_value(f)
 }
 
 /// A variable of the record (not a column): run as in any record.
 fn flat_variable(f: &Field) -> bool {
+    record_value(f)
+        || (!f.unique && f.elements.is_empty() && matches!(f.mode, Mode::Entity(_) | Mode::WeightedRows { .. }))
+}
+
+/// A value made from the record's own stream and scope alone, one per record.
+fn record_value(f: &Field) -> bool {
     !f.unique
         && f.elements.is_empty()
         && matches!(
@@ -84,8 +77,6 @@ fn flat_variable(f: &Field) -> bool {
                 | Mode::Script(_)
                 | Mode::Template(_)
                 | Mode::Native(_)
-                | Mode::Entity(_)
-                | Mode::WeightedRows { .. }
         )
 }
 
