@@ -21,6 +21,17 @@ const MODEL: &str = r#"<setup rngSeed="7" defaultSeparator=",">
 </setup>"#;
 
 fn run(model_text: &str, seed: i128, rows: Option<(u64, u64)>) -> String {
+    run_product(model_text, "rows", seed, 1, rows).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs a model and returns the CSV text of `product`, or the run's error message.
+fn run_product(
+    model_text: &str,
+    product: &str,
+    seed: i128,
+    threads: usize,
+    rows: Option<(u64, u64)>,
+) -> Result<String, String> {
     let dir = tempfile::tempdir().expect("tmp");
     let model = dir.path().join("m.xml");
     std::fs::write(&model, model_text).expect("write model");
@@ -28,11 +39,12 @@ fn run(model_text: &str, seed: i128, rows: Option<(u64, u64)>) -> String {
     let m = m.unwrap_or_else(|| panic!("{:?}", diags.0));
     let out = dir.path().join("out");
     let opts = RunOptions {
+        threads,
         rows,
         ..RunOptions::new(out.clone(), Seed::Int(seed), jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0))
     };
-    engine::run(&m, &opts).unwrap_or_else(|e| panic!("{}", e.message));
-    std::fs::read_to_string(Path::new(&out).join("rows.csv")).expect("rows.csv")
+    engine::run(&m, &opts).map_err(|e| e.message.clone())?;
+    Ok(std::fs::read_to_string(Path::new(&out).join(format!("{product}.csv"))).expect("product file"))
 }
 
 fn column(csv: &str, name: &str) -> Vec<String> {
@@ -101,19 +113,7 @@ fn unique_integers_are_a_permutation_computable_by_index() {
 
 /// Runs a one-product model with `threads`; the CSV text or the error message.
 fn run_threads(model_text: &str, threads: usize, rows: Option<(u64, u64)>) -> Result<String, String> {
-    let dir = tempfile::tempdir().expect("tmp");
-    let model = dir.path().join("m.xml");
-    std::fs::write(&model, model_text).expect("write model");
-    let (_sm, m, diags) = lower_file(&model, &LowerOptions { for_run: true, ..LowerOptions::default() });
-    let m = m.unwrap_or_else(|| panic!("{:?}", diags.0));
-    let out = dir.path().join("out");
-    let opts = RunOptions {
-        threads,
-        rows,
-        ..RunOptions::new(out.clone(), Seed::Int(7), jiff::civil::date(2025, 1, 1).at(12, 0, 0, 0))
-    };
-    engine::run(&m, &opts).map_err(|e| e.message.clone())?;
-    Ok(std::fs::read_to_string(Path::new(&out).join("ids.csv")).expect("ids.csv"))
+    run_product(model_text, "ids", 7, threads, rows)
 }
 
 #[test]

@@ -39,6 +39,12 @@ pub(crate) fn iso_form(fmt: &str) -> Option<bool> {
     }
 }
 
+/// `true` for the `outDateFormat`s that write a number since 1970 instead of a date text.
+#[inline]
+pub(crate) fn epoch_form(fmt: &str) -> bool {
+    matches!(fmt, "epoch" | "epoch_millis" | "epoch_micros" | "epoch_nanos")
+}
+
 /// Appends `YYYY-MM-DD` (year 0..=9999), then ` HH:MM:SS` when `hms` is given.
 #[inline]
 pub(crate) fn write_iso(out: &mut String, y: u16, m: u8, d: u8, hms: Option<(u8, u8, u8)>) {

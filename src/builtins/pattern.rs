@@ -244,19 +244,19 @@ impl Pattern {
     /// numbers give distinct strings. `None` when the space is not enumerable or `k` is out
     /// of it.
     pub fn nth(&self, k: u64) -> Option<String> {
-        self.space.filter(|n| k < *n)?;
-        let mut out = String::new();
-        let mut caps = vec![String::new(); self.groups + 1];
-        gen(&self.root, &mut Digits(k), None, &mut out, &mut caps);
-        Some(out)
+        self.numbered(self.space, None, k)
     }
 
     /// [`Pattern::nth`] for the space of [`Pattern::space_full`].
     pub fn nth_full(&self, k: u64) -> Option<String> {
-        self.space_full.filter(|n| k < *n)?;
+        self.numbered(self.space_full, Some(FULL_REPEAT), k)
+    }
+
+    fn numbered(&self, space: Option<u64>, full: Option<u32>, k: u64) -> Option<String> {
+        space.filter(|n| k < *n)?;
         let mut out = String::new();
         let mut caps = vec![String::new(); self.groups + 1];
-        gen(&self.root, &mut Digits(k), Some(FULL_REPEAT), &mut out, &mut caps);
+        gen(&self.root, &mut Digits(k), full, &mut out, &mut caps);
         Some(out)
     }
 
@@ -298,10 +298,6 @@ impl Pattern {
     }
 }
 
-/// The number of distinct strings `gen` makes from `node` when every repetition count is fixed
-/// and no alternation chooses between shapes. Each character class then fills one position of
-/// a string of fixed length, so the strings correspond one to one to the tuples of class
-/// choices (back references copy, they do not choose).
 /// The repetition counts a `{min,max}` may take: just `min` when `full` is `None`, else up to
 /// `min + full` (capped by `max`).
 fn repeat_range(min: u32, max: Option<u32>, full: Option<u32>) -> (u32, u32) {
@@ -314,6 +310,10 @@ fn repeat_range(min: u32, max: Option<u32>, full: Option<u32>) -> (u32, u32) {
     }
 }
 
+/// The number of distinct strings `gen` makes from `node` when every repetition count is fixed
+/// and no alternation chooses between shapes. Each character class then fills one position of
+/// a string of fixed length, so the strings correspond one to one to the tuples of class
+/// choices (back references copy, they do not choose).
 fn value_space(node: &Node, full: Option<u32>) -> Option<u64> {
     match node {
         Node::Empty | Node::Lit(_) | Node::BackRef(_) => Some(1),

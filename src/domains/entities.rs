@@ -13,6 +13,7 @@ use std::sync::{Arc, LazyLock};
 
 use jiff::civil::{Date, DateTime};
 
+use crate::builtins::generators::datetime_gen::{civil_from_days, day_of};
 use crate::domains::determinism::{mix, path_key, Stream};
 use crate::domains::locale::{ascii_fold, locale, push_slug, slug_initial, City, Locale};
 use crate::ir::model::EntitySpec;
@@ -449,10 +450,8 @@ impl Gen<'_> {
         let today = self.now.date();
         let latest = sub_years(today, c.min_age);
         let earliest = sub_years(today, c.max_age + 1).tomorrow().unwrap_or(today);
-        use crate::builtins::generators::datetime_gen::{civil_from_days, days_from_civil};
-        let days = |d: Date| days_from_civil(d.year().into(), d.month().into(), d.day().into());
-        let first = days(earliest);
-        let span_days = (days(latest) - first).max(0);
+        let first = day_of(earliest);
+        let span_days = (day_of(latest) - first).max(0);
         let mut bs = stream_at(self.key, concept!("birthdate"));
         let (y, m, d) = civil_from_days(first + bs.range_i64(0, span_days));
         let birthdate = Date::new(y as i16, m as i8, d as i8).unwrap_or(earliest);

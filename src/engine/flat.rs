@@ -1,14 +1,17 @@
-//! Flat records: products made only of keys, written to one CSV file, are formatted straight
-//! into the file's line.
+//! Flat records: products of keys (and variables), written to one CSV file, are formatted
+//! straight into the file's line.
 //!
 //! A record normally goes field → frame slot → `Record` → sink, which picks each column's
-//! value by name and formats it. When nothing can read a record (its keys have no conditions,
-//! elements or `unique`, no nested products, variables, source or converters, and nothing
-//! collects the records), the product's rows after the first skip the frame slots and the
-//! `Record`: each key's value is formatted into the CSV line as soon as it is made, and
-//! constant values (value lists, weighted lists, constants) are formatted where they are
-//! stored, without a copy. Each key still draws from its own stream and generator state, so
-//! the bytes are those of the general path (tests/parallel.rs compares both over every model).
+//! value by name and formats it. When the keys have no conditions, elements or `unique`, and
+//! the product has no nested products, source or converters and nothing collects its records,
+//! the product's rows after the first skip the `Record`: each key's value is formatted into
+//! the CSV line as soon as it is made. Products of plain keys skip the frame slots too, and
+//! format constant values (value lists, weighted lists, constants) where they are stored and
+//! generated text where it is drawn. Products with variables or scripts run their statements
+//! as any record does; keys that nothing reads back are not stored, and keys that read
+//! entity fields are formatted straight from the entity's field list ([`KeyPick`]). Each key
+//! still draws from its own stream and generator state, so the bytes are those of the general
+//! path (tests/parallel.rs and tests/sample.rs compare both over every model).
 
 use super::pipeline::Outcome;
 use super::{run_err, with_row, Flow, RunError, Runtime, State};
@@ -34,7 +37,8 @@ pub(super) struct FlatPlan {
     rows: u64,
 }
 
-/// `true` when the records of `g` are plain keys that nothing else reads.
+/// `true` when the records of `g` are keys (one column each) and variables that nothing
+/// outside the record reads.
 pub(super) fn flat_product(g: &Generate) -> bool {
     g.source.is_none()
         && g.series.is_none()
@@ -105,10 +109,24 @@ pub(super) fn flat_names(g: &Generate) -> Vec<std::sync::Arc<str>> {
 /// Item `k` of the list in frame slot `slot` at `depth`: a field of an entity variable read
 /// field by field (`domains::projection`).
 #[derive(Clone, Copy)]
-struct Item {
+pub(super) struct Item {
     depth: u16,
     slot: u16,
     k: usize,
+}
+
+/// The entity field read by the code at the start of `ops` (`Load`, `Const k`, `Index`).
+fn item_at(ops: &[Op], consts: &[Value]) -> Option<Item> {
+    let [Op::Load(Slot::Frame { depth, slot }), Op::Const(c), Op::Index, ..] = ops else { return None };
+    match consts.get(*c as usize) {
+        Some(Value::Int(k)) => usize::try_from(*k).ok().map(|k| Item { depth: *depth, slot: *slot, k }),
+        _ => None,
+    }
+}
+
+/// The entity field an expression reads when that is all it does (`p.given_name`).
+pub(super) fn single_item(e: &Expr) -> Option<Item> {
+    (e.chunk.code.len() == 3).then(|| item_at(&e.chunk.code, &e.chunk.consts)).flatten()
 }
 
 /// A key that formats entity fields straight from their list.
@@ -133,28 +151,24 @@ fn key_pick(f: &Field) -> Option<KeyPick> {
         || f.cast.is_some()
         || !f.converters.is_empty()
         || f.default_value.is_some()
-        || f.out_date_format.as_deref().is_some_and(|d| d.starts_with("epoch"))
+        || f.out_date_format.as_deref().is_some_and(crate::builtins::datetime::epoch_form)
     {
         return None;
     }
-    let (code, consts) = (e.chunk.code.as_slice(), &e.chunk.consts);
-    let item = |depth: u16, slot: u16, c: u32| match consts.get(c as usize) {
-        Some(Value::Int(k)) => usize::try_from(*k).ok().map(|k| Item { depth, slot, k }),
-        _ => None,
-    };
-    if let [Op::Load(Slot::Frame { depth, slot }), Op::Const(c), Op::Index] = code {
-        return item(*depth, *slot, *c).map(KeyPick::One);
+    if let Some(at) = single_item(e) {
+        return Some(KeyPick::One(at));
     }
     if f.out_date_format.is_some() {
         return None;
     }
+    let (code, consts) = (e.chunk.code.as_slice(), &e.chunk.consts);
     let (last, ops) = code.split_last()?;
     let mut parts = Vec::new();
     let mut i = 0;
     while i < ops.len() {
         match &ops[i..] {
-            [Op::Load(Slot::Frame { depth, slot }), Op::Const(c), Op::Index, ..] => {
-                parts.push(Part::Item(item(*depth, *slot, *c)?));
+            [Op::Load(_), ..] => {
+                parts.push(Part::Item(item_at(&ops[i..], consts)?));
                 i += 3;
             }
             [Op::Const(c), ..] => {
@@ -306,21 +320,17 @@ impl<'m> Runtime<'m> {
                 }
             }
             KeyPick::Joined(parts) => {
-                let all_text = parts.iter().all(|p| match p {
-                    Part::Item(at) => matches!(self.item(at), Some(Value::Str(_))),
-                    Part::Lit(_) => true,
-                });
-                if !all_text {
-                    return false;
-                }
                 let start = line.len();
                 for p in parts {
                     match p {
-                        Part::Item(at) => {
-                            if let Some(Value::Str(t)) = self.item(at) {
-                                line.push_str(t);
+                        Part::Item(at) => match self.item(at) {
+                            Some(Value::Str(t)) => line.push_str(t),
+                            // Not a string join after all: the general path adds the values.
+                            _ => {
+                                line.truncate(start);
+                                return false;
                             }
-                        }
+                        },
                         Part::Lit(t) => line.push_str(t),
                     }
                 }
@@ -330,8 +340,9 @@ impl<'m> Runtime<'m> {
         true
     }
 
+    /// The value of entity field `at` in the current records.
     #[inline]
-    fn item(&self, at: &Item) -> Option<&Value> {
+    pub(super) fn item(&self, at: &Item) -> Option<&Value> {
         match self.frames.get(at.depth as usize)?.get(at.slot)? {
             Value::List(l) => l.get(at.k),
             _ => None,

@@ -29,7 +29,6 @@ use crate::domains::determinism::{mix, row_key, RootKey, Seed, Stream};
 use crate::ir::model::*;
 use crate::source::{SourceMap, Span};
 use crate::vm::exec::{self, Scratch};
-use crate::vm::op::{Op, Slot};
 use crate::vm::value::{Map, Value};
 
 pub use frame::{Frame, FrameStack};
@@ -383,31 +382,9 @@ impl<'m> Runtime<'m> {
         })
     }
 
-    /// The value `e` reads when it is a field of an entity variable read field by field (an
-    /// item of the variable's hidden list).
-    #[inline]
-    fn pick(&self, e: &Expr) -> Option<&Value> {
-        match e.chunk.code.as_slice() {
-            [Op::Load(Slot::Frame { depth, slot }), Op::Const(i), Op::Index] => {
-                self.pick_at(*depth, *slot, &e.chunk.consts, *i)
-            }
-            _ => None,
-        }
-    }
-
-    /// Item `consts[i]` of the list in frame slot `slot` at `depth`.
-    #[inline]
-    fn pick_at<'a>(&'a self, depth: u16, slot: u16, consts: &[Value], i: u32) -> Option<&'a Value> {
-        if let (Some(Value::List(l)), Some(Value::Int(k))) =
-            (self.frames.get(depth as usize).and_then(|f| f.get(slot)), consts.get(i as usize))
-        {
-            return usize::try_from(*k).ok().and_then(|k| l.get(k));
-        }
-        None
-    }
-
     fn eval(&mut self, e: &Expr, rng: &mut Stream) -> Result<Value, RunError> {
-        if let Some(v) = self.pick(e) {
+        // A field of an entity variable read field by field: an item of its hidden list.
+        if let Some(v) = flat::single_item(e).and_then(|at| self.item(&at)) {
             return Ok(v.clone());
         }
         let mut scratch = std::mem::take(&mut self.scratch);
@@ -1063,11 +1040,9 @@ impl<'m> Runtime<'m> {
         let loc = *pr.pack.get_or_init(|| crate::domains::locale::locale(&spec.dataset));
         let whole = crate::domains::projection::project_into(spec, loc, plan, key, self.now, values)
             .map_err(|m| run_err(m, f.span))?;
-        {
-            fr.set(pr.hidden, Value::List(list), false);
-            if let Some(w) = whole {
-                fr.set(f.dest.slot, w, f.dest.field);
-            }
+        fr.set(pr.hidden, Value::List(list), false);
+        if let Some(w) = whole {
+            fr.set(f.dest.slot, w, f.dest.field);
         }
         Ok(())
     }

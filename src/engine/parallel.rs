@@ -393,12 +393,17 @@ impl<'m> Runtime<'m> {
             return Ok(Some((produced, true)));
         }
         // The counters continue after the range (as if it had run here).
-        for (c, n) in counters.iter().zip(&at) {
-            if let Some(st) = self.states.get_mut(*c as usize) {
-                *st = State::Gen(GenState::counted(*n));
+        self.set_counters(counters.iter().copied().zip(at));
+        Ok(Some((produced, false)))
+    }
+
+    /// Sets each counter `c` of `counts` to the state after `n` calls.
+    fn set_counters(&mut self, counts: impl IntoIterator<Item = (StateId, u64)>) {
+        for (c, n) in counts {
+            if let Some(st) = self.states.get_mut(c as usize) {
+                *st = State::Gen(GenState::counted(n));
             }
         }
-        Ok(Some((produced, false)))
     }
 
     /// A runtime for a worker thread: the run's read-only data, fresh state, and `sinks` as
@@ -461,11 +466,7 @@ impl<'m> Runtime<'m> {
         b: u64,
         starts: &[(StateId, u64)],
     ) -> Result<ChunkOut, RunError> {
-        for (c, n) in starts {
-            if let Some(st) = self.states.get_mut(*c as usize) {
-                *st = State::Gen(GenState::counted(*n));
-            }
-        }
+        self.set_counters(starts.iter().copied());
         let mut rec = Vec::new();
         let mut ids = None;
         let mut produced = 0;

@@ -77,7 +77,7 @@ const DEFAULT_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 // ---------------------------------------------------------------------------------------------
 // Civil calendar on epoch days (days since 1970-01-01).
 
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -113,7 +113,8 @@ fn weekday(z: i64) -> usize {
     (z + 3).rem_euclid(7) as usize
 }
 
-fn day_of(d: Date) -> i64 {
+/// The day number of `d` (days since 1970-01-01).
+pub(crate) fn day_of(d: Date) -> i64 {
     days_from_civil(d.year() as i64, d.month() as i64, d.day() as i64)
 }
 
@@ -217,9 +218,7 @@ impl RandomDt {
         let (a, b) = self.window(z);
         Some(z * DAY + w.time.pick(rng, a, b)? as i64)
     }
-}
 
-impl RandomDt {
     /// The next datetime as seconds since 1970: from the field's stream, or from the
     /// generator's own `seed` and call count.
     #[inline(always)]

@@ -26,6 +26,7 @@ mod text;
 
 use jiff::civil::DateTime;
 
+use crate::builtins::datetime::epoch_form;
 use crate::domains::determinism::Stream;
 use crate::vm::value::Value;
 use numeric::NumericGen;
@@ -202,7 +203,7 @@ impl Generator {
                 Ok(r) => r,
                 Err(e) => return Some(Err(e)),
             },
-            (Generator::DateTime(g), Some(fmt)) if !fmt.starts_with("epoch") => match g.next_secs(state, rng) {
+            (Generator::DateTime(g), Some(fmt)) if !epoch_form(fmt) => match g.next_secs(state, rng) {
                 Some(Ok(secs)) => {
                     datetime_gen::write_secs(out, secs, fmt);
                     true
@@ -235,7 +236,7 @@ impl Generator {
             // Python's float repr: `-12.5`, `1e-05`, `1e+16`, `inf`, `nan`.
             (Generator::Numeric(NumericGen::Float { .. }), None) => Some(b"-+.0123456789einfa".to_vec()),
             (Generator::Numeric(NumericGen::Boolean { .. }), None) => Some(b"TrueFals".to_vec()),
-            (Generator::DateTime(_), Some(fmt)) if !fmt.starts_with("epoch") => {
+            (Generator::DateTime(_), Some(fmt)) if !epoch_form(fmt) => {
                 // Numeric directives only; anything else (month names, zones, …) is not known.
                 let mut out = DIGITS.to_vec();
                 let mut it = fmt.bytes();

@@ -275,58 +275,47 @@ fn pick_char(rng: &mut Stream, set: &str) -> char {
 }
 
 impl TextGen {
-    /// The next value. The common plain strings and UUIDs are made inline (their value is
-    /// built where the caller keeps it); the rest in `next_other`.
+    /// The kinds whose text is made on the stack: plain ASCII strings of at most 64
+    /// characters and UUID strings.
     #[inline(always)]
-    pub(super) fn next(&self, rng: &mut Stream) -> Value {
+    fn inline_kind(&self) -> Option<Inline<'_>> {
         match self {
             TextGen::Str { min, max, ascii: Some(bytes), unique: false, prefix, suffix, .. }
                 if *max <= 64 && prefix.is_empty() && suffix.is_empty() =>
             {
-                // Built on the stack: one allocation per value.
-                let mut buf = [0u8; 64];
-                Value::from(ascii_text(bytes, *min, *max, rng, &mut buf))
+                Some(Inline::Ascii { bytes, min: *min, max: *max })
             }
-            TextGen::Uuid { as_string: true } => {
-                let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-                Value::from(uuid_text(rng, &mut buf))
-            }
-            _ => self.next_other(rng),
+            TextGen::Uuid { as_string: true } => Some(Inline::Uuid),
+            _ => None,
+        }
+    }
+
+    /// The next value. The common plain strings and UUIDs are made inline (their value is
+    /// built where the caller keeps it, with one allocation); the rest in `next_other`.
+    #[inline(always)]
+    pub(super) fn next(&self, rng: &mut Stream) -> Value {
+        let mut buf = [0u8; 64];
+        match self.inline_kind() {
+            Some(k) => Value::from(k.text(rng, &mut buf)),
+            None => self.next_other(rng),
         }
     }
 
     /// [`TextGen::next`]'s text written into `out` for plain strings and UUID strings;
     /// `None` (nothing drawn) for the other kinds.
     #[inline(always)]
-    /// The bytes [`TextGen::next_text`] can write, when it writes text at all.
-    pub(super) fn text_alphabet(&self) -> Option<Vec<u8>> {
-        match self {
-            TextGen::Str { max, ascii: Some(bytes), unique: false, prefix, suffix, .. }
-                if *max <= 64 && prefix.is_empty() && suffix.is_empty() =>
-            {
-                Some(bytes.clone())
-            }
-            TextGen::Uuid { as_string: true } => Some(b"0123456789abcdef-".to_vec()),
-            _ => None,
-        }
+    pub(super) fn next_text(&self, rng: &mut Stream, out: &mut String) -> Option<bool> {
+        let mut buf = [0u8; 64];
+        out.push_str(self.inline_kind()?.text(rng, &mut buf));
+        Some(true)
     }
 
-    pub(super) fn next_text(&self, rng: &mut Stream, out: &mut String) -> Option<bool> {
-        match self {
-            TextGen::Str { min, max, ascii: Some(bytes), unique: false, prefix, suffix, .. }
-                if *max <= 64 && prefix.is_empty() && suffix.is_empty() =>
-            {
-                let mut buf = [0u8; 64];
-                out.push_str(ascii_text(bytes, *min, *max, rng, &mut buf));
-                Some(true)
-            }
-            TextGen::Uuid { as_string: true } => {
-                let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-                out.push_str(uuid_text(rng, &mut buf));
-                Some(true)
-            }
-            _ => None,
-        }
+    /// The bytes [`TextGen::next_text`] can write, when it writes text at all.
+    pub(super) fn text_alphabet(&self) -> Option<Vec<u8>> {
+        Some(match self.inline_kind()? {
+            Inline::Ascii { bytes, .. } => bytes.to_vec(),
+            Inline::Uuid => b"0123456789abcdef-".to_vec(),
+        })
     }
 
     #[inline(never)]
@@ -415,20 +404,32 @@ impl TextGen {
     }
 }
 
-/// A plain string of `min..=max` (at most 64) characters drawn from the ASCII `bytes`, in `buf`.
-#[inline(always)]
-fn ascii_text<'b>(bytes: &[u8], min: usize, max: usize, rng: &mut Stream, buf: &'b mut [u8; 64]) -> &'b str {
-    let len = (min + rng.below((max - min) as u64 + 1) as usize).min(64);
-    for b in buf.iter_mut().take(len) {
-        *b = bytes[rng.below(bytes.len() as u64) as usize];
-    }
-    std::str::from_utf8(&buf[..len]).unwrap_or_default()
+/// See [`TextGen::inline_kind`].
+enum Inline<'a> {
+    Ascii { bytes: &'a [u8], min: usize, max: usize },
+    Uuid,
 }
 
-/// A random (version 4) UUID, lower-case and hyphenated, in `buf`.
-#[inline(always)]
-fn uuid_text<'b>(rng: &mut Stream, buf: &'b mut [u8; uuid::fmt::Hyphenated::LENGTH]) -> &'b str {
-    uuid::Uuid::from_u128(rng.uuid_v4()).hyphenated().encode_lower(buf)
+impl Inline<'_> {
+    /// The next text, in `buf`: a plain string of `min..=max` characters drawn from the ASCII
+    /// `bytes`, or a random (version 4) UUID, lower-case and hyphenated.
+    #[inline(always)]
+    fn text<'b>(&self, rng: &mut Stream, buf: &'b mut [u8; 64]) -> &'b str {
+        match *self {
+            Inline::Ascii { bytes, min, max } => {
+                let len = (min + rng.below((max - min) as u64 + 1) as usize).min(64);
+                for b in buf.iter_mut().take(len) {
+                    *b = bytes[rng.below(bytes.len() as u64) as usize];
+                }
+                std::str::from_utf8(&buf[..len]).unwrap_or_default()
+            }
+            Inline::Uuid => {
+                let u = uuid::Uuid::from_u128(rng.uuid_v4());
+                let (h, _) = buf.split_at_mut(uuid::fmt::Hyphenated::LENGTH);
+                u.hyphenated().encode_lower(h)
+            }
+        }
+    }
 }
 
 #[cfg(test)]

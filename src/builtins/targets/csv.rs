@@ -47,8 +47,6 @@ pub(crate) struct CsvSink {
     quoting: Quoting,
     /// The row being built (reused).
     row: String,
-    /// One cell's text while it is being quoted (reused).
-    cell: String,
     /// Bytes that force quoting (delimiter, quote char, CR, LF) when both chars are ASCII.
     special: Option<[bool; 256]>,
 }
@@ -79,18 +77,20 @@ fn needs_scan(v: &Value, plain_ok: bool) -> bool {
     !(plain_ok && matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_)))
 }
 
-/// Wraps `buf[start..]` in `quote`, doubling the quote chars inside (`scratch` holds the text
-/// meanwhile).
-fn quote_tail(buf: &mut String, start: usize, quote: char, scratch: &mut String) {
-    scratch.clear();
-    scratch.push_str(&buf[start..]);
-    buf.truncate(start);
-    buf.push(quote);
-    for c in scratch.chars() {
-        if c == quote {
+/// Wraps `buf[start..]` in `quote`, doubling the quote chars inside (in place unless there
+/// are some).
+fn quote_tail(buf: &mut String, start: usize, quote: char) {
+    if buf[start..].contains(quote) {
+        let text = buf.split_off(start);
+        buf.push(quote);
+        for c in text.chars() {
+            if c == quote {
+                buf.push(c);
+            }
             buf.push(c);
         }
-        buf.push(c);
+    } else {
+        buf.insert(start, quote);
     }
     buf.push(quote);
 }
@@ -157,7 +157,7 @@ impl CsvCells {
     #[inline]
     pub(crate) fn quote_from(&self, buf: &mut String, start: usize) {
         if buf.as_bytes()[start..].iter().any(|b| self.special[*b as usize]) {
-            quote_tail(buf, start, self.quotechar, &mut String::new());
+            quote_tail(buf, start, self.quotechar);
         }
     }
 }
@@ -201,7 +201,6 @@ impl CsvSink {
             quotechar,
             quoting,
             row: String::with_capacity(256),
-            cell: String::with_capacity(64),
             special: special_bytes(delimiter, quotechar),
         })
     }
@@ -257,7 +256,7 @@ impl CsvSink {
             quoted = true;
         }
         if quoted {
-            quote_tail(&mut self.row, start, self.quotechar, &mut self.cell);
+            quote_tail(&mut self.row, start, self.quotechar);
         }
         Ok(())
     }
@@ -342,7 +341,6 @@ impl Sink for CsvSink {
             quotechar: self.quotechar,
             quoting: self.quoting,
             row: String::with_capacity(256),
-            cell: String::with_capacity(64),
             special: self.special,
         }))
     }
