@@ -134,7 +134,7 @@ fn usage_errors_exit_2() {
     assert_eq!(bin().arg("check").arg("/nonexistent.xml").output().expect("runs").status.code(), Some(2));
 }
 
-/// The domain demos run from a fresh checkout; their manifests (the SHA-256 of every output)
+/// The domain demos run from a fresh checkout; their manifests (the BLAKE3 of every output)
 /// pin their bytes, and the invariants they advertise hold.
 #[test]
 fn domain_demos_run_and_keep_their_bytes() {

@@ -5,13 +5,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domains::determinism::sha256_hex;
 use crate::engine::OutputFile;
 
 #[derive(Serialize, Deserialize)]
 pub struct InputFile {
     pub path: String,
-    pub sha256: String,
+    /// BLAKE3 of the file's bytes, lower-case hex.
+    pub blake3: String,
 }
 
 #[derive(Serialize)]
@@ -62,8 +62,9 @@ struct ShardManifest {
 /// Describes an input file by its name relative to `base` and its hash.
 pub fn input_file(path: &Path, base: &Path) -> InputFile {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    let sha256 = std::fs::read(path).map(|b| sha256_hex(&b)).unwrap_or_else(|_| "<missing>".into());
-    InputFile { path: rel.to_string_lossy().replace('\\', "/"), sha256 }
+    let blake3 =
+        std::fs::read(path).map(|b| blake3::hash(&b).to_hex().to_string()).unwrap_or_else(|_| "<missing>".into());
+    InputFile { path: rel.to_string_lossy().replace('\\', "/"), blake3 }
 }
 
 /// Writes `dir/manifest.json` atomically (temp file, then rename).
@@ -94,7 +95,7 @@ pub fn merge_shards(shards: &[std::path::PathBuf], out: &Path) -> Result<Vec<(St
             || m.format_version != first.format_version
             || m.seed != first.seed
             || m.clock != first.clock
-            || m.model.sha256 != first.model.sha256
+            || m.model.blake3 != first.model.blake3
         {
             return Err(format!(
                 "{} comes from another run (model, seed, clock or version differ from the first shard's)",
@@ -120,12 +121,12 @@ pub fn merge_shards(shards: &[std::path::PathBuf], out: &Path) -> Result<Vec<(St
             target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
             std::process::id()
         ));
-        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+        let mut hasher = crate::builtins::targets::FileHasher::new();
         let file = std::fs::File::create(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
         let mut w = std::io::BufWriter::new(file);
         for d in shards {
             let Ok(bytes) = std::fs::read(d.join(rel)) else { continue };
-            sha2::Digest::update(&mut hasher, &bytes);
+            hasher.update(&bytes);
             w.write_all(&bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
         }
         w.flush().map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
@@ -134,12 +135,7 @@ pub fn merge_shards(shards: &[std::path::PathBuf], out: &Path) -> Result<Vec<(St
         let file_name = Path::new(rel).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let rows: u64 = manifests.iter().flat_map(|m| &m.outputs).filter(|o| o.name == file_name).map(|o| o.rows).sum();
         let product = Path::new(rel).file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        outputs.push(OutputFile {
-            name: file_name,
-            product,
-            rows,
-            sha256: crate::domains::determinism::hex(&sha2::Digest::finalize(hasher)),
-        });
+        outputs.push(OutputFile { name: file_name, product, rows, blake3: hasher.finalize().to_hex().to_string() });
         merged.push((rel.clone(), rows));
     }
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -147,8 +143,8 @@ pub fn merge_shards(shards: &[std::path::PathBuf], out: &Path) -> Result<Vec<(St
         tool: "datamimic",
         version: crate::VERSION,
         format_version: first.format_version,
-        model: InputFile { path: first.model.path.clone(), sha256: first.model.sha256.clone() },
-        includes: first.includes.iter().map(|f| InputFile { path: f.path.clone(), sha256: f.sha256.clone() }).collect(),
+        model: InputFile { path: first.model.path.clone(), blake3: first.model.blake3.clone() },
+        includes: first.includes.iter().map(|f| InputFile { path: f.path.clone(), blake3: f.blake3.clone() }).collect(),
         seed: first.seed.clone(),
         clock: first.clock.clone(),
         packs: first.packs.clone(),

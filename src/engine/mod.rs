@@ -63,7 +63,8 @@ pub struct OutputFile {
     pub name: String,
     pub product: String,
     pub rows: u64,
-    pub sha256: String,
+    /// BLAKE3 of the file's bytes, lower-case hex.
+    pub blake3: String,
 }
 
 /// The result of a successful run.
@@ -142,7 +143,7 @@ pub fn run_in(model: &Model, opts: &RunOptions, sources: &mut SourceMap) -> Resu
                     name: p.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
                     product: p.path.file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
                     rows: p.rows,
-                    sha256: p.sha256.clone(),
+                    blake3: p.blake3.clone(),
                 })
                 .collect();
             report.outputs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -943,6 +944,7 @@ impl<'m> Runtime<'m> {
             // Nested products learn their role from the records they skip (`Sink::skipped`).
             continued: g.depth == 0 && !self.in_include && self.shard_role.0,
             open_end: g.depth == 0 && !self.in_include && self.shard_role.1,
+            background: self.opts.threads > 1,
         };
         let mut keys = Vec::new();
         for t in &g.targets {

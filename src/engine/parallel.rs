@@ -300,16 +300,12 @@ impl<'m> Runtime<'m> {
             }
             fork_sets.push(forks);
         }
-        // Per worker: copies of the product's layouts with names of their own.
+        // The product's layouts, which each worker copies (see below).
         let mut model_layouts = Vec::new();
         layouts_of(&g.layout, &g.body, &mut model_layouts);
-        let copies: Vec<Vec<Layout>> =
-            (0..threads).map(|_| model_layouts.iter().map(|l| unshared(l)).collect()).collect();
         let mut workers = Vec::new();
-        for (copy, forks) in copies.iter().zip(fork_sets) {
-            let local: Vec<(usize, &Layout)> =
-                model_layouts.iter().zip(copy).map(|(m, c)| (*m as *const Layout as usize, c)).collect();
-            workers.push(self.worker(forks, &keys, local));
+        for forks in fork_sets {
+            workers.push(self.worker(forks, &keys));
         }
         // Counter values at the next chunk's first record.
         let mut at: Vec<u64> = counters
@@ -323,26 +319,41 @@ impl<'m> Runtime<'m> {
         // finished chunks in order while the workers go on with the next ones, at most
         // `window` chunks ahead of the last appended one (memory stays flat).
         let chunks = (to - from).div_ceil(CHUNK_ROWS);
-        let window = 2 * threads + 1;
+        let window = 6 * threads + 2;
         type Ticket = (u64, u64, u64, Vec<(StateId, u64)>);
         let (ticket_tx, ticket_rx) = std::sync::mpsc::channel::<Ticket>();
         let ticket_rx = std::sync::Mutex::new(ticket_rx);
         let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Result<ChunkOut, RunError>)>();
+        // Buffers of appended pieces, for the workers' next pieces: memory is reused, not
+        // returned to the system and asked for (and zeroed) again.
+        let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
         let outcome = std::thread::scope(|s| -> Result<(u64, bool), RunError> {
-            for w in workers.iter_mut() {
-                let (ticket_rx, done_tx) = (&ticket_rx, done_tx.clone());
-                s.spawn(move || loop {
-                    let ticket = match ticket_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok((c, a, b, starts)) = ticket else { return };
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        w.run_chunk(g, parent_key, rows, a, b, &starts)
-                    }))
-                    .unwrap_or_else(|_| Err(run_err("a worker thread failed", g.span)));
-                    if done_tx.send((c, r)).is_err() {
-                        return;
+            for w in workers {
+                let (ticket_rx, done_tx, spare, model_layouts) = (&ticket_rx, done_tx.clone(), &spare, &model_layouts);
+                s.spawn(move || {
+                    // What a worker changes on every record is allocated on its own thread,
+                    // in memory of its own (allocations made by one thread for all workers
+                    // would share cache lines), so that no cache line bounces between cores:
+                    // statement states, and copies of the layouts (names with reference
+                    // counts of their own).
+                    let mut w = w;
+                    w.states = (0..w.model.states).map(|_| State::Empty).collect();
+                    let copies: Vec<Layout> = model_layouts.iter().map(|l| unshared(l)).collect();
+                    w.local_layouts =
+                        model_layouts.iter().zip(&copies).map(|(m, c)| (*m as *const Layout as usize, c)).collect();
+                    loop {
+                        let ticket = match ticket_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((c, a, b, starts)) = ticket else { return };
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            w.run_chunk(g, parent_key, rows, a, b, &starts, spare)
+                        }))
+                        .unwrap_or_else(|_| Err(run_err("a worker thread failed", g.span)));
+                        if done_tx.send((c, r)).is_err() {
+                            return;
+                        }
                     }
                 });
             }
@@ -373,7 +384,13 @@ impl<'m> Runtime<'m> {
                     let out = r?;
                     for (j, (bytes, n)) in out.pieces.into_iter().enumerate() {
                         if let Some(sink) = mains.get(j).and_then(|k| self.sinks.get_mut(*k)) {
-                            sink.append_owned(bytes, n).map_err(|e| run_err(e, g.span))?;
+                            let back = sink.append_owned(bytes, n).map_err(|e| run_err(e, g.span))?;
+                            if let (Some(b), Ok(mut spare)) = (back, spare.lock()) {
+                                // As many as can be in flight; more would only hold memory.
+                                if (spare.len() as u64) < (window + 1) * mains.len() as u64 {
+                                    spare.push(b);
+                                }
+                            }
                         }
                     }
                     for (name, k) in &out.products {
@@ -408,22 +425,15 @@ impl<'m> Runtime<'m> {
 
     /// A runtime for a worker thread: the run's read-only data, fresh state, and `sinks` as
     /// the sinks of the products in `keys` (product state, places in `sinks`).
-    fn worker<'w>(
-        &self,
-        sinks: Vec<Box<dyn Sink>>,
-        keys: &[(StateId, Vec<usize>)],
-        local_layouts: Vec<(usize, &'w Layout)>,
-    ) -> Runtime<'w>
-    where
-        'm: 'w,
-    {
+    fn worker(&self, sinks: Vec<Box<dyn Sink>>, keys: &[(StateId, Vec<usize>)]) -> Runtime<'m> {
         let sink_keys: HashMap<StateId, Vec<usize>> = keys.iter().cloned().collect();
         Runtime {
             model: self.model,
             globals: self.globals.clone(),
             props: self.props.clone(),
             frames: FrameStack::new(),
-            states: (0..self.model.states).map(|_| State::Empty).collect(),
+            // Allocated on the worker's thread.
+            states: Vec::new(),
             memstores: self.memstores.clone(),
             scratch: Scratch::default(),
             now: self.now,
@@ -440,7 +450,8 @@ impl<'m> Runtime<'m> {
             shard_role: self.shard_role,
             muted: false,
             in_include: self.in_include,
-            local_layouts,
+            // Set on the worker's thread.
+            local_layouts: Vec::new(),
             worker: true,
             local_consts: Vec::new(),
             // Products with run-time includes are not generated in parallel.
@@ -456,7 +467,8 @@ impl<'m> Runtime<'m> {
     }
 
     /// Generates and formats records `[a, b)` into this worker's memory sinks, the counters
-    /// starting at `starts`.
+    /// starting at `starts`; the sinks go on in buffers from `spare`.
+    #[allow(clippy::too_many_arguments)]
     fn run_chunk(
         &mut self,
         g: &'m Generate,
@@ -465,6 +477,7 @@ impl<'m> Runtime<'m> {
         a: u64,
         b: u64,
         starts: &[(StateId, u64)],
+        spare: &std::sync::Mutex<Vec<Vec<u8>>>,
     ) -> Result<ChunkOut, RunError> {
         self.set_counters(starts.iter().copied());
         let mut rec = Vec::new();
@@ -492,7 +505,11 @@ impl<'m> Runtime<'m> {
                 flat = self.flat_sink(g, ids.as_deref().unwrap_or(&[]), parent_key);
             }
         }
-        let pieces = self.sinks.iter_mut().map(|s| s.drain()).collect();
+        let pieces = self
+            .sinks
+            .iter_mut()
+            .map(|s| s.drain(spare.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default()))
+            .collect();
         let products = std::mem::take(&mut self.report.products);
         Ok(ChunkOut { pieces, produced, products, stopped })
     }

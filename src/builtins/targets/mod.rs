@@ -27,8 +27,6 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 use crate::parser::expr::ast::{Expr, ExprKind, UnOp};
 use crate::parser::expr::parse_expr;
 use crate::vm::value::{Map, Value};
@@ -183,6 +181,9 @@ pub struct FileOptions {
     pub continued: bool,
     /// Records follow in a later shard: the file ends without its closing text.
     pub open_end: bool,
+    /// Write and hash the file on a thread of its own (runs with more than one thread);
+    /// otherwise on the thread that formats the records.
+    pub background: bool,
 }
 
 impl Default for FileOptions {
@@ -193,6 +194,7 @@ impl Default for FileOptions {
             name: String::new(),
             continued: false,
             open_end: false,
+            background: false,
         }
     }
 }
@@ -231,31 +233,33 @@ pub trait Sink: Send {
     /// A record of another shard went by unwritten: before this file's records it means the
     /// file continues another (no header), after them that another continues it (no footer).
     fn skipped(&mut self) {}
-    /// The bytes and the number of records a fork produced since the last call.
-    fn drain(&mut self) -> (Vec<u8>, u64) {
+    /// The bytes and the number of records a fork produced since the last call; the fork
+    /// goes on in `next` (a buffer to reuse; emptied).
+    fn drain(&mut self, _next: Vec<u8>) -> (Vec<u8>, u64) {
         (Vec::new(), 0)
     }
     /// Appends what a fork of this sink produced.
     fn append(&mut self, _bytes: &[u8], _rows: u64) -> Result<(), String> {
         Err("this target cannot take records formatted in parallel".into())
     }
-    /// [`Sink::append`] of bytes given away: a file sink hands them to its writer thread
-    /// without copying them.
-    fn append_owned(&mut self, bytes: Vec<u8>, rows: u64) -> Result<(), String> {
-        self.append(&bytes, rows)
+    /// [`Sink::append`] of bytes given away: a file sink writes them (or hands them to its
+    /// writer thread) without copying them. Returns the buffer when it can be used again.
+    fn append_owned(&mut self, bytes: Vec<u8>, rows: u64) -> Result<Option<Vec<u8>>, String> {
+        self.append(&bytes, rows)?;
+        Ok(Some(bytes))
     }
 }
 
 /// `drain` and `append` of a sink whose output is its `out: FileOut`.
 macro_rules! file_sink_pieces {
     () => {
-        fn drain(&mut self) -> (Vec<u8>, u64) {
-            self.out.drain()
+        fn drain(&mut self, next: Vec<u8>) -> (Vec<u8>, u64) {
+            self.out.drain(next)
         }
         fn append(&mut self, bytes: &[u8], rows: u64) -> Result<(), String> {
             self.out.append(bytes, rows)
         }
-        fn append_owned(&mut self, bytes: Vec<u8>, rows: u64) -> Result<(), String> {
+        fn append_owned(&mut self, bytes: Vec<u8>, rows: u64) -> Result<Option<Vec<u8>>, String> {
             self.out.append_owned(bytes, rows)
         }
         fn end_here(&mut self) {
@@ -281,13 +285,24 @@ pub struct Pending {
     pub path: PathBuf,
     /// Records written.
     pub rows: u64,
-    /// SHA-256 of the file's bytes, lower-case hex.
-    pub sha256: String,
+    /// BLAKE3 of the file's bytes, lower-case hex.
+    pub blake3: String,
 }
 
 impl Pending {
     /// Moves the file to its final name (replacing a file of that name).
+    ///
+    /// An old file of that name is removed first: renaming over it would make the file
+    /// system write the whole new file out before the rename returns (ext4's replace-by-rename
+    /// heuristic), which costs as much as generating a large file. The run's output is not
+    /// fsynced anyway (it can be generated again, byte for byte).
     pub fn commit(&self) -> io::Result<()> {
+        match fs::remove_file(&self.path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            // Not a plain file (a folder, say): the rename reports it.
+            Err(_) => {}
+        }
         fs::rename(&self.tmp, &self.path)
     }
 
@@ -621,6 +636,7 @@ pub fn open(spec: &TargetSpec, dir: &Path, base: &str, opts: &FileOptions) -> Re
         let mut f = FileOut::new(dir, base, ext, encoding);
         f.continued = opts.continued;
         f.open_end = opts.open_end;
+        f.background = opts.background;
         f
     };
     Ok(match spec.kind {
@@ -663,7 +679,7 @@ pub fn csv_lines(spec: &TargetSpec, opts: &FileOptions, first: &Record, rec: &Re
         sink.write(&Record::new(&header))?;
     }
     sink.write(rec)?;
-    let (bytes, _) = sink.drain();
+    let (bytes, _) = sink.drain(Vec::new());
     String::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
@@ -694,26 +710,45 @@ impl Encoding {
     }
 }
 
-/// Bytes gathered before a chunk goes to the writer thread.
-const CHUNK: usize = 256 * 1024;
+/// Bytes gathered before a chunk is written.
+const CHUNK: usize = 1024 * 1024;
 
-/// A buffered file writer whose chunks are written and fed into a SHA-256 digest on a thread
-/// of its own, so neither the system call nor the hashing costs the generating thread time.
-/// Chunks are written in order; the first I/O error is reported by `finish`.
+/// The digest of an output file: BLAKE3, the manifest's file hash.
+pub(crate) type FileHasher = blake3::Hasher;
+
+/// A buffered file writer that feeds every chunk it writes into the file's BLAKE3 digest.
+/// Chunks are written in order; the first I/O error is reported (at once when writing here,
+/// by `finish` when writing on a thread).
 struct ChunkWriter {
     buf: Vec<u8>,
-    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
-    /// Buffers the thread is done with, for reuse.
-    spare: std::sync::mpsc::Receiver<Vec<u8>>,
-    worker: Option<std::thread::JoinHandle<io::Result<[u8; 32]>>>,
+    out: WriteOn,
+}
+
+/// Where a [`ChunkWriter`]'s chunks are written and hashed.
+enum WriteOn {
+    /// On the calling thread (a run with one thread uses one thread).
+    Here { file: File, hasher: Box<FileHasher> },
+    /// On a thread of its own, so neither the system call nor the hashing costs the
+    /// generating thread time (runs with more threads, where a product that cannot be split
+    /// into chunks still overlaps generating and writing).
+    Thread {
+        tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+        /// Buffers the thread is done with, for reuse.
+        spare: std::sync::mpsc::Receiver<Vec<u8>>,
+        worker: Option<std::thread::JoinHandle<io::Result<[u8; 32]>>>,
+    },
 }
 
 impl ChunkWriter {
-    fn new(mut file: File) -> ChunkWriter {
+    fn new(mut file: File, background: bool) -> ChunkWriter {
+        let buf = Vec::with_capacity(CHUNK);
+        if !background {
+            return ChunkWriter { buf, out: WriteOn::Here { file, hasher: Box::new(FileHasher::new()) } };
+        }
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let (spare_tx, spare) = std::sync::mpsc::channel::<Vec<u8>>();
         let worker = std::thread::spawn(move || {
-            let mut hasher = Sha256::new();
+            let mut hasher = FileHasher::new();
             let mut err = None;
             for chunk in rx {
                 if err.is_none() {
@@ -726,49 +761,80 @@ impl ChunkWriter {
             }
             match err {
                 Some(e) => Err(e),
-                None => file.flush().map(|_| hasher.finalize().into()),
+                None => file.flush().map(|_| *hasher.finalize().as_bytes()),
             }
         });
-        ChunkWriter { buf: Vec::with_capacity(CHUNK), tx: Some(tx), spare, worker: Some(worker) }
+        ChunkWriter { buf, out: WriteOn::Thread { tx: Some(tx), spare, worker: Some(worker) } }
     }
 
+    /// Writes (or hands to the thread) what is buffered.
     fn send(&mut self) -> io::Result<()> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let next = self.spare.try_recv().map(|mut b| {
-            b.clear();
-            b
-        });
-        let chunk = std::mem::replace(&mut self.buf, next.unwrap_or_else(|_| Vec::with_capacity(CHUNK)));
-        match &self.tx {
-            Some(tx) if tx.send(chunk).is_ok() => Ok(()),
-            _ => Err(io::Error::other("the file writer stopped")),
+        match &mut self.out {
+            WriteOn::Here { file, hasher } => {
+                file.write_all(&self.buf)?;
+                hasher.update(&self.buf);
+                self.buf.clear();
+                Ok(())
+            }
+            WriteOn::Thread { tx, spare, .. } => {
+                let next = spare.try_recv().map(|mut b| {
+                    b.clear();
+                    b
+                });
+                let chunk = std::mem::replace(&mut self.buf, next.unwrap_or_else(|_| Vec::with_capacity(CHUNK)));
+                match tx {
+                    Some(tx) if tx.send(chunk).is_ok() => Ok(()),
+                    _ => Err(io::Error::other("the file writer stopped")),
+                }
+            }
         }
     }
 
-    /// Sends `chunk` after what is buffered (in order), without copying it.
-    fn send_owned(&mut self, chunk: Vec<u8>) -> io::Result<()> {
+    /// Writes `chunk` after what is buffered (in order), without copying it; returns the
+    /// buffer for reuse when it is done with it.
+    fn send_owned(&mut self, chunk: Vec<u8>) -> io::Result<Option<Vec<u8>>> {
         self.send()?;
-        match &self.tx {
-            Some(tx) if tx.send(chunk).is_ok() => {}
-            _ => return Err(io::Error::other("the file writer stopped")),
+        match &mut self.out {
+            WriteOn::Here { file, hasher } => {
+                file.write_all(&chunk)?;
+                hasher.update(&chunk);
+                Ok(Some(chunk))
+            }
+            WriteOn::Thread { tx, spare, .. } => {
+                match tx {
+                    Some(tx) if tx.send(chunk).is_ok() => {}
+                    _ => return Err(io::Error::other("the file writer stopped")),
+                }
+                // Pieces given away come back as spare buffers: hand one back, free the rest
+                // (`send` needs few of them: the chunk buffer fills rarely here).
+                let back = spare.try_recv().ok();
+                while spare.try_recv().is_ok() {}
+                Ok(back)
+            }
         }
-        // Pieces given away come back as spare buffers too; `send` needs few of those (the
-        // chunk buffer fills rarely here): free them rather than let them pile up.
-        while self.spare.try_recv().is_ok() {}
-        Ok(())
     }
 
-    /// Writes what is left and returns the SHA-256 of everything written.
+    /// Writes what is left and returns the digest of everything written.
     fn finish(mut self) -> io::Result<[u8; 32]> {
         let sent = self.send();
-        self.tx = None;
-        let joined = match self.worker.take().map(|w| w.join()) {
-            Some(Ok(r)) => r,
-            _ => Err(io::Error::other("the file writer failed")),
-        };
-        sent.and(joined)
+        match &mut self.out {
+            WriteOn::Here { file, hasher } => {
+                sent?;
+                file.flush()?;
+                Ok(*hasher.finalize().as_bytes())
+            }
+            WriteOn::Thread { tx, worker, .. } => {
+                *tx = None;
+                let joined = match worker.take().map(|w| w.join()) {
+                    Some(Ok(r)) => r,
+                    _ => Err(io::Error::other("the file writer failed")),
+                };
+                sent.and(joined)
+            }
+        }
     }
 }
 
@@ -788,9 +854,11 @@ impl Write for ChunkWriter {
 impl Drop for ChunkWriter {
     /// An abandoned writer (a failed run) stops its thread before the file is removed.
     fn drop(&mut self) {
-        self.tx = None;
-        if let Some(w) = self.worker.take() {
-            let _ = w.join();
+        if let WriteOn::Thread { tx, worker, .. } = &mut self.out {
+            *tx = None;
+            if let Some(w) = worker.take() {
+                let _ = w.join();
+            }
         }
     }
 }
@@ -809,6 +877,8 @@ pub(crate) struct FileOut {
     pub(crate) continued: bool,
     /// See [`FileOptions::open_end`].
     pub(crate) open_end: bool,
+    /// See [`FileOptions::background`].
+    background: bool,
     /// Scratch space for transcoding to a non-UTF-8 encoding.
     bytes: Vec<u8>,
     pub(crate) rows: u64,
@@ -827,6 +897,7 @@ impl FileOut {
             drained_rows: 0,
             continued: false,
             open_end: false,
+            background: false,
             bytes: Vec::new(),
             rows: 0,
             done: false,
@@ -871,6 +942,7 @@ impl FileOut {
             drained_rows: self.rows,
             continued: true,
             open_end: true,
+            background: false,
             bytes: Vec::new(),
             rows: self.rows,
             // A fork owns no file: nothing to remove when it is dropped.
@@ -878,14 +950,16 @@ impl FileOut {
         })
     }
 
-    /// The bytes and records of a memory-mode copy since the last call.
-    pub(crate) fn drain(&mut self) -> (Vec<u8>, u64) {
+    /// The bytes and records of a memory-mode copy since the last call; `next` (emptied)
+    /// holds the bytes from here on.
+    pub(crate) fn drain(&mut self, mut next: Vec<u8>) -> (Vec<u8>, u64) {
         let rows = self.rows - self.drained_rows;
         self.drained_rows = self.rows;
-        // The next piece is about as long: its buffer does not grow from nothing again.
+        next.clear();
         let bytes = self.mem.as_mut().map(|m| {
-            let cap = m.len();
-            std::mem::replace(m, Vec::with_capacity(cap))
+            // The next piece is about as long: its buffer does not grow from nothing again.
+            next.reserve(m.len());
+            std::mem::replace(m, next)
         });
         (bytes.unwrap_or_default(), rows)
     }
@@ -898,16 +972,17 @@ impl FileOut {
         Ok(())
     }
 
-    /// [`FileOut::append`] of bytes given away: large pieces go to the writer thread as they
-    /// are (no copy into the chunk buffer).
-    pub(crate) fn append_owned(&mut self, bytes: Vec<u8>, rows: u64) -> Result<(), String> {
+    /// [`FileOut::append`] of bytes given away: large pieces are written as they are (no
+    /// copy into the chunk buffer). Returns the buffer when it can be used again.
+    pub(crate) fn append_owned(&mut self, bytes: Vec<u8>, rows: u64) -> Result<Option<Vec<u8>>, String> {
         if self.mem.is_some() || bytes.len() < CHUNK / 4 {
-            return self.append(&bytes, rows);
+            self.append(&bytes, rows)?;
+            return Ok(Some(bytes));
         }
         let r = self.writer()?.send_owned(bytes);
-        r.map_err(|e| self.io_err(e))?;
+        let back = r.map_err(|e| self.io_err(e))?;
         self.rows += rows;
-        Ok(())
+        Ok(back)
     }
 
     /// Where bytes go: the memory buffer of a fork, else the file (opened at the first call).
@@ -928,7 +1003,7 @@ impl FileOut {
                 fs::create_dir_all(dir).map_err(|e| self.io_err(e))?;
             }
             let file = self.create_tmp()?;
-            let mut w = ChunkWriter::new(file);
+            let mut w = ChunkWriter::new(file, self.background);
             if self.encoding == Encoding::Utf8Sig {
                 w.write_all("\u{feff}".as_bytes()).map_err(|e| self.io_err(e))?;
             }
@@ -1005,7 +1080,7 @@ impl FileOut {
                     tmp: self.tmp.clone(),
                     path: self.path.clone(),
                     rows: self.rows,
-                    sha256: crate::domains::determinism::hex(&digest),
+                    blake3: crate::domains::determinism::hex(&digest),
                 }))
             }
             Err(e) => Err(self.io_err(e)),
