@@ -190,6 +190,11 @@ fn layouts_of<'a>(layout: &'a Layout, body: &'a [Stmt], out: &mut Vec<&'a Layout
     walk(body, out);
 }
 
+/// `(address of the model's layout, the copy)` for [`Runtime::push_frame`].
+fn local_layouts<'a>(model: &[&Layout], copies: &'a [Layout]) -> Vec<(usize, &'a Layout)> {
+    model.iter().zip(copies).map(|(m, c)| (*m as *const Layout as usize, c)).collect()
+}
+
 /// A copy of a layout whose names are new allocations.
 fn unshared(l: &Layout) -> Layout {
     Layout {
@@ -315,32 +320,28 @@ impl<'m> Runtime<'m> {
                 _ => 0,
             })
             .collect();
-        // A pool of workers takes chunks in index order (tickets); the main thread appends
-        // finished chunks in order while the workers go on with the next ones, at most
-        // `window` chunks ahead of the last appended one (memory stays flat).
+        // Chunks are handed out in index order (tickets), at most `window` ahead of the last
+        // appended one (memory stays flat). `threads - 1` worker threads take tickets; the
+        // main thread appends finished chunks in index order and, when the next one is not
+        // finished yet, takes a ticket itself: `threads` threads generate, none waits.
         let chunks = (to - from).div_ceil(CHUNK_ROWS);
         let window = 6 * threads + 2;
         type Ticket = (u64, u64, u64, Vec<(StateId, u64)>);
         let (ticket_tx, ticket_rx) = std::sync::mpsc::channel::<Ticket>();
         let ticket_rx = std::sync::Mutex::new(ticket_rx);
         let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Result<ChunkOut, RunError>)>();
-        // Buffers of appended pieces, for the workers' next pieces: memory is reused, not
-        // returned to the system and asked for (and zeroed) again.
+        // Buffers of appended pieces, for the next pieces: memory is reused, not returned to
+        // the system and asked for (and zeroed) again.
         let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
         let outcome = std::thread::scope(|s| -> Result<(u64, bool), RunError> {
+            let mut workers = workers.into_iter();
+            let Some(mine) = workers.next() else { return Err(run_err("no worker runtime", g.span)) };
             for w in workers {
                 let (ticket_rx, done_tx, spare, model_layouts) = (&ticket_rx, done_tx.clone(), &spare, &model_layouts);
                 s.spawn(move || {
-                    // What a worker changes on every record is allocated on its own thread,
-                    // in memory of its own (allocations made by one thread for all workers
-                    // would share cache lines), so that no cache line bounces between cores:
-                    // statement states, and copies of the layouts (names with reference
-                    // counts of their own).
                     let mut w = w;
-                    w.states = (0..w.model.states).map(|_| State::Empty).collect();
-                    let copies: Vec<Layout> = model_layouts.iter().map(|l| unshared(l)).collect();
-                    w.local_layouts =
-                        model_layouts.iter().zip(&copies).map(|(m, c)| (*m as *const Layout as usize, c)).collect();
+                    let copies = w.settle(model_layouts);
+                    w.local_layouts = local_layouts(model_layouts, &copies);
                     loop {
                         let ticket = match ticket_rx.lock() {
                             Ok(rx) => rx.recv(),
@@ -358,6 +359,9 @@ impl<'m> Runtime<'m> {
                 });
             }
             drop(done_tx);
+            let mut mine = mine;
+            let copies = mine.settle(&model_layouts);
+            mine.local_layouts = local_layouts(&model_layouts, &copies);
             // Dropped on every way out of this scope: the workers then stop.
             let tickets = ticket_tx;
             let mut issued = 0u64;
@@ -378,8 +382,22 @@ impl<'m> Runtime<'m> {
                     tickets.send((issued, a, b, starts)).map_err(|_| run_err("a worker thread failed", g.span))?;
                     issued += 1;
                 }
-                let (c, r) = done_rx.recv().map_err(|_| run_err("a worker thread failed", g.span))?;
-                pending.insert(c, r);
+                while let Ok((c, r)) = done_rx.try_recv() {
+                    pending.insert(c, r);
+                }
+                if !pending.contains_key(&appended) {
+                    // Nothing to append yet: generate a chunk here, or wait for one. (A worker
+                    // waiting for a ticket holds the lock: then none is left to take.)
+                    match ticket_rx.try_lock().ok().and_then(|rx| rx.try_recv().ok()) {
+                        Some((c, a, b, starts)) => {
+                            pending.insert(c, mine.run_chunk(g, parent_key, rows, a, b, &starts, &spare));
+                        }
+                        None => {
+                            let (c, r) = done_rx.recv().map_err(|_| run_err("a worker thread failed", g.span))?;
+                            pending.insert(c, r);
+                        }
+                    }
+                }
                 while let Some(r) = pending.remove(&appended) {
                     let out = r?;
                     for (j, (bytes, n)) in out.pieces.into_iter().enumerate() {
@@ -412,6 +430,17 @@ impl<'m> Runtime<'m> {
         // The counters continue after the range (as if it had run here).
         self.set_counters(counters.iter().copied().zip(at));
         Ok(Some((produced, false)))
+    }
+
+    /// Makes a worker runtime ready on the thread that runs it, and returns its copies of
+    /// `layouts` (to be set as its `local_layouts`). What a worker changes on every record is
+    /// allocated here, in the thread's own memory (allocations made by one thread for all
+    /// workers would share cache lines), so that no cache line bounces between cores: the
+    /// statement states, and copies of the layouts whose names have reference counts of
+    /// their own.
+    fn settle(&mut self, layouts: &[&Layout]) -> Vec<Layout> {
+        self.states = (0..self.model.states).map(|_| State::Empty).collect();
+        layouts.iter().map(|l| unshared(l)).collect()
     }
 
     /// Sets each counter `c` of `counts` to the state after `n` calls.
