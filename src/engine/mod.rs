@@ -189,6 +189,7 @@ impl<'m> Runtime<'m> {
             seen: HashMap::new(),
             shard_role: (false, false),
             muted: false,
+            in_chunks: false,
             in_include: false,
             local_layouts: Vec::new(),
             worker: false,
@@ -228,6 +229,9 @@ struct Runtime<'m> {
     shard_role: (bool, bool),
     /// Generating a record outside the row window: nothing is written.
     muted: bool,
+    /// The current top-level product runs in parallel chunks: the main thread writes its
+    /// files between chunks, so they get no writer thread of their own.
+    in_chunks: bool,
     /// Running a file included at run time inside a record: its products follow that record.
     in_include: bool,
     /// A parallel worker's copies of the model's layouts (empty on the main thread): reference
@@ -650,6 +654,9 @@ impl<'m> Runtime<'m> {
         let mut chunks =
             if top && self.opts.threads > 1 && self.sample.is_none() { parallel::chunkable(g) } else { None };
         let mut try_parallel_at = chunks.as_ref().map(|_| 0u64);
+        if top {
+            self.in_chunks = chunks.is_some();
+        }
         if top && self.opts.threads > 1 && chunks.is_none() && self.opts.verbose && last > first {
             eprintln!(
                 "note: '{}' runs on one thread: its records depend on the records before them (memstore, \
@@ -944,7 +951,9 @@ impl<'m> Runtime<'m> {
             // Nested products learn their role from the records they skip (`Sink::skipped`).
             continued: g.depth == 0 && !self.in_include && self.shard_role.0,
             open_end: g.depth == 0 && !self.in_include && self.shard_role.1,
-            background: self.opts.threads > 1,
+            // With more threads, a product that runs on one thread overlaps formatting and
+            // writing; in parallel chunks both threads already generate.
+            background: self.opts.threads > 1 && !self.in_chunks,
         };
         let mut keys = Vec::new();
         for t in &g.targets {
@@ -1268,6 +1277,7 @@ impl<'m> Runtime<'m> {
                 sample: self.sample.take(),
                 shard_role: (false, false),
                 muted: self.muted,
+                in_chunks: self.in_chunks,
                 in_include: self.in_include || !self.frames.is_empty(),
                 local_layouts: Vec::new(),
                 worker: false,

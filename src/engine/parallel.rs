@@ -3,9 +3,10 @@
 //! A top-level product whose records depend only on their index ([`chunkable`]: no cursors,
 //! `unique` sets or echoes; nested products whose records depend only on theirs; counters
 //! only where a counts-only pass can tell how far they got before any record) is generated in
-//! contiguous chunks of record indices on worker threads. Each worker has a runtime of its own and forks of
-//! the product's sinks that format into memory; the main thread appends the chunks to the files
-//! in index order. Record *i* is computed from (seed, product, *i*) alone and formatted by a
+//! contiguous chunks of record indices on `--threads` threads (the main thread among them).
+//! Each has a runtime of its own and forks of the product's sinks that format into memory; the
+//! main thread appends the chunks to the files in index order, and generates a chunk itself
+//! whenever the next one to append is not finished yet. Record *i* is computed from (seed, product, *i*) alone and formatted by a
 //! sink in the same state as in a sequential run, so the bytes are the same for every thread
 //! count. Products that do not qualify run sequentially.
 
@@ -21,6 +22,10 @@ use crate::vm::value::Map;
 
 /// Records per chunk: large enough to amortise the hand-over, small enough to keep memory flat.
 const CHUNK_ROWS: u64 = 4096;
+
+/// Records in the smallest chunk: chunks shrink towards the end of a product so that the
+/// threads finish together (a last chunk of a heavy product is not left to one thread).
+const MIN_CHUNK_ROWS: u64 = 256;
 
 /// A counter field: a `GlobalIncrementGenerator` that runs exactly once per record of its
 /// product (its value is the number of records before, over the whole run).
@@ -324,7 +329,6 @@ impl<'m> Runtime<'m> {
         // appended one (memory stays flat). `threads - 1` worker threads take tickets; the
         // main thread appends finished chunks in index order and, when the next one is not
         // finished yet, takes a ticket itself: `threads` threads generate, none waits.
-        let chunks = (to - from).div_ceil(CHUNK_ROWS);
         let window = 6 * threads + 2;
         type Ticket = (u64, u64, u64, Vec<(StateId, u64)>);
         let (ticket_tx, ticket_rx) = std::sync::mpsc::channel::<Ticket>();
@@ -368,10 +372,13 @@ impl<'m> Runtime<'m> {
             let mut appended = 0u64;
             let mut produced = 0u64;
             let mut pending: BTreeMap<u64, Result<ChunkOut, RunError>> = BTreeMap::new();
-            while appended < chunks {
-                while issued < chunks && issued < appended + window {
-                    let a = from + issued * CHUNK_ROWS;
-                    let b = a.saturating_add(CHUNK_ROWS).min(to);
+            // The first record not handed out yet.
+            let mut next = from;
+            while next < to || appended < issued {
+                while next < to && issued < appended + window {
+                    let len = ((to - next) / (4 * threads)).clamp(MIN_CHUNK_ROWS, CHUNK_ROWS);
+                    let (a, b) = (next, next.saturating_add(len).min(to));
+                    next = b;
                     let starts = counters.iter().copied().zip(at.iter().copied()).collect();
                     if !counters.is_empty() {
                         for i in a..b {
@@ -478,6 +485,7 @@ impl<'m> Runtime<'m> {
             seen: HashMap::new(),
             shard_role: self.shard_role,
             muted: false,
+            in_chunks: false,
             in_include: self.in_include,
             // Set on the worker's thread.
             local_layouts: Vec::new(),
