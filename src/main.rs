@@ -61,8 +61,8 @@ enum Cmd {
         /// Print echo output and notes.
         #[arg(long, short)]
         verbose: bool,
-        /// Worker threads (default: the available cores). The output is the same for every
-        /// thread count.
+        /// Generating threads (default: the available cores; 1: one thread does everything,
+        /// writing included). The output is the same for every thread count.
         #[arg(long)]
         threads: Option<usize>,
         /// `K/N`: write only the K-th (0-based) of N contiguous slices of every top-level
