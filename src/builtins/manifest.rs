@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::builtins::targets::{digest_text, FileHasher};
 use crate::engine::OutputFile;
 
 #[derive(Serialize, Deserialize)]
@@ -62,8 +63,13 @@ struct ShardManifest {
 /// Describes an input file by its name relative to `base` and its hash.
 pub fn input_file(path: &Path, base: &Path) -> InputFile {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    let blake3 =
-        std::fs::read(path).map(|b| blake3::hash(&b).to_hex().to_string()).unwrap_or_else(|_| "<missing>".into());
+    let blake3 = std::fs::read(path)
+        .map(|b| {
+            let mut h = FileHasher::new();
+            h.update(&b);
+            digest_text(&h)
+        })
+        .unwrap_or_else(|_| "<missing>".into());
     InputFile { path: rel.to_string_lossy().replace('\\', "/"), blake3 }
 }
 
@@ -121,7 +127,7 @@ pub fn merge_shards(shards: &[std::path::PathBuf], out: &Path) -> Result<Vec<(St
             target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
             std::process::id()
         ));
-        let mut hasher = crate::builtins::targets::FileHasher::new();
+        let mut hasher = FileHasher::new();
         let file = std::fs::File::create(&tmp).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
         let mut w = std::io::BufWriter::new(file);
         for d in shards {
@@ -135,7 +141,7 @@ pub fn merge_shards(shards: &[std::path::PathBuf], out: &Path) -> Result<Vec<(St
         let file_name = Path::new(rel).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let rows: u64 = manifests.iter().flat_map(|m| &m.outputs).filter(|o| o.name == file_name).map(|o| o.rows).sum();
         let product = Path::new(rel).file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        outputs.push(OutputFile { name: file_name, product, rows, blake3: hasher.finalize().to_hex().to_string() });
+        outputs.push(OutputFile { name: file_name, product, rows, blake3: digest_text(&hasher) });
         merged.push((rel.clone(), rows));
     }
     outputs.sort_by(|a, b| a.name.cmp(&b.name));

@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use super::flat::FlatPlan;
 use super::{run_err, Flow, FrameStack, RunError, RunReport, Runtime, Scratch, State};
 use crate::builtins::generators::GenState;
 use crate::builtins::targets::Sink;
@@ -195,9 +196,14 @@ fn layouts_of<'a>(layout: &'a Layout, body: &'a [Stmt], out: &mut Vec<&'a Layout
     walk(body, out);
 }
 
-/// `(address of the model's layout, the copy)` for [`Runtime::push_frame`].
-fn local_layouts<'a>(model: &[&Layout], copies: &'a [Layout]) -> Vec<(usize, &'a Layout)> {
-    model.iter().zip(copies).map(|(m, c)| (*m as *const Layout as usize, c)).collect()
+/// What a thread of a parallel product keeps from one chunk to the next.
+struct Carry<'s> {
+    /// Buffers of appended pieces, for the next pieces (shared by the threads): memory is
+    /// reused, not returned to the system and asked for (and zeroed) again.
+    spare: &'s std::sync::Mutex<Vec<Vec<u8>>>,
+    /// How the product's records are written, once a record of this thread has made the plan
+    /// (the first record of the next chunks goes straight to it).
+    flat: Option<FlatPlan>,
 }
 
 /// A copy of a layout whose names are new allocations.
@@ -334,8 +340,7 @@ impl<'m> Runtime<'m> {
         let (ticket_tx, ticket_rx) = std::sync::mpsc::channel::<Ticket>();
         let ticket_rx = std::sync::Mutex::new(ticket_rx);
         let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Result<ChunkOut, RunError>)>();
-        // Buffers of appended pieces, for the next pieces: memory is reused, not returned to
-        // the system and asked for (and zeroed) again.
+        // See [`Carry::spare`].
         let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
         let outcome = std::thread::scope(|s| -> Result<(u64, bool), RunError> {
             let mut workers = workers.into_iter();
@@ -343,9 +348,9 @@ impl<'m> Runtime<'m> {
             for w in workers {
                 let (ticket_rx, done_tx, spare, model_layouts) = (&ticket_rx, done_tx.clone(), &spare, &model_layouts);
                 s.spawn(move || {
-                    let mut w = w;
-                    let copies = w.settle(model_layouts);
-                    w.local_layouts = local_layouts(model_layouts, &copies);
+                    let mut copies = Vec::new();
+                    let mut w = w.settle(model_layouts, &mut copies);
+                    let mut carry = Carry { spare, flat: None };
                     loop {
                         let ticket = match ticket_rx.lock() {
                             Ok(rx) => rx.recv(),
@@ -353,7 +358,7 @@ impl<'m> Runtime<'m> {
                         };
                         let Ok((c, a, b, starts)) = ticket else { return };
                         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            w.run_chunk(g, parent_key, rows, a, b, &starts, spare)
+                            w.run_chunk(g, parent_key, rows, a..b, &starts, &mut carry)
                         }))
                         .unwrap_or_else(|_| Err(run_err("a worker thread failed", g.span)));
                         if done_tx.send((c, r)).is_err() {
@@ -363,9 +368,9 @@ impl<'m> Runtime<'m> {
                 });
             }
             drop(done_tx);
-            let mut mine = mine;
-            let copies = mine.settle(&model_layouts);
-            mine.local_layouts = local_layouts(&model_layouts, &copies);
+            let mut copies = Vec::new();
+            let mut mine = mine.settle(&model_layouts, &mut copies);
+            let mut carry = Carry { spare: &spare, flat: None };
             // Dropped on every way out of this scope: the workers then stop.
             let tickets = ticket_tx;
             let mut issued = 0u64;
@@ -397,7 +402,7 @@ impl<'m> Runtime<'m> {
                     // waiting for a ticket holds the lock: then none is left to take.)
                     match ticket_rx.try_lock().ok().and_then(|rx| rx.try_recv().ok()) {
                         Some((c, a, b, starts)) => {
-                            pending.insert(c, mine.run_chunk(g, parent_key, rows, a, b, &starts, &spare));
+                            pending.insert(c, mine.run_chunk(g, parent_key, rows, a..b, &starts, &mut carry));
                         }
                         None => {
                             let (c, r) = done_rx.recv().map_err(|_| run_err("a worker thread failed", g.span))?;
@@ -439,15 +444,21 @@ impl<'m> Runtime<'m> {
         Ok(Some((produced, false)))
     }
 
-    /// Makes a worker runtime ready on the thread that runs it, and returns its copies of
-    /// `layouts` (to be set as its `local_layouts`). What a worker changes on every record is
-    /// allocated here, in the thread's own memory (allocations made by one thread for all
-    /// workers would share cache lines), so that no cache line bounces between cores: the
-    /// statement states, and copies of the layouts whose names have reference counts of
-    /// their own.
-    fn settle(&mut self, layouts: &[&Layout]) -> Vec<Layout> {
+    /// Makes a worker runtime ready on the thread that runs it, with `copies` holding its
+    /// copies of `layouts`. What a worker changes on every record is allocated here, in the
+    /// thread's own memory (allocations made by one thread for all workers would share cache
+    /// lines), so that no cache line bounces between cores: the statement states, and copies
+    /// of the layouts whose names have reference counts of their own.
+    fn settle<'c>(mut self, layouts: &[&Layout], copies: &'c mut Vec<Layout>) -> Runtime<'c>
+    where
+        'm: 'c,
+    {
         self.states = (0..self.model.states).map(|_| State::Empty).collect();
-        layouts.iter().map(|l| unshared(l)).collect()
+        *copies = layouts.iter().map(|l| unshared(l)).collect();
+        let copies: &'c Vec<Layout> = copies;
+        let mut w: Runtime<'c> = self;
+        w.local_layouts = layouts.iter().zip(copies).map(|(m, c)| (*m as *const Layout as usize, c)).collect();
+        w
     }
 
     /// Sets each counter `c` of `counts` to the state after `n` calls.
@@ -503,28 +514,25 @@ impl<'m> Runtime<'m> {
         }
     }
 
-    /// Generates and formats records `[a, b)` into this worker's memory sinks, the counters
-    /// starting at `starts`; the sinks go on in buffers from `spare`.
-    #[allow(clippy::too_many_arguments)]
+    /// Generates and formats records `range` into this runtime's memory sinks, the counters
+    /// starting at `starts`.
     fn run_chunk(
         &mut self,
         g: &'m Generate,
         parent_key: u64,
         rows: Option<&Vec<Arc<Map>>>,
-        a: u64,
-        b: u64,
+        range: std::ops::Range<u64>,
         starts: &[(StateId, u64)],
-        spare: &std::sync::Mutex<Vec<Vec<u8>>>,
+        carry: &mut Carry<'_>,
     ) -> Result<ChunkOut, RunError> {
         self.set_counters(starts.iter().copied());
         let mut rec = Vec::new();
         let mut ids = None;
         let mut produced = 0;
         let mut stopped = false;
-        let mut flat = None;
         let mut line = String::new();
-        for i in a..b {
-            if let Some(plan) = &flat {
+        for i in range {
+            if let Some(plan) = &carry.flat {
                 if self.flat_row(g, i, plan, &mut line)? == Flow::Exhausted {
                     stopped = true;
                     break;
@@ -539,13 +547,13 @@ impl<'m> Runtime<'m> {
             self.emit(g, &rec, &mut ids)?;
             produced += 1;
             if produced == 1 {
-                flat = self.flat_sink(g, ids.as_deref().unwrap_or(&[]), parent_key);
+                carry.flat = self.flat_sink(g, ids.as_deref().unwrap_or(&[]), parent_key);
             }
         }
         let pieces = self
             .sinks
             .iter_mut()
-            .map(|s| s.drain(spare.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default()))
+            .map(|s| s.drain(carry.spare.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default()))
             .collect();
         let products = std::mem::take(&mut self.report.products);
         Ok(ChunkOut { pieces, produced, products, stopped })

@@ -297,12 +297,8 @@ impl Pending {
     /// heuristic), which costs as much as generating a large file. The run's output is not
     /// fsynced anyway (it can be generated again, byte for byte).
     pub fn commit(&self) -> io::Result<()> {
-        match fs::remove_file(&self.path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            // Not a plain file (a folder, say): the rename reports it.
-            Err(_) => {}
-        }
+        // Nothing there, or not a plain file (a folder, say: the rename reports it).
+        let _ = fs::remove_file(&self.path);
         fs::rename(&self.tmp, &self.path)
     }
 
@@ -716,6 +712,11 @@ const CHUNK: usize = 1024 * 1024;
 /// The digest of an output file: BLAKE3, the manifest's file hash.
 pub(crate) type FileHasher = blake3::Hasher;
 
+/// The manifest's text of a file digest: lower-case hex.
+pub(crate) fn digest_text(h: &FileHasher) -> String {
+    h.finalize().to_hex().to_string()
+}
+
 /// A buffered file writer that feeds every chunk it writes into the file's BLAKE3 digest.
 /// Chunks are written in order; the first I/O error is reported (at once when writing here,
 /// by `finish` when writing on a thread).
@@ -735,7 +736,7 @@ enum WriteOn {
         tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
         /// Buffers the thread is done with, for reuse.
         spare: std::sync::mpsc::Receiver<Vec<u8>>,
-        worker: Option<std::thread::JoinHandle<io::Result<[u8; 32]>>>,
+        worker: Option<std::thread::JoinHandle<io::Result<String>>>,
     },
 }
 
@@ -761,7 +762,7 @@ impl ChunkWriter {
             }
             match err {
                 Some(e) => Err(e),
-                None => file.flush().map(|_| *hasher.finalize().as_bytes()),
+                None => file.flush().map(|_| digest_text(&hasher)),
             }
         });
         ChunkWriter { buf, out: WriteOn::Thread { tx: Some(tx), spare, worker: Some(worker) } }
@@ -817,14 +818,14 @@ impl ChunkWriter {
         }
     }
 
-    /// Writes what is left and returns the digest of everything written.
-    fn finish(mut self) -> io::Result<[u8; 32]> {
+    /// Writes what is left and returns the digest of everything written ([`digest_text`]).
+    fn finish(mut self) -> io::Result<String> {
         let sent = self.send();
         match &mut self.out {
             WriteOn::Here { file, hasher } => {
                 sent?;
                 file.flush()?;
-                Ok(*hasher.finalize().as_bytes())
+                Ok(digest_text(hasher))
             }
             WriteOn::Thread { tx, worker, .. } => {
                 *tx = None;
@@ -1076,12 +1077,7 @@ impl FileOut {
         match result {
             Ok(digest) => {
                 self.done = true;
-                Ok(Some(Pending {
-                    tmp: self.tmp.clone(),
-                    path: self.path.clone(),
-                    rows: self.rows,
-                    blake3: crate::domains::determinism::hex(&digest),
-                }))
+                Ok(Some(Pending { tmp: self.tmp.clone(), path: self.path.clone(), rows: self.rows, blake3: digest }))
             }
             Err(e) => Err(self.io_err(e)),
         }
